@@ -1,0 +1,135 @@
+"""IMR final determinations as structured records. The raw letter text is always kept."""
+from django.db import models
+
+
+class Determination(models.Model):
+    class Priority(models.TextChoices):
+        STANDARD = "Standard", "Standard"
+        EXPEDITED = "Expedited", "Expedited"
+
+    class Sex(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+
+    class ParseStatus(models.TextChoices):
+        OK = "ok", "Parsed"
+        WARNINGS = "warnings", "Parsed with warnings"
+        FAILED = "failed", "Failed"
+
+    # Null for letters that carry no case number (the older layout) and for files that failed
+    # to parse; unique among those that have one (NULLs do not collide).
+    case_number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    date_assigned = models.DateField(null=True, blank=True)
+    date_of_injury = models.DateField(null=True, blank=True)
+    decision_date = models.DateField(null=True, blank=True, db_index=True)
+    ur_denial_date = models.DateField(null=True, blank=True)
+    application_received = models.DateField(null=True, blank=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
+
+    reviewer_licensure = models.JSONField(default=list, blank=True, help_text="States of licensure")
+    reviewer_specialty = models.JSONField(default=list, blank=True, help_text="Certifications / specialties")
+
+    patient_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    patient_sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+
+    clinical_summary = models.TextField(blank=True)
+    layout = models.CharField(max_length=16, blank=True, help_text="Letter layout recognised by the parser")
+
+    source_name = models.CharField(max_length=255, help_text="File name the letter was ingested from")
+    sha256 = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the source file bytes")
+    raw_text = models.TextField(blank=True, help_text="Text extracted from the source, kept verbatim")
+
+    parse_status = models.CharField(max_length=16, choices=ParseStatus.choices, default=ParseStatus.OK, db_index=True)
+    parse_errors = models.JSONField(default=list, blank=True)
+    parse_warnings = models.JSONField(default=list, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-decision_date", "case_number"]
+        indexes = [
+            models.Index(fields=["parse_status", "decision_date"]),
+            models.Index(fields=["source_name"]),
+        ]
+
+    def __str__(self):
+        return self.case_number or f"{self.source_name} ({self.get_parse_status_display()})"
+
+
+class DeterminationRevision(models.Model):
+    """A re-ingest that changed a letter already stored: what it was and what changed."""
+
+    determination = models.ForeignKey(Determination, on_delete=models.CASCADE, related_name="revisions")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    source_name = models.CharField(max_length=255)
+    previous_sha256 = models.CharField(max_length=64)
+    new_sha256 = models.CharField(max_length=64)
+    changed_fields = models.JSONField(default=list, blank=True)
+    previous_raw_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"{self.determination} revised {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class DisputedItem(models.Model):
+    class Decision(models.TextChoices):
+        UPHELD = "Upheld", "Upheld"
+        OVERTURNED = "Overturned", "Overturned"
+
+    determination = models.ForeignKey(Determination, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveSmallIntegerField(default=0)
+    request = models.TextField(help_text="The request as written in the letter")
+    disputed_portion = models.TextField(
+        null=True, blank=True, help_text="For a partly authorized request: the part left for IMR"
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True, db_index=True)
+    rationale = models.TextField(blank=True)
+
+    # Procedure taxonomy (search app's data file), recomputed when the taxonomy changes.
+    procedure = models.CharField(max_length=120, blank=True, db_index=True)
+    procedure_category = models.CharField(max_length=80, blank=True, db_index=True)
+    body_region = models.CharField(max_length=80, blank=True, db_index=True)
+    laterality = models.CharField(max_length=16, blank=True)
+    taxonomy_version = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["determination", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["determination", "order"], name="unique_item_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.request[:80]}: {self.decision}"
+
+
+class GuidelineCitation(models.Model):
+    class Party(models.TextChoices):
+        CLAIMS_ADMINISTRATOR = "claims_administrator", "Claims administrator"
+        MAXIMUS = "maximus", "MAXIMUS reviewer"
+
+    class Kind(models.TextChoices):
+        MTUS = "MTUS", "MTUS"
+        NON_MTUS = "NON_MTUS", "Non-MTUS"
+        NONE = "NONE", "No medical evidence cited"
+
+    item = models.ForeignKey(DisputedItem, on_delete=models.CASCADE, related_name="citations")
+    party = models.CharField(max_length=24, choices=Party.choices, db_index=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices, db_index=True)
+    document = models.TextField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sections = models.JSONField(default=list, blank=True)
+    pages = models.CharField(max_length=120, null=True, blank=True)
+    clause = models.TextField(blank=True, help_text="The citation as written in the letter")
+
+    class Meta:
+        ordering = ["item", "party", "order"]
+        indexes = [models.Index(fields=["kind", "year"])]
+
+    def __str__(self):
+        label = self.document or self.get_kind_display()
+        return f"{self.get_party_display()}: {label[:80]}"

@@ -1,0 +1,39 @@
+"""Shared fixtures. Real letters are read from ../shared/data beside the checkout (never copied)."""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("IMR_SHARED_DATA", REPO_DIR.parent / "shared" / "data"))
+DWC_TXT = SHARED_DATA / "dwc-imr" / "txt"
+DWC_PDF = SHARED_DATA / "dwc-imr" / "pdf"
+SEED_DIR = SHARED_DATA / "seed"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_shared_data():
+    """Skip outside CI when the shared letters are absent; under CI their absence is a failure."""
+    if not DWC_TXT.is_dir():
+        message = f"real letters not found at {DWC_TXT}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def dwc_txt_dir():
+    require_shared_data()
+    return DWC_TXT
+
+
+@pytest.fixture(scope="session")
+def dwc_pdf_dir():
+    require_shared_data()
+    return DWC_PDF
+
+
+@pytest.fixture(scope="session")
+def seed_letter_path():
+    require_shared_data()
+    return next(SEED_DIR.glob("*.txt"))
