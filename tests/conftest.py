@@ -37,3 +37,7 @@ def dwc_pdf_dir():
 def seed_letter_path():
     require_shared_data()
     return next(SEED_DIR.glob("*.txt"))
+
+
+# Real Redis and PostgreSQL servers started by the tests (see tests/services.py).
+from tests.services import postgres_url, redis_url  # noqa: E402,F401
