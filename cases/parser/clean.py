@@ -1,0 +1,83 @@
+"""Text clean-up shared by every field: control characters, page-break residue, line joining.
+
+The parser never relies on blank lines: pypdf emits them for empty PDF paragraphs and at page
+breaks, pypdfium2 emits none, and the 2013 layout is double spaced. So blank lines are dropped
+and structure is recovered from the text itself.
+"""
+from __future__ import annotations
+
+import re
+
+from .hyphens import join_hyphenated
+
+# Control characters other than newline/tab; the PDF extractors occasionally leak them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+# Lines that are page furniture rather than letter text: page numbers, "Page 2 of 5",
+# a lone case number repeated in a footer.
+_PAGE_RESIDUE = re.compile(
+    r"^(?:page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d{1,3}\s*-|\d{1,3}\s*/\s*\d{1,3}|CM\d{2}-\d{7})$",
+    re.IGNORECASE,
+)
+_TERMINATOR = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+
+
+def normalise(text: str) -> str:
+    """Unify newlines and characters that differ between extraction libraries."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # pypdfium2 marks a hyphen that ends a line as U+FFFE and glues the next line on.
+    text = text.replace("\ufffe", "-\n").replace("\u00ad", "-\n").replace("\u2010", "-")
+    text = text.replace("\f", "\n")
+    text = _CONTROL.sub("", text)
+    return text
+
+
+def content_lines(text: str) -> list[str]:
+    """Non-blank lines with whitespace collapsed and page residue removed."""
+    out = []
+    for raw in text.split("\n"):
+        line = _SPACES.sub(" ", raw).strip()
+        if not line or _PAGE_RESIDUE.match(line):
+            continue
+        out.append(line)
+    return out
+
+
+def collapse(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def ends_sentence(line: str) -> bool:
+    return bool(_TERMINATOR.search(line))
+
+
+def line_width(lines: list[str]) -> int:
+    """Typical full line length of the letter (90th percentile), for paragraph detection."""
+    if not lines:
+        return 100
+    lengths = sorted(len(line) for line in lines)
+    return max(lengths[int(len(lengths) * 0.9)], 40)
+
+
+def join_lines(lines: list[str], context: str = "") -> str:
+    """Join wrapped lines into one string, repairing line-wrap hyphens."""
+    out = ""
+    for line in lines:
+        if not out:
+            out = line
+        elif out.endswith("-") and len(out) > 1:
+            out = join_hyphenated(out, line, context)
+        else:
+            out = out + " " + line
+    return out
+
+
+def join_paragraphs(lines: list[str], width: int, context: str = "") -> str:
+    """Join lines into paragraphs: a line ending a sentence well short of the margin ends one."""
+    paragraphs: list[list[str]] = [[]]
+    limit = int(width * 0.75)
+    for i, line in enumerate(lines):
+        paragraphs[-1].append(line)
+        if i + 1 < len(lines) and ends_sentence(line) and len(line) < limit:
+            paragraphs.append([])
+    return "\n\n".join(join_lines(p, context) for p in paragraphs if p)

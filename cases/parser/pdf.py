@@ -1,0 +1,100 @@
+"""File -> text. PDFs through pypdfium2 (chosen by bench/pdf_extract.py), text files decoded.
+
+Every failure is an ExtractionError naming the file and the problem.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+MAX_BYTES = 20 * 1024 * 1024
+# A PDF whose extracted text is shorter than this has no usable text layer (scanned image).
+MIN_TEXT_CHARS = 20
+
+
+class ExtractionError(Exception):
+    """A file could not be turned into text (not a PDF, encrypted, truncated, ...)."""
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ExtractionError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ExtractionError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise ExtractionError(f"{path}: is a directory, not a file")
+    if size == 0:
+        raise ExtractionError(f"{path}: empty file")
+    if size > MAX_BYTES:
+        raise ExtractionError(f"{path}: file too large ({size} bytes; limit {MAX_BYTES})")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ExtractionError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+
+
+def is_pdf(data: bytes) -> bool:
+    # The PDF spec allows up to 1024 bytes of junk before the header.
+    return b"%PDF-" in data[:1024]
+
+
+def pdf_to_text(data: bytes, name: str) -> str:
+    import pypdfium2 as pdfium
+
+    if b"%%EOF" not in data[-2048:]:
+        raise ExtractionError(f"{name}: truncated or corrupt PDF (no end-of-file marker)")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            raise ExtractionError(f"{name}: encrypted PDF (password required)") from None
+        raise ExtractionError(f"{name}: truncated or corrupt PDF ({message})") from None
+    try:
+        pages = []
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            try:
+                pages.append(textpage.get_text_range())
+            finally:
+                textpage.close()
+                page.close()
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"{name}: corrupt PDF page ({exc})") from None
+    finally:
+        doc.close()
+    text = "\n".join(pages)
+    if len("".join(text.split())) < MIN_TEXT_CHARS:
+        raise ExtractionError(f"{name}: PDF has no text layer (scanned image?); OCR is not supported")
+    return text
+
+
+def bytes_to_text(data: bytes, name: str) -> str:
+    """Decode a text file: UTF-8 (BOM allowed), else latin-1; binary data is rejected."""
+    if b"\x00" in data[:65536]:
+        raise ExtractionError(f"{name}: binary file (contains NUL bytes); expected a PDF or a text file")
+    sample = data[:65536]
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if control > max(8, len(sample) // 100):
+        raise ExtractionError(f"{name}: binary file (too many control characters); expected a PDF or a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        # latin-1 decodes anything; C1 control characters mean it was not really text
+        c1 = sum(1 for ch in text[:65536] if 0x80 <= ord(ch) < 0xA0)
+        if c1 > max(8, len(sample) // 50):
+            raise ExtractionError(f"{name}: not a PDF and not readable text (unknown encoding or binary)") from None
+    if not text.strip():
+        raise ExtractionError(f"{name}: file contains only whitespace")
+    return text
+
+
+def extract_text(path: str | Path) -> str:
+    path = Path(path)
+    data = read_bytes(path)
+    if is_pdf(data):
+        return pdf_to_text(data, str(path))
+    return bytes_to_text(data, str(path))

@@ -1,0 +1,59 @@
+"""Clinical case summary and the patient's age and sex found in it."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .result import Patient
+
+_AGE_SEX = re.compile(
+    r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?|y/o|yo)[\s-]*(?:of[\s-]+age|old)?[\s,-]*"
+    r"(?:(?!\d)[\w'()-]+[\s,]+){0,4}?"
+    r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?)[\s-]*old\b", re.IGNORECASE)
+_SEX_WORD = re.compile(
+    r"\b(?:applicant|patient|injured\s+worker|claimant|employee|individual|this|he|she)\b[^.]{0,60}?"
+    r"\b(?P<sex>male|female|man|woman|gentleman|lady)\b",
+    re.IGNORECASE,
+)
+_SEXES = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
+          "female": "female", "woman": "female", "lady": "female", "girl": "female"}
+# The summary opens with this boilerplate in the 2016 layout.
+SUMMARY_PREAMBLE = re.compile(
+    r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\s+based\s+on\s+"
+    r"a\s+review\s+of\s+the\s+case\s+file,\s+including\s+all\s+medical\s+records:\s*",
+    re.IGNORECASE,
+)
+
+
+def find_patient(summary: str) -> Patient:
+    patient = Patient()
+    m = _AGE_SEX.search(summary)
+    if m and 0 < int(m.group("age")) < 120:
+        patient.age = int(m.group("age"))
+        patient.sex = _SEXES[m.group("sex").lower()]
+        return patient
+    a = _AGE.search(summary)
+    if a and 0 < int(a.group("age")) < 120:
+        patient.age = int(a.group("age"))
+    s = _SEX_WORD.search(summary)
+    if s:
+        patient.sex = _SEXES[s.group("sex").lower()]
+    return patient
+
+
+def strip_preamble(summary: str) -> str:
+    return SUMMARY_PREAMBLE.sub("", summary, count=1)
+
+
+def sex_from_pronouns(summary: str) -> Optional[str]:
+    """Last resort when no sex word is found: the dominant third-person pronoun."""
+    he = len(re.findall(r"\b(?:he|him|his)\b", summary, re.IGNORECASE))
+    she = len(re.findall(r"\b(?:she|her|hers)\b", summary, re.IGNORECASE))
+    if he >= 2 and he > 3 * she:
+        return "male"
+    if she >= 2 and she > 3 * he:
+        return "female"
+    return None
