@@ -20,11 +20,12 @@ _NON_MTUS_HEAD = re.compile(r"^Non-?\s?MTUS(?:\s+Citations?)?\s*[:,]?\s*", re.IG
 _MTUS_HEAD = re.compile(r"^(?:the\s+)?(?:California\s+)?MTUS\b\s*(?:\(\s*[^)]*\))?\s*[:,-]?\s*", re.IGNORECASE)
 _YEAR = r"(?:19|20)\d{2}"
 _PAGES = re.compile(
-    r"\b(?:pages?|pgs?\.?|pp?\.)\s*(\d+(?:\s*(?:-|\u2013|to)\s*\d+)?(?:\s*(?:,|and)\s*\d+(?:\s*(?:-|\u2013)\s*\d+)?)*)",
+    r"\b(?:pages?|pgs?\.?|pp?\.?)\s*(\d+(?:\s*(?:-|\u2013|to)\s*\d+)?(?:\s*(?:,|and)\s*\d+(?:\s*(?:-|\u2013)\s*\d+)?)*)",
     re.IGNORECASE,
 )
 _SECTIONS_LABEL = re.compile(r",?\s*Sections?\s*\(?s?\)?\s*:\s*", re.IGNORECASE)
 _TRAILING_GUIDELINES = re.compile(r"\s+Guidelines?$", re.IGNORECASE)
+_PART_OF_MTUS = re.compile(r",?\s*which\s+(?:is|are)\s+(?:a\s+)?part\s+of\s+(?:the\s+)?MTUS\b\.?", re.IGNORECASE)
 _NUMBERED_SECTION = re.compile(r"^\d+(?:\.\d+)+\s")
 
 
@@ -48,13 +49,32 @@ def _load_list(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _doc_boundary() -> re.Pattern:
-    """Where one MTUS document ends and the next begins: ", and <Title> <year>"."""
+    """Candidate places where one MTUS document ends and the next begins: ", and <Title> <year>"."""
     titles = sorted(known_titles(), key=len, reverse=True)
     known = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in titles) or "(?!)"
-    generic = r"[A-Z][A-Za-z/&'-]*(?:\s+(?:and|of|for|the|&|[A-Z][A-Za-z/&'-]*))*"
+    generic = r"[A-Z][A-Za-z/&'-]*(?:,?\s+(?:and|of|for|the|&|[A-Z][A-Za-z/&'-]*))*"
     return re.compile(
         r",?\s+and\s+(?=(?:MTUS\s+)?(?:" + known + r"|" + generic + r")\s+" + _YEAR + r"\b)"
     )
+
+
+_HAS_YEAR = re.compile(r"\b" + _YEAR + r"\b")
+
+
+def split_documents(body: str) -> list[str]:
+    """Split an MTUS clause into documents. A boundary is only accepted once the current
+    document has had its year, so "Neck and Upper Back Complaints 2004" and "Forearm, Wrist,
+    and Hand Complaints 2004" stay whole."""
+    parts: list[str] = []
+    start = 0
+    for m in _doc_boundary().finditer(body):
+        if m.start() < start:
+            continue
+        if _HAS_YEAR.search(body, start, m.start()):
+            parts.append(body[start:m.start()])
+            start = m.end()
+    parts.append(body[start:])
+    return parts
 
 
 _DOC = re.compile(r"^(?P<title>.+?)\s*,?\s+(?P<year>" + _YEAR + r")\b(?:\s+Guidelines?)?\s*(?P<rest>.*)$", re.S)
@@ -112,7 +132,9 @@ def parse_guideline(text: str) -> tuple[list[Citation], list[str]]:
 def parse_mtus(body: str) -> list[Citation]:
     """'Low Back Complaints 2004, Section(s): Summary, and Chronic Pain ... 2016, Section(s): X.'"""
     body = re.sub(r"[\s.]+$", "", body.strip())
-    parts = _doc_boundary().split(body)
+    # 2013-14 wording: "..., Opioids, pages 74-96, which is part of the MTUS"
+    body = _PART_OF_MTUS.sub("", body).strip(" ,")
+    parts = split_documents(body)
     out: list[Citation] = []
     for part in parts:
         part = part.strip(" ,")
@@ -122,7 +144,7 @@ def parse_mtus(body: str) -> list[Citation]:
         if m:
             title, year, rest = m.group("title"), int(m.group("year")), m.group("rest")
         else:
-            # no year: "MTUS Chronic Pain Medical Treatment Guidelines, page 79"
+            # no year: "MTUS Chronic Pain Medical Treatment Guidelines, Opioids, page 79"
             sm = _SECTIONS_LABEL.search(part)
             title = part[: sm.start()] if sm else re.split(r",", part, maxsplit=1)[0]
             rest = part[len(title):]
@@ -132,6 +154,10 @@ def parse_mtus(body: str) -> list[Citation]:
         sm = _SECTIONS_LABEL.match(rest)
         if sm:
             sections = split_sections(rest[sm.end():])
+        elif year is None and rest.strip(" ,"):
+            # unlabelled topics after the title; drop page references and joining "and"s
+            sections = [re.sub(r"^and\s+", "", s) for s in split_sections(rest.strip(" ,"))]
+            sections = [s for s in sections if s]
         pages = find_pages(rest)
         out.append(Citation(kind="MTUS", document=title, year=year, sections=sections, pages=pages, clause=part))
     return out
@@ -193,7 +219,11 @@ def split_sections(text: str) -> list[str]:
             i = best[1]
             continue
         piece = pieces[i]
-        if merged and (piece[:1].islower() or piece.startswith("&")) and not merged[-1].lower() in known:
+        lead = re.match(r"(?:and|&)\s+(?=[A-Z0-9])", piece)
+        if lead:
+            # ", and Opioids": a list joined by "and", not a continuation
+            merged.append(piece[lead.end():])
+        elif merged and (piece[:1].islower() or piece.startswith("&")) and not merged[-1].lower() in known:
             merged[-1] = merged[-1] + ", " + piece
         else:
             merged.append(piece)

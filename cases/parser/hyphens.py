@@ -60,6 +60,10 @@ def keep_hyphen(left: str, right: str, context: str = "") -> bool:
 
 def join_hyphenated(before: str, after: str, context: str = "") -> str:
     """Join `before` (ending in '-') with the next line `after`."""
+    last = before.rsplit(" ", 1)[-1]
+    if not last.strip("-"):
+        # a free-standing dash ("Shoulder --" / "Magnetic ..."): punctuation, not a wrap
+        return before + " " + after
     if _URLISH.search(before):
         return before + after
     tail = _TAIL_WORD.search(before)

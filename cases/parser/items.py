@@ -43,7 +43,7 @@ class _Anchor:
 
 def _is_break(line: str, width: int) -> bool:
     """Could `line` be the last line of what precedes a request?"""
-    if _INTRO.search(line) or line.endswith(":") and not _DECISION_LINE.match(line):
+    if _INTRO.search(line) or _ANY_LABEL.match(line):
         return True
     return ends_sentence(line) or len(line) < width * 0.6
 
