@@ -1,0 +1,415 @@
+"""One test per letter variant the parser must handle, on small excerpts modelled on the real
+letters, and where a real letter has the variant, on that letter too."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cases.parser import parse_file, parse_text
+from cases.parser.citations import parse_guideline, split_sections
+
+from .helpers import item, letter
+
+
+def only_item(text: str):
+    parsed = parse_text(text)
+    assert parsed.errors == []
+    assert len(parsed.items) == 1, [i.request for i in parsed.items]
+    return parsed.items[0]
+
+
+# --- header, reviewer, patient ------------------------------------------------------------
+
+def test_header_fields_and_reviewer_lists():
+    parsed = parse_text(letter(item("Facet joint injections L4-5, L5-S1:  Upheld")))
+    assert parsed.case_number == "CM16-0999999"
+    assert parsed.date_assigned == date(2016, 11, 18)
+    assert parsed.date_of_injury == date(2016, 10, 10)
+    assert parsed.decision_date == date(2016, 12, 19)
+    assert parsed.ur_denial_date == date(2016, 11, 9)
+    assert parsed.application_received == date(2016, 11, 14)
+    assert parsed.priority == "Standard"
+    assert parsed.layout == "2016"
+    assert parsed.reviewer.licensure == ["Texas", "New York", "California"]
+    assert parsed.reviewer.specialty == ["Preventive Medicine", "Occupational Medicine"]
+
+
+def test_expedited_priority_and_missing_dates():
+    text = letter(item("MRI of the lumbar spine: Overturned"))
+    text = text.replace("Priority:  Standard", "Priority:  Expedited").replace("UR Denial Date:  11/09/2016", "UR Denial Date:  ")
+    parsed = parse_text(text)
+    assert parsed.priority == "Expedited"
+    assert parsed.ur_denial_date is None
+    assert parsed.application_received == date(2016, 11, 14)
+
+
+@pytest.mark.parametrize(
+    "sentence, age, sex",
+    [
+        ("The applicant is a 34-year-old male who has filed a claim.", 34, "male"),
+        ("The patient is a 56 year old female who reported an injury.", 56, "female"),
+        ("This is a 45 year-old man with a date of injury on 10-20-2016.", 45, "male"),
+        ("The injured worker is a 61 year old right-handed woman.", 61, "female"),
+        ("This case involves a now 46-year-old male with a history of a claim.", 46, "male"),
+        ("This 52-year-old gentleman sustained an injury.", 52, "male"),
+    ],
+)
+def test_patient_age_and_sex(sentence, age, sex):
+    parsed = parse_text(letter(item("MRI: Upheld"), summary=sentence))
+    assert (parsed.patient.age, parsed.patient.sex) == (age, sex)
+
+
+def test_patient_sentence_not_at_start_of_summary():
+    summary = (
+        "According to the progress note dated 10-30-2016, the pain was fairly well controlled. The \n"
+        "injured worker is a 39 year old woman who slipped at work."
+    )
+    parsed = parse_text(letter(item("MRI: Upheld"), summary=summary))
+    assert (parsed.patient.age, parsed.patient.sex) == (39, "female")
+    assert parsed.clinical_summary.startswith("According to the progress note")
+
+
+# --- request and decision -----------------------------------------------------------------
+
+def test_decision_alone_on_next_line():
+    it = only_item(letter(item(
+        "Additional physical therapy two times four visits (8) for the lumbar and bilateral knees: \nUpheld")))
+    assert it.request == "Additional physical therapy two times four visits (8) for the lumbar and bilateral knees"
+    assert it.decision == "Upheld"
+    assert it.disputed_portion is None
+
+
+def test_request_spanning_lines_after_previous_rationale():
+    text = letter(
+        item("Lidoderm 5% patch #1: Upheld", rationale="As such, the request is not medically \nnecessary.")
+        + item("Twelve sessions of physical therapy for the right shoulder, right wrist and right hand, three \n"
+               "times a week for four weeks: Overturned")
+    )
+    parsed = parse_text(text)
+    assert [i.request for i in parsed.items] == [
+        "Lidoderm 5% patch #1",
+        "Twelve sessions of physical therapy for the right shoulder, right wrist and right hand, three times a week "
+        "for four weeks",
+    ]
+    assert parsed.items[0].rationale == "As such, the request is not medically necessary."
+    assert [i.decision for i in parsed.items] == ["Upheld", "Overturned"]
+
+
+def test_request_continuation_after_line_ending_in_colon():
+    # the previous line ends with "DOS:" - not the end of the preceding rationale
+    it = only_item(letter(item(
+        "Lidoderm patch, 12 hours on 12 hours off to affected area, #1 box with 1 refill, DOS: \n11/11/2016:  Upheld")))
+    assert it.request == "Lidoderm patch, 12 hours on 12 hours off to affected area, #1 box with 1 refill, DOS: 11/11/2016"
+
+
+def test_colon_inside_request():
+    it = only_item(letter(item("NCV bilateral lower extremities QTY: 2: Upheld")))
+    assert it.request == "NCV bilateral lower extremities QTY: 2"
+    it = only_item(letter(item("Oxycodone HCL ER 20mg #60 day supply: 30:  Overturned")))
+    assert it.request == "Oxycodone HCL ER 20mg #60 day supply: 30"
+    assert it.decision == "Overturned"
+
+
+def test_colon_inside_request_real_letter(dwc_txt_dir):
+    parsed = parse_file(dwc_txt_dir / "CM16-0239110.txt")
+    assert parsed.items[0].request == "Oxycodone HCL ER 20mg #60 day supply: 30"
+    labs = parse_file(dwc_txt_dir / "CM16-0238035.txt")
+    assert "Labs to include: EKG" in [i.request for i in labs.items]
+
+
+# --- partly authorised requests -----------------------------------------------------------
+
+PARTIAL_A = (
+    "Physical therapy to the low back eight sessions was the original request. Physical therapy to \n"
+    "the low back six sessions was authorized by the Claims Administrator. The remaining IMR \n"
+    "eligible portion of the original request, Physical therapy to the low back two sessions is: \n"
+    "Upheld"
+)
+PARTIAL_B = (
+    "Acute inpatient rehabilitation physical therapy and occupational therapy 7-10 days for left \n"
+    "foot fracture was the original request. The Claims Administrator authorized Skilled \n"
+    "nursing facility for 7 days with PT/OT once a day for left foot fracture, leaving the original \n"
+    " \n"
+    "request IMR eligible. The original request, Acute inpatient rehabilitation physical therapy \n"
+    "and occupational therapy 7-10 days for left foot fracture is: Overturned"
+)
+
+
+def test_partial_remaining_portion():
+    text = letter(item("Flexeril 10mg #60: Upheld", rationale="Given the above, the request for Flexeril 10mg #60 is \n"
+                       "not medically necessary.") + item(PARTIAL_A))
+    parsed = parse_text(text)
+    assert len(parsed.items) == 2
+    it = parsed.items[1]
+    assert it.request == (
+        "Physical therapy to the low back eight sessions was the original request. Physical therapy to the low back "
+        "six sessions was authorized by the Claims Administrator. The remaining IMR eligible portion of the original "
+        "request, Physical therapy to the low back two sessions is"
+    )
+    assert it.disputed_portion == "Physical therapy to the low back two sessions"
+    assert it.decision == "Upheld"
+    assert parsed.items[0].disputed_portion is None
+
+
+def test_partial_leaving_original_request_eligible_across_page_break():
+    it = only_item(letter(item(PARTIAL_B)))
+    assert it.request.startswith("Acute inpatient rehabilitation physical therapy and occupational therapy 7-10 days")
+    assert "leaving the original request IMR eligible." in it.request
+    assert it.disputed_portion == (
+        "Acute inpatient rehabilitation physical therapy and occupational therapy 7-10 days for left foot fracture")
+    assert it.decision == "Overturned"
+
+
+def test_partial_with_retrospective_prefix_and_sentence_ending_lines():
+    block = (
+        "Retrospective: Cyclobenzaprine 7.5mg #60, per 12/07/2016 order was the original request. \n"
+        "Retrospective Cyclobenzaprine 7.5mg #42, per 12/07/2016 order was authorized by the \n"
+        "Claims Administrator. The remaining IMR eligible portion of the original request, \n"
+        "Retrospective Cyclobenzaprine 7.5mg #18, per 12/07/2016 order is:  Upheld"
+    )
+    it = only_item(letter(item(block)))
+    assert it.request.startswith("Retrospective: Cyclobenzaprine 7.5mg #60")
+    assert it.disputed_portion == "Retrospective Cyclobenzaprine 7.5mg #18, per 12/07/2016 order"
+
+
+def test_partial_without_is():
+    block = (
+        "Eight physical therapy sessions for the lumbar was the original request. Six physical \n"
+        "therapy sessions for the lumbar was authorized by the Claims Administrator. The \n"
+        "remaining IMR eligible portion of the original request, Two physical therapy sessions for \n"
+        "the lumbar: Upheld"
+    )
+    it = only_item(letter(item(block)))
+    assert it.disputed_portion == "Two physical therapy sessions for the lumbar"
+
+
+def test_partial_real_letters(dwc_txt_dir):
+    a = parse_file(dwc_txt_dir / "CM16-0230651.txt")
+    assert [i.disputed_portion for i in a.items if i.disputed_portion] == ["Physical therapy to the low back two sessions"]
+    b = parse_file(dwc_txt_dir / "CM16-0249724.txt")
+    assert "purchase of a bath/shower chair" in [i.disputed_portion for i in b.items]
+
+
+# --- citations ------------------------------------------------------------------------------
+
+def cites(text: str):
+    citations, _ = parse_guideline(text)
+    return [c.to_dict() for c in citations]
+
+
+def mtus(document, year, sections=(), pages=None):
+    return {"kind": "MTUS", "document": document, "year": year, "sections": list(sections), "pages": pages}
+
+
+def test_several_mtus_documents_in_one_clause():
+    text = ("Decision based on MTUS Low Back Complaints 2004, Section(s): \nSummary, and Chronic Pain Medical "
+            "Treatment 2016, Section(s): Facet blocks.  Decision based \non Non-MTUS Citation ACOEM Occupational "
+            "Medicine Practice Guidelines, 3rd ed., Low Back \nDisorders, pg. 607.")
+    assert cites(text) == [
+        mtus("Low Back Complaints", 2004, ["Summary"]),
+        mtus("Chronic Pain Medical Treatment", 2016, ["Facet blocks"]),
+        {"kind": "NON_MTUS", "document": "ACOEM Occupational Medicine Practice Guidelines, 3rd ed., Low Back Disorders, pg. 607",
+         "year": None, "sections": [], "pages": "607"},
+    ]
+
+
+def test_titles_containing_and_are_not_split():
+    text = ("Decision based on MTUS Shoulder Complaints 2004, Section(s): Initial Care, and Elbow Complaints 2007, "
+            "and Forearm, Wrist, and Hand Complaints 2004.")
+    assert cites(text) == [
+        mtus("Shoulder Complaints", 2004, ["Initial Care"]),
+        mtus("Elbow Complaints", 2007),
+        mtus("Forearm, Wrist, and Hand Complaints", 2004),
+    ]
+    assert cites("Decision based on MTUS Neck and Upper Back Complaints 2004, Section(s): Special Studies.") == [
+        mtus("Neck and Upper Back Complaints", 2004, ["Special Studies"])]
+
+
+def test_trailing_guidelines_word_dropped_from_document():
+    text = "Decision based on MTUS Chronic Pain Medical Treatment 2016 Guidelines, Section(s): Topical analgesics."
+    assert cites(text) == [mtus("Chronic Pain Medical Treatment", 2016, ["Topical analgesics"])]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Low Back Complaints", "Chronic Pain Medical Treatment", "Opioid Treatment", "Neck and Upper Back Complaints",
+     "Acupuncture Treatment", "Forearm, Wrist, and Hand Complaints", "Postsurgical Treatment", "Ankle and Foot Complaints"],
+)
+def test_mtus_document_naming(title):
+    assert cites(f"Decision based on MTUS {title} 2004.") == [mtus(title, 2004)]
+
+
+def test_section_titles_with_commas_beside_genuine_lists():
+    assert split_sections("TENS, chronic pain (transcutaneous electrical nerve stimulation)") == [
+        "TENS, chronic pain (transcutaneous electrical nerve stimulation)"]
+    assert split_sections("NSAIDs, GI symptoms & cardiovascular risk, Proton Pump Inhibitors (PPIs)") == [
+        "NSAIDs, GI symptoms & cardiovascular risk", "Proton Pump Inhibitors (PPIs)"]
+    assert split_sections("Forearm, Wrist, & Hand") == ["Forearm, Wrist, & Hand"]
+    assert split_sections("Diagnostic Criteria, Special Studies, Summary") == [
+        "Diagnostic Criteria", "Special Studies", "Summary"]
+    assert split_sections("Naproxen (Naprosyn, EC-Naprosyn, Anaprox DS [otc], Naprelan), NSAIDs (non-steroidal "
+                          "anti-inflammatory drugs)") == [
+        "Naproxen (Naprosyn, EC-Naprosyn, Anaprox DS [otc], Naprelan)", "NSAIDs (non-steroidal anti-inflammatory drugs)"]
+
+
+def test_unknown_comma_title_with_lowercase_tail_stays_whole():
+    # not in known_sections.txt: a lower-case piece continues the previous title
+    assert split_sections("Opioids, on-going management, Office visits") == ["Opioids, on-going management", "Office visits"]
+
+
+def test_sections_joined_by_and():
+    assert split_sections("Special Studies and Diagnostic Criteria") == ["Special Studies", "Diagnostic Criteria"]
+    assert split_sections("Cornerstones of Disability Prevention and Management") == [
+        "Cornerstones of Disability Prevention and Management"]
+    assert split_sections("Initial Care, and Physical Methods") == ["Initial Care", "Physical Methods"]
+
+
+def test_numbered_opioid_sections_split_only_before_numbers():
+    text = ("3.3.1.1 Opioids for Chronic Pain and Chronic Opioid Treatment: Screening for Risk of Addiction or "
+            "Adverse Events, Prior to Chronic Opioid Treatment: Screening for Drug Misuse/Abuse, 3.3.9 Opioids for "
+            "Chronic Pain and Chronic Opioid Treatment: Maintenance of Chronic Opioid Treatment")
+    assert split_sections(text) == [
+        "3.3.1.1 Opioids for Chronic Pain and Chronic Opioid Treatment: Screening for Risk of Addiction or Adverse "
+        "Events, Prior to Chronic Opioid Treatment: Screening for Drug Misuse/Abuse",
+        "3.3.9 Opioids for Chronic Pain and Chronic Opioid Treatment: Maintenance of Chronic Opioid Treatment",
+    ]
+
+
+def test_sections_joined_across_line_breaks_in_a_letter():
+    it = only_item(letter(item(
+        "TENS unit: Upheld",
+        maximus="Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): TENS, \n"
+                "chronic pain (transcutaneous electrical nerve stimulation).")))
+    assert it.maximus[0].sections == ["TENS, chronic pain (transcutaneous electrical nerve stimulation)"]
+
+
+@pytest.mark.parametrize(
+    "text, document, pages",
+    [
+        ("Decision based on Non-MTUS Citation Official Disability Guidelines (ODG), Low Back.",
+         "Official Disability Guidelines (ODG), Low Back", None),
+        ("Decision based on Non-MTUS Official Disability Guidelines (ODG) Pain Chapter, page 137.",
+         "Official Disability Guidelines (ODG) Pain Chapter, page 137", "137"),
+        ("Decision based on Non-MTUS Citation Harris J. Occupational medicine practice guidelines, pg. 64.",
+         "Harris J. Occupational medicine practice guidelines, pg. 64", "64"),
+        ("Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) Forearm, Wrist and Hand "
+         "Chapter (updated 11/23/16) Electrodiagnostic studies (EDS).",
+         "Official Disability Guidelines (ODG) Forearm, Wrist and Hand Chapter (updated 11/23/16) Electrodiagnostic "
+         "studies (EDS)", None),
+        ("Decision based on Non-MTUS Citation http://www.drugs.com/famotidine.html.", "http://www.drugs.com/famotidine.html", None),
+    ],
+)
+def test_non_mtus_citation(text, document, pages):
+    assert cites(text) == [{"kind": "NON_MTUS", "document": document, "year": None, "sections": [], "pages": pages}]
+
+
+def test_non_mtus_url_wrapped_with_hyphen():
+    it = only_item(letter(item(
+        "Acute inpatient rehabilitation: Overturned",
+        maximus="The Expert Reviewer based their decision on recommendation(s) outside \nof the MTUS Guidelines. "
+                "Decision based on Non-MTUS Citation \nhttp://www.slideshare.net/julenemcalister/differences-between-"
+                "inpatient-rehabilitation-skilled-\nnursing-care, https://medicalinsider.holy-cross.com/acute-"
+                "inpatient-rehabilitation-versus-skilled-\nnursing-facility-rehabilitation.")))
+    assert [c.document for c in it.maximus] == [
+        "http://www.slideshare.net/julenemcalister/differences-between-inpatient-rehabilitation-skilled-nursing-care, "
+        "https://medicalinsider.holy-cross.com/acute-inpatient-rehabilitation-versus-skilled-nursing-facility-rehabilitation"]
+
+
+def test_no_medical_evidence_cited_for_either_party():
+    it = only_item(letter(item(
+        "X-rays of the head: Upheld",
+        ca="The Claims Administrator did not cite any medical evidence \nfor its decision.",
+        maximus="The Expert Reviewer did not cite any medical evidence for its decision.")))
+    none = {"kind": "NONE", "document": None, "year": None, "sections": [], "pages": None}
+    assert [c.to_dict() for c in it.claims_administrator] == [none]
+    assert [c.to_dict() for c in it.maximus] == [none]
+
+
+def test_outside_mtus_preamble_is_not_a_citation():
+    text = ("The Expert Reviewer based their decision on recommendation(s) outside of the MTUS Guidelines. "
+            "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) Head, X-Rays.")
+    assert [c["kind"] for c in cites(text)] == ["NON_MTUS"]
+    citations, warnings = parse_guideline(
+        "The Expert Reviewer based their decision on recommendation(s) outside of the MTUS Guidelines.")
+    assert citations == [] and warnings
+
+
+def test_old_layout_did_not_base_on_mtus():
+    text = ("The Claims Administrator did not base their decision on the MTUS.  Decision based on Non-MTUS "
+            "Citation ODG Low Back Disorders")
+    assert cites(text) == [{"kind": "NON_MTUS", "document": "ODG Low Back Disorders", "year": None, "sections": [],
+                            "pages": None}]
+
+
+def test_citation_clause_is_text_as_written():
+    citations, _ = parse_guideline("Decision based on Non-MTUS Citation Official   Disability\nGuidelines (ODG).")
+    assert citations[0].clause == "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG)."
+
+
+# --- rationale, hyphens, page residue -----------------------------------------------------
+
+def test_rationale_runs_to_next_item_and_repairs_hyphen_wraps():
+    text = letter(
+        item("EMG of the bilateral upper extremities: Upheld",
+             rationale="The California MTUS 2016 Chronic Pain Guidelines state, electro- \nmyography and nerve "
+                       "conduction studies are separate studies. Electro- \ndiagnostic testing was non- \ncertified. "
+                       "The request is not medically \nnecessary.")
+        + item("NCV of the bilateral upper extremities: Upheld", rationale="Not medically necessary.")
+    )
+    parsed = parse_text(text)
+    assert parsed.items[0].rationale == (
+        "The California MTUS 2016 Chronic Pain Guidelines state, electromyography and nerve conduction studies are "
+        "separate studies. Electrodiagnostic testing was non-certified. The request is not medically necessary.")
+    assert parsed.items[1].rationale == "Not medically necessary."
+
+
+def test_page_break_residue_removed_from_rationale():
+    text = letter(item(
+        "MRI of the lumbar spine: Upheld",
+        rationale="There is no documentation of red flags and the \n \n \nPage 2 of 3 \n \nrequest is not medically "
+                  "necessary. The request for the \n2 \n \nMRI is not supported.")) + "\n \nCM16-0999999 \n"
+    it = only_item(text)
+    assert it.rationale == ("There is no documentation of red flags and the request is not medically necessary. "
+                            "The request for the MRI is not supported.")
+
+
+def test_rationale_paragraphs():
+    text = letter(item(
+        "Arc sling: Upheld",
+        rationale="The California MTUS and ACOEM Guidelines do not address an arc sling. \n"
+                  "The Official Disability Guidelines indicate that a postoperative abduction pillow sling is \n"
+                  "recommended as an option following open repair of large and massive rotator cuff tears. As such, \n"
+                  "the request is not medically necessary."))
+    it = only_item(text)
+    assert it.rationale.split("\n\n") == [
+        "The California MTUS and ACOEM Guidelines do not address an arc sling.",
+        "The Official Disability Guidelines indicate that a postoperative abduction pillow sling is recommended as an "
+        "option following open repair of large and massive rotator cuff tears. As such, the request is not "
+        "medically necessary.",
+    ]
+
+
+def test_hyphen_wrap_in_real_letter(dwc_txt_dir):
+    parsed = parse_file(dwc_txt_dir / "CM16-0240259.txt")
+    assert "Electrodiagnostic testing" in parsed.clinical_summary
+    assert "Electro- diagnostic" not in parsed.clinical_summary
+
+
+# --- the 2013 layout ------------------------------------------------------------------------
+
+def test_seed_letter_2013_layout(seed_letter_path):
+    parsed = parse_file(seed_letter_path)
+    assert parsed.errors == []
+    assert parsed.layout == "2013"
+    assert parsed.case_number is None
+    assert parsed.reviewer.specialty == ["Orthopedic Surgery"]
+    assert parsed.reviewer.licensure == ["California"]
+    assert (parsed.patient.age, parsed.patient.sex) == (56, "female")
+    [it] = parsed.items
+    assert it.request == "Request for left lumbar medial branch blocks (no levels provided)"
+    assert it.decision == "Upheld"
+    assert [c.document for c in it.claims_administrator] == ["ODG Low Back Disorders"]
+    assert [c.document for c in it.maximus] == ["Official Disability Guidelines (ODG) Low back chapter"]
+    assert it.rationale.startswith("The current request is not supported.")
+    assert it.rationale.endswith("is not medically necessary or appropriate.")
