@@ -42,12 +42,18 @@ def _outcome_dict(outcome) -> dict:
     max_retries=5,
     acks_late=True,
 )
-def ingest_file_task(path: str) -> dict:
+def ingest_file_task(path: str, force: bool = False) -> dict:
     from cases.ingest import ingest_file  # imported here: the worker loads tasks before apps are used
 
-    return _outcome_dict(ingest_file(Path(path)))
+    return _outcome_dict(ingest_file(Path(path), force=force))
 
 
-def enqueue_ingest(paths: Iterable[str | Path]) -> list:
-    """Send one ingest_file_task per file (absolute paths: the worker may run elsewhere)."""
-    return [ingest_file_task.delay(str(Path(p).resolve())) for p in paths]
+def enqueue_ingest(paths: Iterable[str | Path], force: bool = False) -> list:
+    """Send one ingest_file_task per letter file; folders are expanded like `manage.py ingest` does.
+    Paths are made absolute: the worker may run in another directory. Returns the AsyncResults."""
+    from cases.ingest import expand_paths
+
+    files, problems = expand_paths(paths)
+    if problems:  # a missing path: say so before sending anything rather than drop it silently
+        raise FileNotFoundError("; ".join(problem.line() for problem in problems))
+    return [ingest_file_task.delay(str(Path(p).resolve()), force=force) for p in files]

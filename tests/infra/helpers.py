@@ -1,0 +1,70 @@
+"""Run the project's own commands in subprocesses with a given environment (database, broker)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import REPO_DIR
+
+FIXTURE_LETTERS = REPO_DIR / "tests" / "fixtures" / "letters"
+# Variables of the developer's shell that would point a subprocess at the wrong database,
+# broker or index.
+_CLEARED = (
+    "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SEARCH_BACKEND", "SEARCH_INDEX_DIR",
+    "IMR_VAR_DIR", "ELASTICSEARCH_URL",
+)
+
+
+def project_env(tmp_path: Path, database_url: str | None = None, broker_url: str = "", **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    env.update(
+        DJANGO_SETTINGS_MODULE="imr_kb.settings",
+        IMR_VAR_DIR=str(tmp_path / "var"),
+        SEARCH_INDEX_DIR=str(tmp_path / "search-index"),
+        SEARCH_BACKEND="embedded",
+        DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'imr_kb.sqlite3'}",
+        CELERY_BROKER_URL=broker_url,
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    (tmp_path / "var").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def manage(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """python manage.py ARGS in the repository, with env; fails the test with the output on error."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, (
+        f"manage.py {' '.join(args)} exited {result.returncode}\n--- stdout\n{result.stdout[-3000:]}"
+        f"\n--- stderr\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def run_python(env: dict, code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """A small Django script in a subprocess (django.setup() done first)."""
+    prelude = "import django; django.setup()\n"
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, f"script failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.25, what: str = "condition"):
+    """Poll predicate() until it returns a truthy value; bounded. Returns that value."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last value: {last!r})")

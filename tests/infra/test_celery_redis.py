@@ -1,0 +1,153 @@
+"""Celery with a real Redis broker and a real worker process.
+
+The worker and the producer are separate processes sharing only the broker, a temp SQLite
+database and a temp search index directory, as in a deployment.
+"""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core.management import get_commands
+
+from tests.conftest import REPO_DIR
+from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python, wait_until
+
+pytestmark = pytest.mark.services
+
+WORKER_READY_TIMEOUT = 90
+TASK_TIMEOUT = 120
+
+
+class Worker:
+    """`celery -A imr_kb worker` in a subprocess, its log in a file; stopped by its own pid."""
+
+    def __init__(self, env: dict, log_path: Path, queues: str = "celery"):
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "imr_kb", "worker",
+                "--pool=solo", "--concurrency=1", "-Q", queues, "--loglevel=INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "-n", f"imr-test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=REPO_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"celery worker exited with {self.proc.returncode}:\n{self.output()[-4000:]}")
+            return " ready." in self.output()
+
+        wait_until(ready, WORKER_READY_TIMEOUT, what="the celery worker to be ready")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()  # warm shutdown: finishes the current task
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture
+def celery_env(redis_url, tmp_path):
+    # Results in another Redis database than the broker's, so the test can wait on them.
+    env = project_env(
+        tmp_path, broker_url=redis_url, CELERY_RESULT_BACKEND=redis_url.rsplit("/", 1)[0] + "/1"
+    )
+    manage(env, "migrate", "--noinput")
+    return env, tmp_path / "imr_kb.sqlite3"
+
+
+@pytest.fixture
+def worker(celery_env, tmp_path):
+    env, _ = celery_env
+    w = Worker(env, tmp_path / "worker.log")
+    try:
+        w.wait_ready()
+        yield w
+    finally:
+        w.stop()
+
+
+def _case_numbers(db_path: Path) -> set[str]:
+    with sqlite3.connect(db_path) as conn:
+        return {row[0] for row in conn.execute("SELECT case_number FROM cases_determination WHERE case_number IS NOT NULL")}
+
+
+def test_settings_are_not_eager_with_a_broker(celery_env):
+    env, _ = celery_env
+    out = run_python(env, "from django.conf import settings; from imr_kb.celery import app\n"
+                          "print(settings.CELERY_TASK_ALWAYS_EAGER, app.conf.task_always_eager, app.conf.broker_url)")
+    eager_setting, eager_app, broker = out.stdout.split()
+    assert (eager_setting, eager_app) == ("False", "False")
+    assert broker == env["CELERY_BROKER_URL"]
+
+
+def test_bulk_ingest_task_runs_on_a_real_worker(celery_env, worker):
+    env, db_path = celery_env
+    try:
+        import cases.ingest  # noqa: F401
+    except ImportError:
+        pytest.skip("cases.ingest (the ingest engineer's module) is not available yet")
+    letters = sorted(p for p in FIXTURE_LETTERS.glob("CM*.txt"))
+    assert letters, f"no fixture letters in {FIXTURE_LETTERS}"
+    # The producer sends to Redis and waits on the results the worker stores there.
+    out = run_python(env, (
+        "import json\n"
+        "from cases.tasks import enqueue_ingest\n"
+        f"results = enqueue_ingest({[str(p) for p in letters]!r})\n"
+        f"print(json.dumps([r.get(timeout={TASK_TIMEOUT}) for r in results]))\n"
+    ), timeout=TASK_TIMEOUT + 60)
+    import json
+
+    outcomes = json.loads(out.stdout.strip().splitlines()[-1])
+    assert [o["status"] for o in outcomes] == ["new"] * len(letters), outcomes
+    assert {o["case_number"] for o in outcomes} == {p.stem for p in letters}
+    assert _case_numbers(db_path) == {p.stem for p in letters}
+    log = worker.output()
+    assert "cases.tasks.ingest_file_task" in log and "succeeded" in log, log[-3000:]
+
+    # Re-sending the same files through the worker is idempotent.
+    again = run_python(env, (
+        "from cases.tasks import enqueue_ingest\n"
+        f"print(sorted({{r.get(timeout={TASK_TIMEOUT})['status'] for r in enqueue_ingest({[str(p) for p in letters]!r})}}))\n"
+    ), timeout=TASK_TIMEOUT + 60)
+    assert again.stdout.strip().splitlines()[-1] == "['unchanged']"
+
+
+def test_bad_file_through_the_worker_is_a_clear_failed_outcome(celery_env, worker, tmp_path):
+    env, db_path = celery_env
+    try:
+        import cases.ingest  # noqa: F401
+    except ImportError:
+        pytest.skip("cases.ingest is not available yet")
+    bad = tmp_path / "not-a-letter.pdf"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    out = run_python(env, (
+        "import json\n"
+        "from cases.tasks import ingest_file_task\n"
+        f"print(json.dumps(ingest_file_task.delay({str(bad)!r}).get(timeout={TASK_TIMEOUT})))\n"
+    ), timeout=TASK_TIMEOUT + 60)
+    import json
+
+    outcome = json.loads(out.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == "failed"
+    assert outcome["message"], outcome
+    # Nothing is lost: the bad file is stored with its error.
+    with sqlite3.connect(db_path) as conn:
+        status, source = conn.execute("SELECT parse_status, source_name FROM cases_determination").fetchone()
+    assert (status, source) == ("failed", "not-a-letter.pdf")
