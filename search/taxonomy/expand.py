@@ -1,0 +1,67 @@
+"""Query expansion: what users type (MBB, ESI, Norco, EMG/NCS) -> the phrases to OR in.
+
+Synonyms are expanded here, in our code, rather than by the search engine: the Elasticsearch
+stand-in applies search-time synonyms poorly, and one expansion serves both backends.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .loader import default_taxonomy
+from .matching import normalise_space
+from .model import Expansion, Procedure, Taxonomy
+
+
+def _plural(phrase: str) -> Optional[str]:
+    # Letters write "Facet joint injections"; a phrase query for the singular misses them on
+    # an engine without stemming, so multi-word phrases get their plural too.
+    if " " not in phrase or not phrase[-1:].isalpha() or phrase.lower().endswith("s"):
+        return None
+    return phrase + "s"
+
+
+def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
+    tax = taxonomy or default_taxonomy()
+    query = normalise_space(text)
+    if not query:
+        return Expansion(phrases=[], procedures=[], body_regions=[])
+
+    matched: list[Procedure] = []
+    for proc in tax.procedures:
+        if proc.expandable and any(rx.search(query) for rx in proc.query_matchers):
+            matched.append(proc)
+    # A query naming the specific drug ("Norco") should not pull in the generic catch-all of
+    # the same family; but "opioids" alone should pull in every opioid.
+    selected: list[Procedure] = []
+    for proc in matched:
+        members = tax.family_members(proc.family) if proc.family else [proc]
+        for member in members:
+            if member not in selected:
+                selected.append(member)
+
+    phrases: list[str] = []
+    seen = {query.lower()}
+
+    def add(phrase: str) -> None:
+        key = phrase.lower()
+        if key not in seen:
+            seen.add(key)
+            phrases.append(phrase)
+
+    for proc in selected:
+        for phrase in proc.terms + proc.abbrevs + proc.expand:
+            add(phrase)
+            plural = _plural(phrase)
+            if plural:
+                add(plural)
+
+    regions = [r for r in tax.regions if any(rx.search(query) for rx in r.query_matchers)]
+    for region in regions:
+        for phrase in region.expand:
+            add(phrase)
+
+    return Expansion(
+        phrases=phrases,
+        procedures=[p.name for p in selected],
+        body_regions=[r.name for r in regions],
+    )
