@@ -74,6 +74,8 @@ class SearchQuery:
     page_size: int = 20
     facets: list[str] = field(default_factory=lambda: list(FACETS))
     highlight: bool = True
+    # Most values returned per facet (the top ones by count).
+    facet_size: int = 100
 
     @property
     def offset(self) -> int:
@@ -156,6 +158,21 @@ class SearchBackend(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Drop everything (both kinds)."""
+
+    def rebuild(self, kind: Kind, docs: Iterable[dict], progress=None) -> int:
+        """Replace everything of that kind with docs. Engines override this to build a new index
+        and swap it in atomically (searches never see a half-built index); progress(n) is called
+        as documents are indexed."""
+        ids = self.ids(kind)
+        if kind == "determination":
+            self.delete_determinations(ids)
+            n = self.index_determinations(docs)
+        else:
+            self.delete_sections(ids)
+            n = self.index_sections(docs)
+        if progress:
+            progress(n)
+        return n
 
     def refresh(self) -> None:
         """Make writes visible to searches."""

@@ -1,0 +1,226 @@
+"""Index documents built from the database (the source of truth): one per determination and
+one per guideline section. Both backends index exactly these dicts (see search.backends.base).
+
+Guideline facets use the citations of the MAXIMUS reviewer (the passage the IMR decision relies
+on), not the claims administrator's. When the guidelines app has linked a citation to a
+GuidelineDocument/GuidelineSection (CitationLink), the resolved titles are indexed; otherwise the
+citation as parsed: the MTUS document title and its sections, or "ODG: <chapter>" for an ODG
+Non-MTUS citation. Other Non-MTUS citations (articles) stay searchable in the rationale text but
+are not a facet value.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.apps import apps
+from django.db.models import Prefetch
+
+from cases.models import Determination, DisputedItem, GuidelineCitation
+
+ODG_RE = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I)
+# "ODG, Low Back Chapter", "Official Disability Guidelines (ODG) Pain (Chronic) Chapter, ..."
+ODG_CHAPTER_RE = re.compile(r"(?:ODG\)?|Guidelines)[\s,:;-]*(?:\(ODG\)[\s,:;-]*)?([A-Z][\w&/()' -]{1,60}?)\s+Chapter", re.I)
+
+
+def indexable_determinations():
+    """Determinations that belong in the index (failed parses stay out)."""
+    return Determination.objects.exclude(parse_status=Determination.ParseStatus.FAILED)
+
+
+@lru_cache(maxsize=1)
+def _citation_link_accessor() -> str | None:
+    """Name of the reverse OneToOne accessor GuidelineCitation -> guidelines.CitationLink, if any.
+
+    Looked up at run time so this module works before (and without) the guidelines models.
+    """
+    if not apps.is_installed("guidelines"):
+        return None
+    try:
+        model = apps.get_model("guidelines", "CitationLink")
+    except LookupError:
+        return None
+    for f in model._meta.get_fields():
+        if getattr(f, "one_to_one", False) and getattr(f, "related_model", None) is GuidelineCitation:
+            return f.remote_field.get_accessor_name()
+    return None
+
+
+def _title(obj) -> str:
+    for attr in ("title", "name", "heading"):
+        value = getattr(obj, attr, None)
+        if value:
+            return str(value)
+    return str(obj)
+
+
+def odg_chapter(clause: str) -> str | None:
+    """ "ODG: Low Back" for an ODG citation clause, "ODG" when no chapter is named, else None."""
+    if not clause or not ODG_RE.search(clause):
+        return None
+    m = ODG_CHAPTER_RE.search(clause)
+    if m:
+        chapter = re.sub(r"\s+", " ", m.group(1)).strip(" ,;:-")
+        chapter = re.sub(r"^(?:ODG|Official Disability Guidelines)\W*", "", chapter, flags=re.I).strip()
+        if chapter:
+            return f"ODG: {chapter}"
+    return "ODG"
+
+
+def citation_guidelines(citation) -> tuple[list[str], list[str]]:
+    """(documents, sections) one citation contributes to the guideline facets."""
+    accessor = _citation_link_accessor()
+    if accessor:
+        link = getattr(citation, accessor, None) if _has_cached_or_exists(citation, accessor) else None
+        if link is not None and getattr(link, "document_id", None):
+            docs = [_title(link.document)]
+            sections = [_title(s) for s in link.sections.all()] if hasattr(link, "sections") else []
+            return docs, sections
+    if citation.kind == GuidelineCitation.Kind.MTUS and citation.document:
+        return [citation.document.strip()], [s.strip() for s in (citation.sections or []) if s and s.strip()]
+    if citation.kind == GuidelineCitation.Kind.NON_MTUS:
+        chapter = odg_chapter(citation.document or citation.clause)
+        if chapter:
+            return [chapter], []
+    return [], []
+
+
+def _has_cached_or_exists(obj, accessor) -> bool:
+    try:
+        getattr(obj, accessor)
+        return True
+    except Exception:  # RelatedObjectDoesNotExist: no link yet
+        return False
+
+
+def _unique(values) -> list:
+    seen, out = set(), []
+    for v in values:
+        if v in (None, "") or v in seen:
+            continue
+        seen.add(v)
+        out.append(v)
+    return out
+
+
+def item_document(item) -> dict:
+    documents, sections = [], []
+    for citation in item.citations.all():
+        if citation.party != GuidelineCitation.Party.MAXIMUS:
+            continue
+        d, s = citation_guidelines(citation)
+        documents += d
+        sections += s
+    request = item.request
+    if item.disputed_portion:
+        request = f"{request} ({item.disputed_portion})"
+    return {
+        "order": item.order,
+        "request": request,
+        "decision": item.decision or "",
+        "procedure": item.procedure or "",
+        "procedure_category": item.procedure_category or "",
+        "body_region": item.body_region or "",
+        "rationale": item.rationale or "",
+        "guideline_documents": _unique(documents),
+        "guideline_sections": _unique(sections),
+    }
+
+
+def determination_document(det) -> dict:
+    """The index document for one Determination (items and citations prefetched or not)."""
+    items = [item_document(i) for i in sorted(det.items.all(), key=lambda i: i.order)]
+    return {
+        "id": det.pk,
+        "case_number": det.case_number or "",
+        "decision_date": det.decision_date.isoformat() if det.decision_date else None,
+        "decision_year": str(det.decision_date.year) if det.decision_date else "",
+        "specialty": _unique(s.strip() for s in (det.reviewer_specialty or []) if isinstance(s, str)),
+        "licensure": _unique(s.strip() for s in (det.reviewer_licensure or []) if isinstance(s, str)),
+        "patient_age": det.patient_age,
+        "patient_sex": det.patient_sex or "",
+        "decision": _unique(i["decision"] for i in items),
+        "procedure": _unique(i["procedure"] for i in items),
+        "procedure_category": _unique(i["procedure_category"] for i in items),
+        "body_region": _unique(i["body_region"] for i in items),
+        "guideline_document": _unique(d for i in items for d in i["guideline_documents"]),
+        "guideline_section": _unique(s for i in items for s in i["guideline_sections"]),
+        "requests": "\n".join(i["request"] for i in items),
+        "rationale": "\n\n".join(i["rationale"] for i in items if i["rationale"]),
+        "summary": det.clinical_summary or "",
+        "items": items,
+    }
+
+
+def prefetched(queryset):
+    """Prefetch what determination_document reads (items, citations and their links)."""
+    citations = GuidelineCitation.objects.order_by("party", "order")
+    accessor = _citation_link_accessor()
+    if accessor:
+        citations = citations.select_related(f"{accessor}__document").prefetch_related(f"{accessor}__sections")
+    return queryset.prefetch_related(
+        Prefetch("items", queryset=DisputedItem.objects.order_by("order")),
+        Prefetch("items__citations", queryset=citations),
+    )
+
+
+def determination_documents(ids=None, batch_size: int = 500):
+    """Yield documents for indexable determinations (all, or those ids), in id order."""
+    qs = indexable_determinations().order_by("pk")
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    last = 0
+    while True:
+        batch = list(prefetched(qs.filter(pk__gt=last))[:batch_size])
+        if not batch:
+            return
+        for det in batch:
+            yield determination_document(det)
+        last = batch[-1].pk
+
+
+# --- guideline sections -------------------------------------------------------------------------
+def section_model():
+    if not apps.is_installed("guidelines"):
+        return None
+    try:
+        return apps.get_model("guidelines", "GuidelineSection")
+    except LookupError:
+        return None
+
+
+def section_document(section) -> dict:
+    """The index document for one guidelines.GuidelineSection (fields read defensively)."""
+    document = getattr(section, "document", None)
+    family = getattr(document, "family", None) or getattr(section, "family", "") or ""
+    quotes = getattr(section, "quotes", "") or ""
+    if isinstance(quotes, (list, tuple)):
+        quotes = "\n".join(str(q) for q in quotes)
+    return {
+        "id": section.pk,
+        "document": _title(document) if document is not None else "",
+        "family": str(family),
+        "title": _title(section),
+        "text": getattr(section, "text", "") or getattr(section, "body", "") or "",
+        "quotes": quotes,
+        "url": getattr(section, "url", "") or "",
+    }
+
+
+def section_documents(ids=None, batch_size: int = 500):
+    model = section_model()
+    if model is None:
+        return
+    qs = model.objects.order_by("pk")
+    if any(f.name == "document" for f in model._meta.get_fields()):
+        qs = qs.select_related("document")
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    last = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return
+        for s in batch:
+            yield section_document(s)
+        last = batch[-1].pk
