@@ -1,3 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api_views import DeterminationViewSet
+
+router = SimpleRouter()
+router.register("determinations", DeterminationViewSet, basename="determination")
+
+urlpatterns = router.urls

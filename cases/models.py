@@ -56,6 +56,13 @@ class Determination(models.Model):
     def __str__(self):
         return self.case_number or f"{self.source_name} ({self.get_parse_status_display()})"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        if self.case_number:
+            return reverse("cases:detail", args=[self.case_number])
+        return reverse("cases:detail_pk", args=[self.pk])
+
 
 class DeterminationRevision(models.Model):
     """A re-ingest that changed a letter already stored: what it was and what changed."""
