@@ -20,13 +20,15 @@ FIXTURE_LETTERS = Path(settings.BASE_DIR) / "tests" / "fixtures" / "letters"
 LETTER_SUFFIXES = {".txt", ".pdf"}
 
 
-def default_letter_files() -> tuple[list[Path], str]:
-    """The shared DWC letters (text) plus the seed letter when ../shared/data exists, else the fixtures."""
+def default_letter_files(pdf: bool = True) -> tuple[list[Path], str]:
+    """The shared DWC letters plus the seed letter when ../shared/data exists, else the fixtures.
+    The DWC letters are loaded from the original PDFs or, with pdf=False, their extracted text."""
     shared = Path(settings.SHARED_DATA_DIR)
-    dwc_txt = sorted((shared / "dwc-imr" / "txt").glob("*.txt"))
-    if dwc_txt:
+    folder = shared / "dwc-imr" / ("pdf" if pdf else "txt")
+    dwc = sorted(folder.glob("*.pdf" if pdf else "*.txt"))
+    if dwc:
         seed = sorted((shared / "seed").glob("*.txt"))
-        return dwc_txt + seed, f"{len(dwc_txt)} DWC letters from {shared / 'dwc-imr' / 'txt'} + {len(seed)} seed letter(s)"
+        return dwc + seed, f"{len(dwc)} DWC letters from {folder} + {len(seed)} seed letter(s)"
     files = sorted(p for p in FIXTURE_LETTERS.glob("*") if p.suffix.lower() in LETTER_SUFFIXES)
     return files, f"{len(files)} fixture letters from {FIXTURE_LETTERS} (no {shared / 'dwc-imr'} found)"
 
@@ -44,6 +46,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--letters", type=Path, help="A folder (or file) of letters to load instead of the defaults")
+        parser.add_argument(
+            "--text", action="store_true",
+            help="Load the shared DWC letters from their extracted text (dwc-imr/txt) instead of the PDFs",
+        )
         parser.add_argument("--username", default=os.environ.get("DEMO_ADMIN_USER", "admin"))
         parser.add_argument("--password", default=os.environ.get("DEMO_ADMIN_PASSWORD", "admin"))
         parser.add_argument("--no-admin", action="store_true", help="Do not create or update the admin user")
@@ -61,7 +67,7 @@ class Command(BaseCommand):
             files = letter_files_in(options["letters"])
             where = f"{len(files)} letters from {options['letters']}"
         else:
-            files, where = default_letter_files()
+            files, where = default_letter_files(pdf=not options["text"])
         self.stdout.write(f"Letters: {where}")
         if not files:
             self.failures.append("no letters found to load")
