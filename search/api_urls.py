@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from search.api_views import SearchAPIView, SectionSearchAPIView
+
+urlpatterns: list = [
+    path("search/", SearchAPIView.as_view(), name="api-search"),
+    path("search/sections/", SectionSearchAPIView.as_view(), name="api-search-sections"),
+]

@@ -25,6 +25,26 @@ def _first_match(proc: Procedure, text: str) -> Optional[tuple[int, int]]:
     return None if best is None else (best[0], -best[1])
 
 
+def _distinct_mentions(hits: list[tuple[int, int]]) -> int:
+    """Number of separate drug mentions: "Voltaren gel" matches diclofenac and topical NSAID at
+    one place (one drug); "Flurbiprofen 10%/.../Lidocaine 5%" names two (a compound)."""
+    clusters, end = 0, -1
+    for start, length in sorted(hits):
+        if start >= end:
+            clusters += 1
+        end = max(end, start + length)
+    return clusters
+
+
+def request_text(request: str, tax: Taxonomy) -> str:
+    text = normalise_space(request)
+    for rx in tax.cut_markers:
+        m = rx.search(text)
+        if m and m.start() > 0:
+            text = text[: m.start()]
+    return text
+
+
 def _procedure(text: str, tax: Taxonomy) -> Optional[Procedure]:
     matches = []
     for proc in tax.procedures:
@@ -37,8 +57,8 @@ def _procedure(text: str, tax: Taxonomy) -> Optional[Procedure]:
     matches.sort(key=lambda m: (-m[0].priority, m[1][0], -m[1][1]))
     winner = matches[0][0]
     if winner.is_medication and any(rx.search(text) for rx in tax.topical_forms):
-        drugs = {p.name for p, _ in matches if p.is_medication}
-        if len(drugs) >= 2 or tax.compound_marker.search(text):
+        drugs = _distinct_mentions([hit for p, hit in matches if p.is_medication])
+        if drugs >= 2 or tax.compound_marker.search(text):
             return tax.procedure("compounded topical analgesic")
         if winner.topical:
             return tax.procedure(winner.topical)
@@ -63,9 +83,9 @@ def laterality(text: str) -> str:
     return "left" if left else "right" if right else ""
 
 
-def classify(request_text: str, taxonomy: Optional[Taxonomy] = None) -> Classification:
+def classify(request: str, taxonomy: Optional[Taxonomy] = None) -> Classification:
     tax = taxonomy or default_taxonomy()
-    text = normalise_space(request_text)
+    text = request_text(request, tax)
     proc = _procedure(text, tax)
     regions = body_regions(text, tax)
     if len(regions) > 1:

@@ -111,6 +111,7 @@ def load_taxonomy(path: Path | str = DEFAULT_PATH) -> Taxonomy:
         regions=regions,
         families=families,
         topical_forms=[re.compile(p, re.IGNORECASE) for p in data.get("topical_forms") or []],
+        cut_markers=[re.compile(p, re.IGNORECASE) for p in data.get("request_cut_markers") or []],
         compound_marker=re.compile(r"\bcompound(ed)?\b", re.IGNORECASE),
         multiple_region=data.get("multiple_region", "multiple"),
         unspecified_region=data.get("unspecified_region", "unspecified"),

@@ -75,6 +75,7 @@ class Taxonomy:
     multiple_region: str
     unspecified_region: str
     region_implied_by: dict[str, list[str]]
+    cut_markers: list[re.Pattern] = field(default_factory=list)
     other_category: str = "other"
     other_procedure: str = "other"
 

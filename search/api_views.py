@@ -1,0 +1,91 @@
+"""GET /api/search/ and /api/search/sections/: the search page's results as JSON.
+
+Parameters are parsed by search.forms (the same parser as the page and `manage.py search`),
+so every page URL has an API twin with the same query string.
+"""
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
+from search.forms import SORTS, execute, parse_search_params
+from search.serializers import (
+    ErrorSerializer,
+    SearchResponseSerializer,
+    SectionSearchResponseSerializer,
+    payload,
+)
+
+_COMMON = [
+    OpenApiParameter("q", OpenApiTypes.STR, description=(
+        "Query as typed. Procedure abbreviations, synonyms and brand names are expanded "
+        "(MBB -> medial branch block, facet injection; Norco -> hydrocodone; EMG/NCS -> nerve conduction ...).")),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Decision date from (inclusive), YYYY-MM-DD"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Decision date to (inclusive), YYYY-MM-DD"),
+    OpenApiParameter("sort", OpenApiTypes.STR, enum=[s for s, _ in SORTS],
+                     description="relevance (default), -date newest first, date oldest first"),
+    OpenApiParameter("page", OpenApiTypes.INT, description="1-based page number"),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page (default 20, max 100)"),
+]
+
+
+def _facet_params(names):
+    return [
+        OpenApiParameter(name, OpenApiTypes.STR, many=True, explode=True,
+                         description=f"Filter on facet '{name}'; repeat for OR (AND across facets)")
+        for name in names
+    ]
+
+
+class _SearchView(APIView):
+    target = "determinations"
+    # Public read-only research data.
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get(self, request):
+        data = request.query_params.copy()
+        data.setlist("target", [self.target])
+        params = parse_search_params(data)
+        if not params.is_valid:
+            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            result = execute(params)
+        except SearchBackendError as exc:
+            return Response({"errors": {"backend": [str(exc)]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(payload(result, params))
+
+
+class SearchAPIView(_SearchView):
+    target = "determinations"
+
+    @extend_schema(
+        operation_id="search_determinations",
+        summary="Search IMR determinations",
+        description="Full-text and faceted search over determination letters. Facet counts are "
+                    "numbers of letters; item-level filters must hold for one and the same disputed item.",
+        parameters=_COMMON + _facet_params(FACETS),
+        responses={200: SearchResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
+        tags=["search"],
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class SectionSearchAPIView(_SearchView):
+    target = "sections"
+
+    @extend_schema(
+        operation_id="search_guideline_sections",
+        summary="Search guideline sections",
+        description="Full-text search over guideline sections (title, text and passages quoted in letters).",
+        parameters=_COMMON + _facet_params(SECTION_FACETS),
+        responses={200: SectionSearchResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
+        tags=["search"],
+    )
+    def get(self, request):
+        return super().get(request)

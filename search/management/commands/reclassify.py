@@ -1,0 +1,63 @@
+"""Recompute the procedure taxonomy fields of disputed items after the taxonomy changes.
+
+Every classified item stores taxonomy_version (SHA-256 of search/data/procedures.yaml); items
+whose version differs from the current file are recomputed (all items with --all). The
+determinations whose items changed are queued for re-indexing through the search sync path.
+"""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cases.models import DisputedItem
+from search.classify import FIELDS, classify_items
+from search.taxonomy import default_taxonomy
+
+
+def _queue_reindex(determination_ids: set[int]) -> str:
+    """Queue changed determinations for the index through the backends' sync path, if present."""
+    if not determination_ids:
+        return "nothing to re-index"
+    try:
+        from search import sync  # owned by the search backends; absent before integration
+    except ImportError:
+        return "search.sync not available: run `manage.py search_index --rebuild`"
+    for name in ("enqueue_determinations", "enqueue_many", "enqueue"):
+        fn = getattr(sync, name, None)
+        if fn is None:
+            continue
+        try:
+            fn(sorted(determination_ids))
+        except TypeError:
+            for pk in sorted(determination_ids):
+                fn(pk)
+        return f"queued {len(determination_ids)} determination(s) for re-indexing"
+    return "search.sync has no enqueue function: run `manage.py search_index --rebuild`"
+
+
+class Command(BaseCommand):
+    help = "Recompute procedure/category/body region/laterality for items classified by an older taxonomy."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="recompute every item, whatever its version")
+        parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+        parser.add_argument("--no-reindex", action="store_true", help="do not queue changed letters for indexing")
+
+    def handle(self, *args, **options):
+        tax = default_taxonomy()
+        items = DisputedItem.objects.only("id", "determination_id", "request", *FIELDS).order_by("pk")
+        if not options["all"]:
+            items = items.exclude(taxonomy_version=tax.version)
+        stale = items.count()
+        self.stdout.write(f"taxonomy version {tax.version[:12]}: {stale} item(s) to recompute")
+        if options["dry_run"]:
+            from search.classify import classify_item
+
+            changed = sum(1 for item in items.iterator() if classify_item(item, tax))
+            self.stdout.write(f"dry run: {changed} item(s) would change")
+            return
+        with transaction.atomic():
+            changed, determinations = classify_items(items.iterator(), tax)
+        self.stdout.write(f"recomputed {stale} item(s), {changed} changed in {len(determinations)} letter(s)")
+        if not options["no_reindex"]:
+            self.stdout.write(_queue_reindex(determinations))

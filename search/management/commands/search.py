@@ -1,0 +1,81 @@
+"""`manage.py search "QUERY" [--filter name=value ...] [--sort ...] [--page N] [--json]`
+
+Runs the same search as the page and GET /api/search/ (same parser, search.forms) and with
+--json prints exactly the API's JSON.
+"""
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
+from search.forms import SORTS, execute, parse_search_params
+from search.serializers import payload
+
+
+class Command(BaseCommand):
+    help = "Search determinations (or guideline sections) from the command line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("query", nargs="?", default="", help='the query as typed, e.g. "MBB" or "lumbar MRI"')
+        parser.add_argument("--filter", "-f", action="append", default=[], metavar="NAME=VALUE",
+                            help=f"facet filter, repeatable; names: {', '.join(FACETS)} "
+                                 f"(sections: {', '.join(SECTION_FACETS)})")
+        parser.add_argument("--sort", choices=[s for s, _ in SORTS], default="relevance")
+        parser.add_argument("--page", type=int, default=1)
+        parser.add_argument("--page-size", type=int, default=None)
+        parser.add_argument("--date-from", default=None, help="YYYY-MM-DD")
+        parser.add_argument("--date-to", default=None, help="YYYY-MM-DD")
+        parser.add_argument("--sections", action="store_true", help="search guideline sections instead")
+        parser.add_argument("--json", action="store_true", help="print the API's JSON")
+
+    def handle(self, *args, **options):
+        pairs: list[tuple[str, str]] = [("q", options["query"] or "")]
+        allowed = SECTION_FACETS if options["sections"] else FACETS
+        for spec in options["filter"]:
+            name, sep, value = spec.partition("=")
+            name = name.strip()
+            if not sep or not name or not value.strip():
+                raise CommandError(f"--filter {spec!r}: expected NAME=VALUE")
+            if name not in allowed:
+                raise CommandError(f"--filter {spec!r}: unknown facet {name!r} (expected one of {', '.join(allowed)})")
+            pairs.append((name, value.strip()))
+        pairs += [("sort", options["sort"]), ("page", str(options["page"]))]
+        if options["page_size"]:
+            pairs.append(("page_size", str(options["page_size"])))
+        for key in ("date_from", "date_to"):
+            if options[key]:
+                pairs.append((key, options[key]))
+        if options["sections"]:
+            pairs.append(("target", "sections"))
+        params = parse_search_params(pairs)
+        if not params.is_valid:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in params.errors.items())
+            raise CommandError(f"invalid search: {problems}")
+        try:
+            result = execute(params)
+        except SearchBackendError as exc:
+            raise CommandError(f"search backend failed: {exc}") from exc
+        data = payload(result, params)
+        if options["json"]:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        self._print_text(data, params)
+
+    def _print_text(self, data, params):
+        out = self.stdout
+        if params.expansion.phrases:
+            out.write("expanded: " + ", ".join(params.expansion.phrases[:10])
+                      + (" ..." if len(params.expansion.phrases) > 10 else ""))
+        out.write(f"{data['count']} result(s), page {data['page']} of {data['num_pages']}")
+        for r in data["results"]:
+            if params.target == "sections":
+                out.write(f"- {r['document']}: {r['title']}")
+                continue
+            out.write(f"- {r['case_number'] or '#' + str(r['id'])}  {r['decision_date'] or ''}")
+            for item in r["items"]:
+                out.write(f"    {item['decision'] or '?':10} {item['request'][:90]}  [{item['procedure']}; {item['body_region']}]")
+        for name, values in data["facets"].items():
+            if values:
+                out.write(f"{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))

@@ -1,0 +1,200 @@
+"""The search page: /search/ (determinations) and /search/?target=sections (guideline sections).
+
+Every state is a GET URL built by search.forms.SearchParams, so any view of the results can be
+bookmarked and shared. Letter text reaches the template escaped by Django's autoescaping, except
+the backend's highlight snippets, which the backend has already escaped (search.backends.base.
+mark_snippet) and which are the only values rendered with |safe.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.shortcuts import render
+from django.urls import NoReverseMatch
+
+from search.backends.base import HIGHLIGHT_FIELDS, SECTION_HIGHLIGHT_FIELDS, SearchBackendError, SearchResult
+from search.forms import FACET_LABELS, SORTS, TARGETS, execute, parse_search_params
+from search.serializers import determination_url
+
+log = logging.getLogger(__name__)
+
+HIGHLIGHT_LABELS = {"requests": "Request", "rationale": "Rationale", "summary": "Clinical summary",
+                    "title": "Title", "text": "Text", "quotes": "Quoted in letters"}
+# Facet values shown before "more" (the rest stay in the page, folded by <details>).
+FACET_SHOWN = 8
+
+
+class _SectionLinker:
+    """URLs for cited guideline sections: the guidelines app's section page when it has one
+    (looked up at run time, so the page works with or without guidelines models), otherwise a
+    search of the guideline sections for that title."""
+
+    def __init__(self):
+        self.cache: dict[tuple[str, str], str] = {}
+        try:
+            self.model = apps.get_model("guidelines", "GuidelineSection")
+        except LookupError:
+            self.model = None
+        if self.model is not None and not hasattr(self.model, "get_absolute_url"):
+            self.model = None
+
+    def url(self, document: str, section: str) -> str:
+        key = (document, section)
+        if key not in self.cache:
+            self.cache[key] = self._lookup(document, section) or "/search/?" + urlencode(
+                {"target": "sections", "q": section})
+        return self.cache[key]
+
+    def _lookup(self, document: str, section: str) -> str | None:
+        if self.model is None:
+            return None
+        try:
+            obj = self.model.objects.filter(title__iexact=section).first()
+            return obj.get_absolute_url() if obj else None
+        except (FieldError, NoReverseMatch, AttributeError, ValueError) as exc:
+            log.debug("no guideline section link for %r: %s", section, exc)
+            return None
+
+
+def _facet_blocks(result: SearchResult, params) -> list[dict]:
+    blocks = []
+    for name in params.facet_names:
+        values = result.facets.get(name, [])
+        counts = {fv.value: fv.count for fv in values}
+        # A selected value stays visible (and removable) even when the query leaves it at 0.
+        shown = [(fv.value, fv.count) for fv in values]
+        for value in params.filters.get(name, []):
+            if value not in counts:
+                shown.append((value, 0))
+        if not shown:
+            continue
+        entries = [
+            {"value": v, "count": c, "selected": params.is_selected(name, v),
+             "url": params.with_filter_toggled(name, v)}
+            for v, c in shown
+        ]
+        blocks.append({
+            "name": name,
+            "label": FACET_LABELS.get(name, name),
+            "values": entries[:FACET_SHOWN],
+            "more": entries[FACET_SHOWN:],
+            "has_selection": bool(params.filters.get(name)),
+        })
+    return blocks
+
+
+def _chips(params) -> list[dict]:
+    chips = []
+    for name, values in params.filters.items():
+        for value in values:
+            chips.append({"label": FACET_LABELS.get(name, name), "value": value,
+                          "remove_url": params.with_filter_toggled(name, value)})
+    if params.date_from:
+        chips.append({"label": "From", "value": params.date_from.isoformat(),
+                      "remove_url": params.querystring(date_from=None, page=1)})
+    if params.date_to:
+        chips.append({"label": "To", "value": params.date_to.isoformat(),
+                      "remove_url": params.querystring(date_to=None, page=1)})
+    return chips
+
+
+def _pagination(total: int, params) -> dict:
+    pages = max(1, -(-total // params.page_size))
+    current = min(params.page, pages)
+    window = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    links, previous = [], 0
+    for n in window:
+        if n - previous > 1:
+            links.append({"gap": True})
+        links.append({"number": n, "url": params.querystring(page=n), "current": n == current})
+        previous = n
+    return {
+        "pages": pages,
+        "current": current,
+        "links": links if pages > 1 else [],
+        "previous_url": params.querystring(page=current - 1) if current > 1 else None,
+        "next_url": params.querystring(page=current + 1) if current < pages else None,
+    }
+
+
+def _determination_hits(result: SearchResult, linker: _SectionLinker) -> list[dict]:
+    hits = []
+    for hit in result.hits:
+        src = hit.source or {}
+        items = []
+        for item in src.get("items") or []:
+            docs = list(item.get("guideline_documents") or [])
+            sections = [
+                {"title": s, "url": linker.url(docs[0] if docs else "", s)}
+                for s in item.get("guideline_sections") or []
+            ]
+            items.append({**item, "guideline_documents": docs, "sections": sections})
+        snippets = [
+            {"field": HIGHLIGHT_LABELS.get(f, f), "snippets": (hit.highlights or {}).get(f, [])[:3]}
+            for f in HIGHLIGHT_FIELDS if (hit.highlights or {}).get(f)
+        ]
+        hits.append({
+            "id": hit.id,
+            "case_number": src.get("case_number") or "",
+            "url": determination_url(src.get("case_number"), hit.id),
+            "decision_date": src.get("decision_date"),
+            "specialty": src.get("specialty") or [],
+            "items": items,
+            "highlights": snippets,
+        })
+    return hits
+
+
+def _section_hits(result: SearchResult) -> list[dict]:
+    hits = []
+    for hit in result.hits:
+        src = hit.source or {}
+        snippets = [
+            {"field": HIGHLIGHT_LABELS.get(f, f), "snippets": (hit.highlights or {}).get(f, [])[:3]}
+            for f in SECTION_HIGHLIGHT_FIELDS if (hit.highlights or {}).get(f)
+        ]
+        hits.append({"id": hit.id, "document": src.get("document", ""), "family": src.get("family", ""),
+                     "title": src.get("title", ""), "url": src.get("url") or None,
+                     "highlights": snippets})
+    return hits
+
+
+def search_page(request):
+    params = parse_search_params(request.GET)
+    error = None
+    try:
+        result = execute(params)
+    except SearchBackendError as exc:
+        log.warning("search backend failed: %s", exc)
+        result, error = SearchResult(total=0), "The search index is unavailable right now; please try again shortly."
+    linker = _SectionLinker()
+    context = {
+        "params": params,
+        "result": result,
+        "error": error,
+        "form_errors": params.errors,
+        "facets": _facet_blocks(result, params),
+        "chips": _chips(params),
+        "clear_url": params.querystring(filters={}, date_from=None, date_to=None, page=1),
+        "sorts": [{"value": v, "label": label, "selected": v == params.sort,
+                   "url": params.querystring(sort=v, page=1)} for v, label in SORTS],
+        "tabs": [{"value": v, "label": label, "selected": v == params.target,
+                  "url": params.querystring(target=v, filters={}, page=1)} for v, label in TARGETS],
+        "pagination": _pagination(result.total, params),
+        "first_index": (params.page - 1) * params.page_size + 1 if result.total else 0,
+        "last_index": min(result.total, params.page * params.page_size),
+        "expansion": params.expansion,
+        "procedure_links": [
+            {"value": p, "url": params.with_filter_toggled("procedure", p),
+             "selected": params.is_selected("procedure", p)}
+            for p in params.expansion.procedures
+        ] if params.target == "determinations" else [],
+    }
+    if params.target == "sections":
+        context["hits"] = _section_hits(result)
+    else:
+        context["hits"] = _determination_hits(result, linker)
+    return render(request, "search/search.html", context)
