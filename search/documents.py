@@ -19,8 +19,25 @@ from django.db.models import Prefetch
 from cases.models import Determination, DisputedItem, GuidelineCitation
 
 ODG_RE = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I)
-# "ODG, Low Back Chapter", "Official Disability Guidelines (ODG) Pain (Chronic) Chapter, ..."
-ODG_CHAPTER_RE = re.compile(r"(?:ODG\)?|Guidelines)[\s,:;-]*(?:\(ODG\)[\s,:;-]*)?([A-Z][\w&/()' -]{1,60}?)\s+Chapter", re.I)
+# ODG chapter names, recognised by the first keyword after "ODG" in the citation.
+ODG_CHAPTERS = [
+    (re.compile(r"low\s*back|lumbar", re.I), "Low Back"),
+    (re.compile(r"neck|cervical", re.I), "Neck and Upper Back"),
+    (re.compile(r"knee", re.I), "Knee & Leg"),
+    (re.compile(r"shoulder", re.I), "Shoulder"),
+    (re.compile(r"\bhips?\b|pelvis", re.I), "Hip & Pelvis"),
+    (re.compile(r"elbow", re.I), "Elbow"),
+    (re.compile(r"wrist|hand|forearm", re.I), "Forearm, Wrist, & Hand"),
+    (re.compile(r"carpal\s+tunnel", re.I), "Carpal Tunnel Syndrome"),
+    (re.compile(r"ankle|foot", re.I), "Ankle & Foot"),
+    (re.compile(r"\bhead\b", re.I), "Head"),
+    (re.compile(r"mental|stress", re.I), "Mental Illness & Stress"),
+    (re.compile(r"fitness\s+for\s+duty", re.I), "Fitness for Duty"),
+    (re.compile(r"\beye\b", re.I), "Eye"),
+    (re.compile(r"pulmonary", re.I), "Pulmonary"),
+    (re.compile(r"preface", re.I), "Preface"),
+    (re.compile(r"\bpain\b", re.I), "Pain (Chronic)"),
+]
 
 
 def indexable_determinations():
@@ -56,14 +73,13 @@ def _title(obj) -> str:
 
 def odg_chapter(clause: str) -> str | None:
     """ "ODG: Low Back" for an ODG citation clause, "ODG" when no chapter is named, else None."""
-    if not clause or not ODG_RE.search(clause):
+    m = ODG_RE.search(clause or "")
+    if not m:
         return None
-    m = ODG_CHAPTER_RE.search(clause)
-    if m:
-        chapter = re.sub(r"\s+", " ", m.group(1)).strip(" ,;:-")
-        chapter = re.sub(r"^(?:ODG|Official Disability Guidelines)\W*", "", chapter, flags=re.I).strip()
-        if chapter:
-            return f"ODG: {chapter}"
+    rest = clause[m.end():m.end() + 80]
+    found = [(hit.start(), name) for regex, name in ODG_CHAPTERS if (hit := regex.search(rest))]
+    if found:
+        return "ODG: " + min(found)[1]
     return "ODG"
 
 

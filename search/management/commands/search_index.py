@@ -1,0 +1,114 @@
+"""Maintain the search index (the configured backend, or --backend).
+
+    manage.py search_index --catch-up   apply every pending index-queue row
+    manage.py search_index --rebuild    rebuild from the database into a new index, swap it in
+    manage.py search_index --check      compare the database and the index; exit 1 on differences
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from search.backends import get_backend
+from search.backends.base import SearchBackendError
+from search.documents import determination_documents, indexable_determinations, section_documents, section_model
+from search.models import IndexQueue
+from search.tasks import apply_pending
+
+
+class Progress:
+    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, stream, label: str, total: int):
+        self.stream, self.label, self.total = stream, label, max(total, 0)
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.start = time.monotonic()
+        self.last_line = 0.0
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self.last_line < 2 and done < self.total:
+            return
+        self.last_line = now
+        width = 30
+        frac = done / self.total if self.total else 1.0
+        bar = "#" * int(width * min(frac, 1.0))
+        rate = done / max(now - self.start, 1e-9)
+        line = f"{self.label}: [{bar:<{width}}] {done}/{self.total} ({rate:.0f}/s)"
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def finish(self):
+        if self.tty:
+            self.stream.write("\n")
+
+
+class Command(BaseCommand):
+    help = "Catch up, rebuild or check the search index."
+
+    def add_arguments(self, parser):
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--catch-up", action="store_true", help="apply all pending index-queue rows")
+        group.add_argument("--rebuild", action="store_true", help="rebuild the index from the database")
+        group.add_argument("--check", action="store_true", help="report differences between database and index")
+        parser.add_argument("--backend", choices=["embedded", "elasticsearch"], help="default: settings.SEARCH_BACKEND")
+        parser.add_argument("--show", type=int, default=20, help="ids listed per difference (--check)")
+
+    def handle(self, *args, catch_up=False, rebuild=False, check=False, backend=None, show=20, **options):
+        self.backend = get_backend(backend)
+        try:
+            if catch_up:
+                return self.catch_up()
+            if rebuild:
+                return self.rebuild()
+            return self.check(show)
+        except SearchBackendError as exc:
+            raise CommandError(f"search engine error ({self.backend.name}): {exc}") from exc
+
+    def catch_up(self):
+        pending = IndexQueue.objects.count()
+        applied = apply_pending(None, backend=self.backend)
+        self.stdout.write(f"applied {applied} of {pending} pending index-queue rows ({self.backend.name})")
+
+    def rebuild(self):
+        started = timezone.now()
+        total = indexable_determinations().count()
+        progress = Progress(self.stderr, "determinations", total)
+        n = self.backend.rebuild("determination", determination_documents(), progress)
+        progress.finish()
+        model = section_model()
+        sections = 0
+        if model is not None:
+            progress = Progress(self.stderr, "guideline sections", model.objects.count())
+            sections = self.backend.rebuild("section", section_documents(), progress)
+            progress.finish()
+        # Changes committed before the rebuild started are in the new index.
+        IndexQueue.objects.filter(created_at__lt=started).delete()
+        self.stdout.write(f"rebuilt {self.backend.name} index: {n} determinations, {sections} guideline sections")
+
+    def check(self, show: int):
+        self.backend.refresh()
+        problems = 0
+        kinds = [("determination", set(indexable_determinations().values_list("pk", flat=True)))]
+        model = section_model()
+        if model is not None:
+            kinds.append(("section", set(model.objects.values_list("pk", flat=True))))
+        for kind, db_ids in kinds:
+            index_ids = self.backend.ids(kind)
+            missing, extra = sorted(db_ids - index_ids), sorted(index_ids - db_ids)
+            self.stdout.write(f"{kind}: database {len(db_ids)}, index {len(index_ids)}, "
+                              f"missing {len(missing)}, extra {len(extra)}")
+            if missing:
+                self.stdout.write(f"  missing from the index: {missing[:show]}{' ...' if len(missing) > show else ''}")
+            if extra:
+                self.stdout.write(f"  in the index but not the database: {extra[:show]}{' ...' if len(extra) > show else ''}")
+            problems += len(missing) + len(extra)
+        pending = IndexQueue.objects.count()
+        self.stdout.write(f"pending index-queue rows: {pending}")
+        if problems:
+            self.stderr.write(f"index differs from the database ({problems} ids); run search_index --catch-up or --rebuild")
+            sys.exit(1)
+        self.stdout.write("index matches the database")

@@ -1,0 +1,103 @@
+"""Celery task applying the index queue to the configured backend (ids only in messages).
+
+    apply_index_queue.delay({"determination": [12, 13], "section": [4]})
+
+Rows are deleted only after the backend accepted them, and only if not re-enqueued meanwhile
+(created_at unchanged), so a failure leaves them for the retry or `search_index --catch-up`.
+With no broker configured the task runs eagerly in-process (settings: CELERY_TASK_ALWAYS_EAGER).
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .backends.base import SearchBackendError
+
+log = logging.getLogger(__name__)
+
+
+def dispatch(keys: dict[str, list[int]]) -> None:
+    """Send the task after commit; a broker failure is logged, the queue rows stay pending."""
+    keys = {k: v for k, v in keys.items() if v}
+    if not keys:
+        return
+    try:
+        apply_index_queue.delay(keys)
+    except Exception:  # broker down: --catch-up (or the next change) applies the rows later
+        log.exception("could not send apply_index_queue for %s; rows stay in the index queue", keys)
+
+
+def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_size: int = 500) -> int:
+    """Apply queue rows (those for keys, or all) to the backend; return how many were applied.
+
+    Raises SearchBackendError when the engine fails; applied batches are already removed.
+    """
+    from .backends import get_backend
+    from .documents import determination_documents, indexable_determinations, section_documents, section_model
+    from .models import IndexQueue
+
+    backend = backend or get_backend()
+    applied = 0
+    for kind in (IndexQueue.Kind.DETERMINATION, IndexQueue.Kind.SECTION):
+        rows = IndexQueue.objects.filter(kind=kind).order_by("id")
+        if keys is not None:
+            ids = keys.get(kind) or []
+            if not ids:
+                continue
+            rows = rows.filter(object_id__in=ids)
+        last = 0
+        while True:
+            batch = list(rows.filter(id__gt=last)[:batch_size])
+            if not batch:
+                break
+            last = batch[-1].id
+            wanted = [r.object_id for r in batch if r.action == IndexQueue.Action.INDEX]
+            try:
+                if kind == IndexQueue.Kind.DETERMINATION:
+                    present = set(indexable_determinations().filter(pk__in=wanted).values_list("pk", flat=True))
+                    docs = list(determination_documents(present)) if present else []
+                    gone = [r.object_id for r in batch if r.object_id not in present]
+                    if docs:
+                        backend.index_determinations(docs)
+                    if gone:
+                        backend.delete_determinations(gone)
+                else:
+                    model = section_model()
+                    present = set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if model else set()
+                    docs = list(section_documents(present)) if present else []
+                    gone = [r.object_id for r in batch if r.object_id not in present]
+                    if docs:
+                        backend.index_sections(docs)
+                    if gone:
+                        backend.delete_sections(gone)
+                backend.refresh()
+            except SearchBackendError as exc:
+                _record_failure(batch, exc)
+                raise
+            for r in batch:
+                # Only the version we applied: a row re-enqueued meanwhile has a newer created_at.
+                IndexQueue.objects.filter(id=r.id, created_at=r.created_at).delete()
+            applied += len(batch)
+    return applied
+
+
+def _record_failure(batch, exc) -> None:
+    from django.db.models import F
+
+    from .models import IndexQueue
+
+    IndexQueue.objects.filter(id__in=[r.id for r in batch]).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
+
+
+@shared_task(
+    name="search.tasks.apply_index_queue",
+    autoretry_for=(SearchBackendError, OperationalError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def apply_index_queue(keys: dict[str, list[int]] | None = None) -> int:
+    return apply_pending(keys)
