@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.pagination import PageNumberPagination
 
 from .models import Determination, DisputedItem, GuidelineCitation
 from .serializers import DeterminationDetailSerializer, DeterminationListSerializer
@@ -20,6 +21,12 @@ LIST_PARAMETERS = [
 ]
 
 
+class DeterminationPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
 @extend_schema_view(
     list=extend_schema(parameters=LIST_PARAMETERS, summary="List determinations, newest decision first"),
     retrieve=extend_schema(
@@ -30,6 +37,7 @@ LIST_PARAMETERS = [
 )
 class DeterminationViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "case_number"
+    pagination_class = DeterminationPagination
     lookup_value_regex = "[^/]+"
 
     def get_serializer_class(self):

@@ -1,0 +1,23 @@
+"""Fixtures: a few real letters ingested into the test database."""
+from __future__ import annotations
+
+import pytest
+
+from cases.ingest import ingest_paths
+
+from .helpers import copy_letters
+
+# Chosen for variety: several items, both decisions, different specialties.
+SAMPLE = ["CM16-0219557.txt", "CM16-0221706.txt", "CM16-0224814.txt", "CM16-0228949.txt", "CM16-0229336.txt"]
+
+
+@pytest.fixture
+def ingested(db, dwc_txt_dir, seed_letter_path, tmp_path):
+    """Five real letters, the seed letter (no case number) and one failed file; returns outcomes."""
+    folder = tmp_path / "ingested"
+    copy_letters(dwc_txt_dir, folder, SAMPLE)
+    copy_letters(seed_letter_path.parent, folder, [seed_letter_path.name])
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a PDF")
+    outcomes = ingest_paths([folder])
+    assert sorted(o.status for o in outcomes) == ["failed"] + ["new"] * 6, outcomes
+    return {o.source_name: o for o in outcomes}
