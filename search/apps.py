@@ -7,7 +7,9 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Index queue receivers (same transaction as the change; see search.sync).
-        from . import sync
+        # Procedure taxonomy on determination_written (fills the item fields the index reads),
+        # and the index queue receivers (same transaction as the change; see search.sync).
+        from . import classify, sync
 
+        classify.connect()
         sync.connect()
