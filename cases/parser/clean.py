@@ -13,12 +13,15 @@ from .hyphens import join_hyphenated
 # Control characters other than newline/tab; the PDF extractors occasionally leak them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-# Lines that are page furniture rather than letter text: page numbers, "Page 2 of 5",
-# a lone case number repeated in a footer.
+# Lines that are page furniture rather than letter text: page numbers, "Page 2 of 5".
 _PAGE_RESIDUE = re.compile(
-    r"^(?:page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d{1,3}\s*-|\d{1,3}\s*/\s*\d{1,3}|CM\d{2}-\d{7})$",
+    r"^(?:page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d{1,3}\s*-|\d{1,3}\s*/\s*\d{1,3})$",
     re.IGNORECASE,
 )
+# A lone case number is a page footer below the header block; inside the header block (the
+# first lines) it can be the value of "Case Number:" printed on a line of its own.
+_CASE_FOOTER = re.compile(r"^[A-Z]{2}\d{2}-\d{5,8}$")
+_HEADER_LINES = 15
 _TERMINATOR = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 
 
@@ -38,6 +41,8 @@ def content_lines(text: str) -> list[str]:
     for raw in text.split("\n"):
         line = _SPACES.sub(" ", raw).strip()
         if not line or _PAGE_RESIDUE.match(line):
+            continue
+        if len(out) >= _HEADER_LINES and _CASE_FOOTER.match(line):
             continue
         out.append(line)
     return out

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from .result import Patient
 
@@ -12,7 +11,9 @@ _AGE_SEX = re.compile(
     r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b",
     re.IGNORECASE,
 )
-_AGE = re.compile(r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?)[\s-]*old\b", re.IGNORECASE)
+_AGE = re.compile(
+    r"\b(?P<age>\d{1,3})\s*-?\s*(?:(?:years?|yrs?)[\s-]*old|y/o|yo)\b|\baged?\s+(?P<age2>\d{1,3})\b", re.IGNORECASE
+)
 _SEX_WORD = re.compile(
     r"\b(?:applicant|patient|injured\s+worker|claimant|employee|individual|this|he|she)\b[^.]{0,60}?"
     r"\b(?P<sex>male|female|man|woman|gentleman|lady)\b",
@@ -36,8 +37,10 @@ def find_patient(summary: str) -> Patient:
         patient.sex = _SEXES[m.group("sex").lower()]
         return patient
     a = _AGE.search(summary)
-    if a and 0 < int(a.group("age")) < 120:
-        patient.age = int(a.group("age"))
+    if a:
+        age = int(a.group("age") or a.group("age2"))
+        if 0 < age < 120:
+            patient.age = age
     s = _SEX_WORD.search(summary)
     if s:
         patient.sex = _SEXES[s.group("sex").lower()]
@@ -47,13 +50,3 @@ def find_patient(summary: str) -> Patient:
 def strip_preamble(summary: str) -> str:
     return SUMMARY_PREAMBLE.sub("", summary, count=1)
 
-
-def sex_from_pronouns(summary: str) -> Optional[str]:
-    """Last resort when no sex word is found: the dominant third-person pronoun."""
-    he = len(re.findall(r"\b(?:he|him|his)\b", summary, re.IGNORECASE))
-    she = len(re.findall(r"\b(?:she|her|hers)\b", summary, re.IGNORECASE))
-    if he >= 2 and he > 3 * she:
-        return "male"
-    if she >= 2 and she > 3 * he:
-        return "female"
-    return None

@@ -413,3 +413,35 @@ def test_seed_letter_2013_layout(seed_letter_path):
     assert [c.document for c in it.maximus] == ["Official Disability Guidelines (ODG) Low back chapter"]
     assert it.rationale.startswith("The current request is not supported.")
     assert it.rationale.endswith("is not medically necessary or appropriate.")
+
+
+def test_header_in_column_order():
+    """Some extractors read the header table column by column: values after all the labels."""
+    text = letter(item("MRI: Upheld"))
+    column_header = (
+        "Case Number: \nDate Assigned: \nDecision Date: \nPriority:  \n\nCM16-0999999 \n11/18/2016 \n"
+        "12/19/2016 \nStandard \n\nDate of Injury:  \n10/10/2016 \nUR Denial Date:   11/09/2016 \n"
+        "Application Received:  \n11/14/2016 \n"
+    )
+    text = column_header + text[text.index("HOW THE IMR"):]
+    parsed = parse_text(text)
+    assert parsed.case_number == "CM16-0999999"
+    assert parsed.date_assigned == date(2016, 11, 18)
+    assert parsed.decision_date == date(2016, 12, 19)
+    assert parsed.priority == "Standard"
+    assert parsed.date_of_injury == date(2016, 10, 10)
+    assert parsed.ur_denial_date == date(2016, 11, 9)
+    assert parsed.application_received == date(2016, 11, 14)
+
+
+def test_blank_header_field_does_not_steal_the_next_value():
+    text = letter(item("MRI: Upheld")).replace("Date of Injury:  10/10/2016", "Date of Injury:  ")
+    parsed = parse_text(text)
+    assert parsed.date_of_injury is None
+    assert parsed.decision_date == date(2016, 12, 19)
+
+
+def test_patient_sex_missing_leaves_none():
+    parsed = parse_text(letter(item("MRI: Upheld"), summary="The injured worker is 61 years old and has back pain."))
+    assert (parsed.patient.age, parsed.patient.sex) == (61, None)
+    assert any("sex not found" in w for w in parsed.warnings)
