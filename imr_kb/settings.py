@@ -7,6 +7,11 @@ from .dburl import parse_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state (SQLite file, embedded search index) lives here unless configured otherwise.
 VAR_DIR = Path(os.environ.get("IMR_VAR_DIR", BASE_DIR / "var"))
+# A fresh checkout has no var/: SQLite cannot create its file in a missing directory.
+try:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass  # read-only deployments configure DATABASE_URL and SEARCH_INDEX_DIR elsewhere
 
 
 def env_bool(name: str, default: bool) -> bool:

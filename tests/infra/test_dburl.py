@@ -117,3 +117,16 @@ def test_settings_celery_is_eager_without_broker():
     assert out == "True"
     out = _settings_in_subprocess({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}, "settings.CELERY_TASK_ALWAYS_EAGER")
     assert out == "False"
+
+
+def test_fresh_checkout_without_var_dir_can_migrate(tmp_path):
+    """The default SQLite file lives in IMR_VAR_DIR, which a fresh checkout does not have yet."""
+    var_dir = tmp_path / "fresh" / "var"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SEARCH_INDEX_DIR")}
+    env.update(IMR_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="imr_kb.settings", CELERY_BROKER_URL="")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (var_dir / "imr_kb.sqlite3").is_file()
