@@ -15,24 +15,18 @@ from search.taxonomy import default_taxonomy
 
 
 def _queue_reindex(determination_ids: set[int]) -> str:
-    """Queue changed determinations for the index through the backends' sync path, if present."""
+    """Queue changed determinations for the index through the backends' sync path (search.sync:
+    an IndexQueue row per letter, applied after commit)."""
     if not determination_ids:
         return "nothing to re-index"
     try:
-        from search import sync  # owned by the search backends; absent before integration
-    except ImportError:
+        from search import sync  # owned by the search backends
+        enqueue, kind = sync.enqueue, sync.DETERMINATION
+    except (ImportError, AttributeError):
         return "search.sync not available: run `manage.py search_index --rebuild`"
-    for name in ("enqueue_determinations", "enqueue_many", "enqueue"):
-        fn = getattr(sync, name, None)
-        if fn is None:
-            continue
-        try:
-            fn(sorted(determination_ids))
-        except TypeError:
-            for pk in sorted(determination_ids):
-                fn(pk)
-        return f"queued {len(determination_ids)} determination(s) for re-indexing"
-    return "search.sync has no enqueue function: run `manage.py search_index --rebuild`"
+    for pk in sorted(determination_ids):
+        enqueue(kind, pk)
+    return f"queued {len(determination_ids)} letter(s) for re-indexing"
 
 
 class Command(BaseCommand):
@@ -58,6 +52,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             changed, determinations = classify_items(items.iterator(), tax)
+            # Queued in the same transaction, so the index follows the committed fields.
+            message = "" if options["no_reindex"] else _queue_reindex(determinations)
         self.stdout.write(f"recomputed {stale} item(s), {changed} changed in {len(determinations)} letter(s)")
-        if not options["no_reindex"]:
-            self.stdout.write(_queue_reindex(determinations))
+        if message:
+            self.stdout.write(message)
