@@ -208,12 +208,89 @@ def parse_search_params(data: QueryDict | Mapping | Iterable[tuple[str, str]]) -
     )
 
 
+# Procedure-first relevance: past this many letters in the first tier the merge below would
+# scan too much of the result list, and plain engine ranking is used instead.
+MAX_TIER_ONE = 2000
+_SCAN_PAGE = 200
+
+
+def procedure_tier_filters(params: SearchParams) -> dict[str, list[str]] | None:
+    """Filters selecting the letters *about* what the query names: an item classified as one of
+    the procedures the query refers to (and, when the query names a body region, that region on
+    the same item). None when the query names no procedure or the user's own filters exclude it."""
+    procedures = list(params.expansion.procedures)
+    if not procedures or params.target != "determinations":
+        return None
+    filters = {k: list(v) for k, v in params.filters.items()}
+    for facet, wanted in (("procedure", procedures), ("body_region", list(params.expansion.body_regions))):
+        if not wanted:
+            continue
+        chosen = filters.get(facet)
+        values = [v for v in wanted if v in chosen] if chosen else wanted
+        if not values:
+            return None
+        filters[facet] = values
+    return filters
+
+
+def _is_tier_one(source: dict, tier: dict[str, list[str]]) -> bool:
+    """Whether one and the same item of the hit satisfies the tier's procedure/region filters."""
+    wanted = {k: set(v) for k, v in tier.items() if k in ("procedure", "body_region")}
+    for item in source.get("items") or []:
+        if all(item.get(k) in values for k, values in wanted.items()):
+            return True
+    return False
+
+
 def execute(params: SearchParams, backend=None, highlight: bool = True):
-    """Run the search the params describe against the configured backend."""
+    """Run the search the params describe against the configured backend.
+
+    Relevance is procedure first: when the query names a procedure ("MBB", "Norco", "lumbar
+    MRI"), letters with an item classified as that procedure (and region) come before letters
+    that only mention it, each group in the engine's score order. Totals, facets and the set of
+    letters are exactly the engine's for the query; only the order changes.
+    """
     from search.backends import get_backend
 
     backend = backend or get_backend()
     query = params.to_query(highlight=highlight)
     if params.target == "sections":
         return backend.search_sections(query)
-    return backend.search(query)
+    result = backend.search(query)
+    tier = procedure_tier_filters(params) if params.sort == "relevance" and params.q else None
+    if tier is None:
+        return result
+    return _tiered(backend, query, tier, result)
+
+
+def _tiered(backend, query: SearchQuery, tier: dict[str, list[str]], result):
+    from dataclasses import replace
+
+    first = backend.search(replace(query, filters=tier, facets=[], page=1, page_size=1, highlight=False))
+    n1 = first.total
+    if n1 == 0 or n1 == result.total or n1 > MAX_TIER_ONE:
+        return result  # nothing to promote, everything is tier one, or too large to merge
+    start, size = query.offset, query.page_size
+    hits = []
+    if start < n1:
+        page_one = backend.search(replace(query, filters=tier, facets=[], page=1, page_size=start + size))
+        hits = page_one.hits[start:start + size]
+    if len(hits) < size:
+        # The rest, in engine order, skipping the tier-one letters already shown.
+        skip = max(0, start - n1)
+        need = size - len(hits)
+        page, seen_rest = 1, 0
+        while need > 0:
+            chunk = backend.search(replace(query, facets=[], page=page, page_size=_SCAN_PAGE))
+            for hit in chunk.hits:
+                if _is_tier_one(hit.source or {}, tier):
+                    continue
+                if seen_rest >= skip and need > 0:
+                    hits.append(hit)
+                    need -= 1
+                seen_rest += 1
+            if page * _SCAN_PAGE >= chunk.total or not chunk.hits:
+                break
+            page += 1
+    result.hits = hits
+    return result

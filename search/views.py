@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.core.exceptions import FieldError
+from django.db import DatabaseError, transaction
 from django.shortcuts import render
 from django.urls import NoReverseMatch
 
@@ -52,8 +53,15 @@ class _SectionLinker:
         if self.model is None:
             return None
         try:
-            obj = self.model.objects.filter(title__iexact=section).first()
+            # A savepoint, so a guidelines schema that is not migrated yet cannot poison the
+            # request's transaction.
+            with transaction.atomic():
+                obj = self.model.objects.filter(title__iexact=section).first()
             return obj.get_absolute_url() if obj else None
+        except DatabaseError as exc:
+            log.warning("guideline sections unavailable: %s", exc)
+            self.model = None
+            return None
         except (FieldError, NoReverseMatch, AttributeError, ValueError) as exc:
             log.debug("no guideline section link for %r: %s", section, exc)
             return None

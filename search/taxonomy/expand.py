@@ -55,10 +55,9 @@ def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
             if plural:
                 add(plural)
 
+    # Regions are reported, not OR-ed in: "lumbar" alone as an alternative would match every
+    # letter that mentions the low back. The caller ranks letters whose item has the region first.
     regions = [r for r in tax.regions if any(rx.search(query) for rx in r.query_matchers)]
-    for region in regions:
-        for phrase in region.expand:
-            add(phrase)
 
     return Expansion(
         phrases=phrases,

@@ -123,7 +123,7 @@ def test_mbb_and_facet_injection_expand_to_each_other():
         ("Norco", {"hydrocodone", "vicodin", "hydrocodone/acetaminophen"}),
         ("Flexeril", {"cyclobenzaprine"}),
         ("Lidoderm", {"lidocaine patch", "lidocaine"}),
-        ("lumbar MRI", {"magnetic resonance imaging", "lumbosacral"}),
+        ("lumbar MRI", {"magnetic resonance imaging", "mri scan"}),
     ],
 )
 def test_expand_query(query, expected):
@@ -136,6 +136,12 @@ def test_brand_name_stays_with_its_drug_and_the_class_word_finds_every_opioid():
     assert expansion.procedures == ["hydrocodone/acetaminophen"]
     phrases = {p.lower() for p in expand_query("opioids").phrases}
     assert {"norco", "hydrocodone", "percocet", "tramadol", "ultram", "nucynta"} <= phrases
+
+
+def test_expand_query_reports_body_regions_without_or_ing_them():
+    expansion = expand_query("lumbar MRI")
+    assert expansion.procedures == ["MRI"] and expansion.body_regions == ["lumbar spine"]
+    assert "lumbar" not in {p.lower() for p in expansion.phrases}
 
 
 def test_expand_query_leaves_plain_words_alone():
