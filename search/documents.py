@@ -57,10 +57,20 @@ def _citation_link_accessor() -> str | None:
         model = apps.get_model("guidelines", "CitationLink")
     except LookupError:
         return None
+    if not _table_exists(model):
+        return None  # model code ahead of its migration: index the citations as parsed
     for f in model._meta.get_fields():
         if getattr(f, "one_to_one", False) and getattr(f, "related_model", None) is GuidelineCitation:
             return f.remote_field.get_accessor_name()
     return None
+
+
+def _table_exists(model) -> bool:
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(model)]
+    with connection.cursor() as cursor:
+        return model._meta.db_table in connection.introspection.table_names(cursor)
 
 
 def _title(obj) -> str:
@@ -200,9 +210,10 @@ def section_model():
     if not apps.is_installed("guidelines"):
         return None
     try:
-        return apps.get_model("guidelines", "GuidelineSection")
+        model = apps.get_model("guidelines", "GuidelineSection")
     except LookupError:
         return None
+    return model if _table_exists(model) else None
 
 
 def section_document(section) -> dict:

@@ -454,7 +454,7 @@ class EmbeddedBackend(SearchBackend):
                 if not text:
                     continue
                 snippet = gen.snippet_from_doc(tantivy.Document(**{field: text}))
-                marked = _marked(snippet)
+                marked = _marked(snippet, text)
                 if marked:
                     highlights[field] = [marked]
             hits.append(Hit(id=int(source["id"]), score=float(score) if "order_by_field" not in kwargs else 0.0,
@@ -476,12 +476,19 @@ class EmbeddedBackend(SearchBackend):
         return out
 
 
-def _marked(snippet) -> str:
-    """The snippet escaped, with <mark> around highlighted ranges (tantivy gives byte ranges)."""
+def _marked(snippet, text: str) -> str:
+    """The snippet escaped, with <mark> around highlighted ranges (tantivy gives byte ranges
+    into the fragment). The fragment ends at a token; it is extended to the next whitespace so a
+    word's trailing punctuation ("</b>", "etc.") is not cut."""
     ranges = snippet.highlighted()
     if not ranges:
         return ""
-    fragment = snippet.fragment()
-    raw = fragment.encode()
+    raw_text = text.encode()
+    frag = snippet.fragment_range()
+    end = frag.end
+    while end < len(raw_text) and end - frag.end < 40 and not raw_text[end:end + 1].isspace():
+        end += 1
+    raw = raw_text[frag.start:end]
+    fragment = raw.decode(errors="ignore")
     spans = [(len(raw[: r.start].decode(errors="ignore")), len(raw[: r.end].decode(errors="ignore"))) for r in ranges]
     return mark_snippet(fragment, spans)
