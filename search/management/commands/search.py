@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--filter", "-f", action="append", default=[], metavar="NAME=VALUE",
                             help=f"facet filter, repeatable; names: {', '.join(FACETS)} "
                                  f"(sections: {', '.join(SECTION_FACETS)})")
-        parser.add_argument("--sort", choices=[s for s, _ in SORTS], default="relevance")
+        parser.add_argument("--sort", choices=[s for s, _ in SORTS], default="relevance",
+                            help="relevance, -date (newest first; write --sort=-date) or date")
         parser.add_argument("--page", type=int, default=1)
         parser.add_argument("--page-size", type=int, default=None)
         parser.add_argument("--date-from", default=None, help="YYYY-MM-DD")

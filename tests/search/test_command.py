@@ -1,0 +1,104 @@
+"""`manage.py search` (same JSON as the API), `manage.py reclassify`, and the taxonomy receiver."""
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tests.search.test_views import corpus_index, letters_with_item, search_index_dir  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_json_is_the_api_json(client):
+    printed = json.loads(run("search", "MBB", "--json", "--filter", "decision=Upheld"))
+    api = client.get("/api/search/", {"q": "MBB", "decision": "Upheld"}).json()
+    assert printed == api
+    assert printed["count"] >= 1
+    assert all(any(i["decision"] == "Upheld" for i in r["items"]) for r in printed["results"])
+
+
+def test_sort_page_and_filters(client):
+    printed = json.loads(run("search", "MRI", "--json", "--sort=-date", "--page", "2", "--page-size", "5",
+                             "--filter", "procedure_category=imaging", "--filter", "body_region=lumbar spine"))
+    api = client.get("/api/search/?q=MRI&sort=-date&page=2&page_size=5"
+                     "&procedure_category=imaging&body_region=lumbar+spine").json()
+    assert printed == api
+    assert printed["page"] == 2 and len(printed["results"]) <= 5
+    dates = [r["decision_date"] for r in printed["results"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_text_output_lists_letters_and_facets():
+    out = run("search", "Norco")
+    assert "expanded:" in out and "hydrocodone" in out
+    assert "result(s)" in out and "decision:" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--filter", "decision"], "expected NAME=VALUE"),
+    (["--filter", "colour=blue"], "unknown facet 'colour'"),
+    (["--date-from", "not-a-date"], "date_from"),
+])
+def test_bad_arguments_are_clear_errors(args, message):
+    with pytest.raises(CommandError, match=message):
+        run("search", "MRI", *args)
+
+
+def test_sections_json():
+    printed = json.loads(run("search", "facet", "--sections", "--json"))
+    assert printed["query"]["target"] == "sections"
+
+
+# --- taxonomy maintenance ----------------------------------------------------------------------
+
+def test_reclassify_recomputes_items_of_another_version():
+    from cases.models import DisputedItem
+    from search.taxonomy import taxonomy_version
+
+    current = taxonomy_version()
+    assert not DisputedItem.objects.exclude(taxonomy_version=current).exists()
+    item = DisputedItem.objects.filter(procedure="hydrocodone/acetaminophen").first()
+    DisputedItem.objects.filter(pk=item.pk).update(procedure="stale", procedure_category="stale",
+                                                   taxonomy_version="old")
+    out = run("reclassify", "--dry-run")
+    assert "1 item(s) to recompute" in out and "1 item(s) would change" in out
+    assert DisputedItem.objects.get(pk=item.pk).procedure == "stale"
+    out = run("reclassify")
+    assert "1 changed" in out
+    item.refresh_from_db()
+    assert (item.procedure, item.procedure_category, item.taxonomy_version) == (
+        "hydrocodone/acetaminophen", "medications: opioids", current)
+    # Queued for re-indexing through the search sync path.
+    from search.models import IndexQueue
+
+    assert IndexQueue.objects.filter(object_id=item.determination_id).exists()
+    assert "0 item(s) to recompute" in run("reclassify")
+
+
+def test_receiver_classifies_a_letter_when_it_is_written(tmp_path):
+    from cases.ingest import ingest_file
+    from cases.models import Determination
+    from search import classify as taxonomy_receiver
+    from search.taxonomy import taxonomy_version
+    from tests.conftest import DWC_TXT
+
+    taxonomy_receiver.connect()
+    text = (DWC_TXT / "CM16-0247255.txt").read_text(encoding="utf-8").replace("CM16-0247255", "CM99-0000002")
+    path = tmp_path / "CM99-0000002.txt"
+    path.write_text(text, encoding="utf-8")
+    outcome = ingest_file(path)
+    det = Determination.objects.get(pk=outcome.determination_id)
+    items = list(det.items.all())
+    assert items and all(i.taxonomy_version == taxonomy_version() for i in items)
+    assert [(i.procedure, i.procedure_category, i.body_region) for i in items] == [
+        ("MRI", "imaging", "lumbar spine")]
