@@ -1,0 +1,54 @@
+"""Load guidelines/data/catalog.yaml into the database: idempotent, updates in place.
+
+Documents are matched by slug and sections by (document, anchor); an imported section text is
+never touched. Sections that left the catalog are removed only when they carry no text and no
+citation link (a manual choice or an import is never lost).
+"""
+from __future__ import annotations
+
+from django.db import transaction
+
+from .linker import load_catalog_file
+from .linker.catalog import CATALOG_FILE
+from .models import GuidelineDocument, GuidelineSection
+
+DOC_FIELDS = ("family", "title", "short_title", "regulation", "edition", "page_start", "page_end", "aliases", "order")
+
+
+def load_catalog(path=CATALOG_FILE) -> dict:
+    documents = load_catalog_file(path)
+    counts = {"documents_created": 0, "documents_updated": 0, "sections_created": 0, "sections_updated": 0,
+              "sections_removed": 0}
+    with transaction.atomic():
+        for entry in documents:
+            values = {name: entry[name] for name in DOC_FIELDS}
+            values["edition_year"] = entry["year"]
+            doc, created = GuidelineDocument.objects.get_or_create(slug=entry["slug"], defaults=values)
+            if created:
+                counts["documents_created"] += 1
+            elif any(getattr(doc, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(doc, k, v)
+                doc.save()
+                counts["documents_updated"] += 1
+            existing = {s.anchor: s for s in doc.sections.all()}
+            by_anchor = {}
+            for s in entry["sections"]:
+                values = {"number": s["number"], "title": s["title"], "aliases": s["aliases"], "order": s["order"],
+                          "page_start": s["page_start"], "page_end": s["page_end"],
+                          "parent": by_anchor.get(s["parent"])}
+                section = existing.get(s["anchor"])
+                if section is None:
+                    section = GuidelineSection.objects.create(document=doc, anchor=s["anchor"], **values)
+                    counts["sections_created"] += 1
+                elif any(getattr(section, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(section, k, v)
+                    section.save()
+                    counts["sections_updated"] += 1
+                by_anchor[s["anchor"]] = section
+            for anchor, section in existing.items():
+                if anchor not in by_anchor and not section.text and not section.citation_links.exists():
+                    section.delete()
+                    counts["sections_removed"] += 1
+    return counts

@@ -1,0 +1,218 @@
+"""Link stored citations to catalog sections and keep the reviewers' quotes: the Django side of
+guidelines.linker (which is pure Python and knows nothing of the database).
+
+    link_determination(determination_id)   # the determination_written receiver calls this
+    link_citations(GuidelineCitation.objects.filter(link__isnull=True))
+    figures()                               # what link_citations prints
+
+A ManualResolution (chosen in the admin review queue) is keyed by the citation's normalised text,
+so it applies to the same citation in every letter and survives re-linking.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Max
+
+from cases.models import DisputedItem, GuidelineCitation
+
+from .linker import Linker, extract_quotes, load_alias_tables, resolution_key
+from .linker.resolve import MANUAL, UNRESOLVED
+from .models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
+
+log = logging.getLogger(__name__)
+
+_cache: dict = {}
+
+
+def catalog_dicts() -> list[dict]:
+    """The catalog in the database as the plain dicts the linker reads."""
+    docs = {d.pk: {
+        "slug": d.slug, "family": d.family, "title": d.title, "short_title": d.short_title,
+        "year": d.edition_year, "regulation": d.regulation, "edition": d.edition,
+        "page_start": d.page_start, "page_end": d.page_end, "aliases": list(d.aliases or []),
+        "sections": [], "order": d.order,
+    } for d in GuidelineDocument.objects.all()}
+    parents = dict(GuidelineSection.objects.values_list("pk", "anchor"))
+    for s in GuidelineSection.objects.order_by("document_id", "order", "pk"):
+        docs[s.document_id]["sections"].append({
+            "anchor": s.anchor, "number": s.number, "title": s.title, "aliases": list(s.aliases or []),
+            "page_start": s.page_start, "page_end": s.page_end, "order": s.order,
+            "parent": parents.get(s.parent_id),
+        })
+    return list(docs.values())
+
+
+def current_linker() -> Linker:
+    """A linker over the database catalog, rebuilt when the catalog changes."""
+    version = (
+        GuidelineDocument.objects.count(), GuidelineSection.objects.count(),
+        GuidelineSection.objects.aggregate(m=Max("pk"))["m"], GuidelineDocument.objects.aggregate(m=Max("pk"))["m"],
+    )
+    if _cache.get("version") != version:
+        _cache["linker"] = Linker(catalog_dicts(), load_alias_tables())
+        _cache["version"] = version
+        _cache["docs"] = None
+    return _cache["linker"]
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+class _Lookups:
+    """slug -> document and (slug, anchor) -> section, loaded once per batch."""
+
+    def __init__(self):
+        self.docs = {d.slug: d for d in GuidelineDocument.objects.all()}
+        self.sections = {(s.document.slug, s.anchor): s for s in GuidelineSection.objects.select_related("document")}
+
+
+def citation_key(citation: GuidelineCitation) -> str:
+    document = citation.document if citation.kind != GuidelineCitation.Kind.NON_MTUS else (citation.document or citation.clause)
+    return resolution_key(citation.kind, document, citation.year, citation.sections)
+
+
+def _link_one(citation: GuidelineCitation, linker: Linker, lookups: _Lookups, manuals: dict) -> CitationLink:
+    key = citation_key(citation)
+    manual = manuals.get(key)
+    link = getattr(citation, "_link_cache", None)
+    if link is None:
+        link = CitationLink.objects.filter(citation=citation).first() or CitationLink(citation=citation)
+    link.resolution_key = key
+    if manual is not None:
+        link.document = manual.document
+        link.method, link.confidence, link.needs_review = MANUAL, 1.0, False
+        link.problem, link.manual = "", manual
+        link.save()
+        link.sections.set(manual.sections.all())
+        return link
+    result = linker.link(citation.kind, citation.document, citation.year, citation.sections, citation.pages,
+                         citation.clause)
+    link.manual = None
+    link.document = lookups.docs.get(result.document) if result.document else None
+    link.method = result.method
+    link.confidence = result.confidence
+    link.needs_review = result.needs_review
+    link.problem = result.problem[:300]
+    if citation.kind == GuidelineCitation.Kind.NONE:
+        link.needs_review = False
+    link.save()
+    link.sections.set([lookups.sections[(result.document, a)] for a in result.sections
+                       if (result.document, a) in lookups.sections])
+    return link
+
+
+def _family_link(links: list[CitationLink], family: str | None) -> CitationLink | None:
+    """The MAXIMUS citation a quote belongs to: the one of the family the sentence names
+    ("CA MTUS/ACOEM" is the MTUS chapters), else the first that resolved."""
+    resolved = [lk for lk in links if lk.document_id]
+    if not resolved:
+        return None
+    wanted = {"MTUS": ["MTUS", "ACOEM"], "ACOEM": ["MTUS", "ACOEM"], "ODG": ["ODG"]}.get(family or "", [])
+    for fam in wanted:
+        for lk in resolved:
+            if lk.document.family == fam:
+                return lk
+    return resolved[0]
+
+
+def _page_section(document: GuidelineDocument, page: int | None):
+    if not page:
+        return None
+    return (GuidelineSection.objects.filter(document=document, page_start__lte=page, page_end__gte=page)
+            .order_by("page_end", "page_start").first())
+
+
+def store_quotes(item: DisputedItem, maximus_links: list[CitationLink]) -> int:
+    QuotedPassage.objects.filter(item=item).delete()
+    rows = []
+    for n, quote in enumerate(extract_quotes(item.rationale or "")):
+        link = _family_link(maximus_links, quote.family)
+        document = link.document if link else None
+        section = None
+        if link is not None:
+            section = _page_section(document, quote.page) or link.sections.order_by("order").first()
+        rows.append(QuotedPassage(item=item, document=document, section=section, text=quote.text, order=n))
+    QuotedPassage.objects.bulk_create(rows)
+    return len(rows)
+
+
+def link_citations(citations, linker: Linker | None = None, quotes: bool = True) -> int:
+    """Link the given citations (a queryset) and refresh the quotes of their items (one transaction)."""
+    with transaction.atomic():
+        return _link_citations(citations, linker, quotes)
+
+
+def _link_citations(citations, linker: Linker | None, quotes: bool) -> int:
+    linker = linker or current_linker()
+    lookups = _Lookups()
+    manuals = {m.key: m for m in ManualResolution.objects.prefetch_related("sections")}
+    items: dict[int, list[CitationLink]] = {}
+    count = 0
+    for citation in citations.select_related("item").order_by("item_id", "party", "order"):
+        link = _link_one(citation, linker, lookups, manuals)
+        count += 1
+        if citation.party == GuidelineCitation.Party.MAXIMUS:
+            items.setdefault(citation.item_id, []).append(link)
+        else:
+            items.setdefault(citation.item_id, [])
+    if quotes:
+        for item in DisputedItem.objects.filter(pk__in=list(items)):
+            maximus = items[item.pk] or list(CitationLink.objects.filter(
+                citation__item=item, citation__party=GuidelineCitation.Party.MAXIMUS).select_related("document"))
+            store_quotes(item, maximus)
+    return count
+
+
+def link_determination(determination_id: int) -> int:
+    """Link every citation of one determination and extract its quotes (inside the caller's
+    transaction: the ingest's, when called from the determination_written receiver)."""
+    with transaction.atomic():
+        return link_citations(GuidelineCitation.objects.filter(item__determination_id=determination_id))
+
+
+def apply_manual(resolution: ManualResolution) -> int:
+    """Apply a person's choice to every citation with the same key."""
+    links = CitationLink.objects.filter(resolution_key=resolution.key)
+    sections = list(resolution.sections.all())
+    n = 0
+    for link in links:
+        link.document = resolution.document
+        link.method, link.confidence, link.needs_review, link.problem, link.manual = MANUAL, 1.0, False, "", resolution
+        link.save()
+        link.sections.set(sections)
+        n += 1
+    return n
+
+
+def figures() -> dict:
+    """Citations total, by kind; MTUS citations naming sections and how many resolved to a
+    section; the share resolved to a document; the review queue."""
+    citations = GuidelineCitation.objects.all()
+    total = citations.count()
+    by_kind = Counter(citations.values_list("kind", flat=True))
+    links = CitationLink.objects.select_related("citation")
+    cited = [lk for lk in links if lk.citation.kind != GuidelineCitation.Kind.NONE]
+    mtus_named = [lk for lk in links.filter(citation__kind="MTUS").prefetch_related("sections") if lk.citation.sections]
+    mtus_section = sum(1 for lk in mtus_named if lk.sections.all())
+    mtus_all = sum(1 for lk in mtus_named if len(lk.sections.all()) >= len(set(lk.citation.sections)))
+    with_doc = sum(1 for lk in cited if lk.document_id)
+    return {
+        "citations": total,
+        "by_kind": dict(sorted(by_kind.items())),
+        "linked": links.count(),
+        "unlinked": total - links.count(),
+        "mtus_naming_sections": len(mtus_named),
+        "mtus_resolved_to_a_section": mtus_section,
+        "mtus_all_named_sections_resolved": mtus_all,
+        "cited_guideline_citations": len(cited),
+        "resolved_to_document": with_doc,
+        "document_share": round(with_doc / len(cited), 4) if cited else 0.0,
+        "by_method": dict(sorted(Counter(lk.method for lk in links).items())),
+        "review_queue": CitationLink.objects.filter(needs_review=True).count(),
+        "unresolved": CitationLink.objects.filter(method=UNRESOLVED).exclude(citation__kind="NONE").count(),
+        "quoted_passages": QuotedPassage.objects.count(),
+    }
