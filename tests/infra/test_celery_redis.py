@@ -151,3 +151,47 @@ def test_bad_file_through_the_worker_is_a_clear_failed_outcome(celery_env, worke
     with sqlite3.connect(db_path) as conn:
         status, source = conn.execute("SELECT parse_status, source_name FROM cases_determination").fetchone()
     assert (status, source) == ("failed", "not-a-letter.pdf")
+
+
+def _pending_index_rows(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT count(*) FROM search_indexqueue").fetchone()[0]
+
+
+def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
+    """Ingest queues the letters for indexing and sends search.tasks.apply_index_queue to Redis
+    after commit; with no worker running the rows wait; a worker started later applies them."""
+    env, db_path = celery_env
+    try:
+        import search.tasks  # noqa: F401
+    except ImportError:
+        pytest.skip("search.tasks (the search engineer's module) is not available yet")
+    if "ingest" not in get_commands() or "search_index" not in get_commands():
+        pytest.skip("manage.py ingest / search_index not available yet")
+    letters = sorted(FIXTURE_LETTERS.glob("*.txt"))
+
+    manage(env, "ingest", *map(str, letters))
+    assert _pending_index_rows(db_path) == len(letters), "ingest should queue every letter for indexing"
+
+    worker = Worker(env, tmp_path / "index-worker.log")
+    try:
+        worker.wait_ready()
+        wait_until(lambda: _pending_index_rows(db_path) == 0, TASK_TIMEOUT,
+                   what="the worker to apply the index queue")
+        log = worker.output()
+    finally:
+        worker.stop()
+    assert "search.tasks.apply_index_queue" in log and "succeeded" in log, log[-3000:]
+
+    # The index now matches the database (call_command: see test_search_index_check_cli), and the
+    # seed letter's lumbar medial branch blocks are found.
+    run_python(env, "from django.core.management import call_command\ncall_command('search_index', '--check')")
+    with sqlite3.connect(db_path) as conn:
+        seed_id = conn.execute(
+            "SELECT id FROM cases_determination WHERE source_name = ?", ("000_c1dd6188e3508088.txt",)
+        ).fetchone()[0]
+    import json
+
+    found = json.loads(manage(env, "search", "MBB", "--json").stdout)
+    assert f'"id": {seed_id}' in json.dumps(found), found
+
