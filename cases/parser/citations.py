@@ -39,6 +39,12 @@ def known_sections() -> frozenset:
     return frozenset(s.lower() for s in _load_list("known_sections.txt"))
 
 
+@lru_cache(maxsize=1)
+def _max_known_pieces() -> int:
+    """Most comma-separated pieces in one known title: bounds the look-ahead when merging."""
+    return max((t.count(",") + 1 for t in known_sections()), default=1)
+
+
 def _load_list(name: str) -> tuple[str, ...]:
     path = _DATA / name
     if not path.exists():
@@ -52,7 +58,8 @@ def _doc_boundary() -> re.Pattern:
     """Candidate places where one MTUS document ends and the next begins: ", and <Title> <year>"."""
     titles = sorted(known_titles(), key=len, reverse=True)
     known = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in titles) or "(?!)"
-    generic = r"[A-Z][A-Za-z/&'-]*(?:,?\s+(?:and|of|for|the|&|[A-Z][A-Za-z/&'-]*))*"
+    # bounded repetition: a title has a handful of words, and unbounded nesting backtracks badly
+    generic = r"[A-Z][A-Za-z/&'-]*(?:,?\s+(?:and|of|for|the|&|[A-Z][A-Za-z/&'-]*)){0,10}"
     return re.compile(
         r",?\s+and\s+(?=(?:MTUS\s+)?(?:" + known + r"|" + generic + r")\s+" + _YEAR + r"\b)"
     )
@@ -209,7 +216,7 @@ def split_sections(text: str) -> list[str]:
     while i < len(pieces):
         # longest known comma title starting here
         best = None
-        for j in range(len(pieces), i + 1, -1):
+        for j in range(min(len(pieces), i + _max_known_pieces()), i + 1, -1):
             candidate = ", ".join(pieces[i:j])
             if candidate.lower() in known:
                 best = (candidate, j)

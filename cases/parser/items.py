@@ -30,6 +30,7 @@ _DISPUTED = re.compile(
     r"The\s+original\s+request)\s*,?\s*(?P<portion>.+?)\s*,?(?:\s+is)?\s*$",
     re.IGNORECASE | re.S,
 )
+_MAX_PARTIAL_LINES = 12
 _INTRO = re.compile(r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
 
 
@@ -103,7 +104,9 @@ def _walk_back(lines: list[str], first: int, floor: int, width: int) -> int:
     if _PARTIAL_MARK.search(text) and not _PARTIAL_OPENING.search(text):
         # partly authorised: extend to the sentence that opens the request
         probe = start
-        while probe - 1 >= floor:
+        # a partly authorised request is a few lines long; do not scan further back than that
+        limit = max(floor, start - _MAX_PARTIAL_LINES)
+        while probe - 1 >= limit:
             probe -= 1
             text = " ".join(lines[probe:first + 1])
             if _PARTIAL_OPENING.search(text):
