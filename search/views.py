@@ -170,11 +170,40 @@ def _section_hits(result: SearchResult) -> list[dict]:
     return hits
 
 
+def _display_phrases(phrases: list[str]) -> list[str]:
+    """The expansion as shown to the user: without the plural variants added for the engine."""
+    lowered = {p.lower() for p in phrases}
+
+    def is_plural_variant(p: str) -> bool:
+        low = p.lower()
+        return (low.endswith("ies") and low[:-3] + "y" in lowered) or (low.endswith("s") and low[:-1] in lowered)
+
+    return [p for p in phrases if not is_plural_variant(p)]
+
+
+def _multi_select_counts(result: SearchResult, params) -> None:
+    """For a facet with a selection, count its values without its own filter, so the other
+    values stay visible and can be added (OR within a facet); the other facets keep every filter."""
+    from dataclasses import replace
+
+    from search.backends import get_backend
+
+    backend = get_backend()
+    base = params.to_query(highlight=False)
+    for name in list(params.filters):
+        others = {k: v for k, v in params.filters.items() if k != name}
+        query = replace(base, filters=others, facets=[name], page=1, page_size=1)
+        counts = (backend.search_sections(query) if params.target == "sections" else backend.search(query)).facets
+        if name in counts:
+            result.facets[name] = counts[name]
+
+
 def search_page(request):
     params = parse_search_params(request.GET)
     error = None
     try:
         result = execute(params)
+        _multi_select_counts(result, params)
     except SearchBackendError as exc:
         log.warning("search backend failed: %s", exc)
         result, error = SearchResult(total=0), "The search index is unavailable right now; please try again shortly."
@@ -195,6 +224,7 @@ def search_page(request):
         "first_index": (params.page - 1) * params.page_size + 1 if result.total else 0,
         "last_index": min(result.total, params.page * params.page_size),
         "expansion": params.expansion,
+        "expansion_phrases": _display_phrases(params.expansion.phrases),
         "procedure_links": [
             {"value": p, "url": params.with_filter_toggled("procedure", p),
              "selected": params.is_selected("procedure", p)}

@@ -13,11 +13,17 @@ from .model import Expansion, Procedure, Taxonomy
 
 
 def _plural(phrase: str) -> Optional[str]:
-    # Letters write "Facet joint injections"; a phrase query for the singular misses them on
-    # an engine without stemming, so multi-word phrases get their plural too.
-    if " " not in phrase or not phrase[-1:].isalpha() or phrase.lower().endswith("s"):
+    """English plural of a multi-word phrase's last word, or None when it has none worth adding.
+
+    Letters write "Facet joint injections"; a phrase query for the singular misses them on an
+    engine without stemming. Abbreviations (MRI), gerunds (imaging) and words already ending
+    in s/x/ch/sh are left alone."""
+    head, _, last = phrase.rpartition(" ")
+    if not head or not last.isalpha() or not last.islower() or last.endswith(("ing", "s", "x", "ch", "sh")):
         return None
-    return phrase + "s"
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        return f"{head} {last[:-1]}ies"
+    return f"{head} {last}s"
 
 
 def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:

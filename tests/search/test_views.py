@@ -160,6 +160,15 @@ def test_facet_link_narrows_and_shows_a_removable_chip(client):
     assert f"<strong>{all_count}</strong>" in back
 
 
+def test_selected_facet_keeps_its_other_values_for_or(client):
+    html = client.get("/search/", {"q": "MRI", "decision": "Overturned"}).content.decode()
+    outcome = re.search(r'<section class="facet" data-facet="decision">(.*?)</section>', html, re.S).group(1)
+    assert 'data-value="Overturned"' in outcome and 'data-value="Upheld"' in outcome
+    assert re.search(r'class="selected" data-value="Overturned" role="checkbox" aria-checked="true"', outcome)
+    both = client.get("/search/", {"q": "MRI", "decision": ["Overturned", "Upheld"]}).content.decode()
+    assert both.count('class="chip"') == 2
+
+
 def test_filters_combine_across_facets_and_match_the_database(client):
     overturned = letters_with_item(decision="Overturned")
     response = client.get("/api/search/", {"decision": "Overturned", "page_size": 100})
