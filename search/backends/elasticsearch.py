@@ -9,7 +9,7 @@ Determinations keep their items as `nested` documents, so filters on two or more
 counts are of letters (terms aggregations on the letter-level keyword fields), as in the
 embedded backend.
 
-Text uses a stemming analyzer without stop words (standard tokenizer, lowercase, Snowball
+Text uses a stemming analyzer without stop words (non-alphanumerics to spaces, standard tokenizer, lowercase, Snowball
 English), matching tantivy's "en_stem": with stop words, a typed "of" would match nothing and
 make an all-words query fail.
 
@@ -23,7 +23,7 @@ from typing import Iterable
 
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch import ApiError, TransportError
-from elasticsearch_dsl import Date, Document, InnerDoc, Integer, Keyword, Nested, Q, Search, Text, analyzer, token_filter
+from elasticsearch_dsl import Date, Document, InnerDoc, Integer, Keyword, Nested, Q, Search, Text, analyzer, char_filter, token_filter
 
 from .base import (
     FACETS,
@@ -41,9 +41,17 @@ from .base import (
 )
 from .es_transport import PlainJsonHttpNode
 
+# Split on anything that is not a letter or digit, like tantivy's simple tokenizer: the standard
+# (UAX#29) tokenizer alone keeps "Norco.Subjective" (a missing space in a letter) as one word.
+# Done with a char filter in front of the standard tokenizer because osmem-server indexes with
+# pattern/char_group tokenizers wrongly (it keeps the separators as tokens; _analyze is right).
+# One character for one character: osmem does not correct highlight offsets for a char filter
+# that changes the text length.
+non_alnum_to_space = char_filter("non_alnum_to_space", "pattern_replace", pattern="[^\\p{L}\\p{N}]", replacement=" ")
 english_stem = analyzer(
     "english_stem",
     tokenizer="standard",
+    char_filter=[non_alnum_to_space],
     filter=["lowercase", token_filter("english_snowball", type="snowball", language="English")],
 )
 

@@ -248,7 +248,8 @@ class BackendContract:
             rationale = " ".join(hit.highlights["rationale"])
             assert "&lt;script&gt;" in rationale and "<script>" not in rationale
             assert "<mark>" in rationale and re.search(r"<mark>medial</mark>", rationale, re.I)
-            requests = " ".join(hit.highlights["requests"])
+            # Elasticsearch's html encoder also escapes "/" as &#x2F;.
+            requests = " ".join(hit.highlights["requests"]).replace("&#x2F;", "/")
             assert "&lt;b&gt;bilateral&lt;/b&gt;" in requests and "<b>" not in requests
             assert hit.source["rationale"] == doc["rationale"]  # the stored document is unescaped
             plain = backend.search(SearchQuery(text="MBB", expansions=["medial branch block"], highlight=False))
