@@ -18,7 +18,8 @@ from django.db.models import Max
 
 from cases.models import DisputedItem, GuidelineCitation
 
-from .linker import Linker, extract_quotes, load_alias_tables, resolution_key
+from .linker import Linker, extract_quotes, load_alias_tables, norm, resolution_key
+from .linker.normalize import contains_phrase
 from .linker.resolve import MANUAL, UNRESOLVED
 from .models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
 
@@ -105,12 +106,22 @@ def _link_one(citation: GuidelineCitation, linker: Linker, lookups: _Lookups, ma
     return link
 
 
-def _family_link(links: list[CitationLink], family: str | None) -> CitationLink | None:
-    """The MAXIMUS citation a quote belongs to: the one of the family the sentence names
-    ("CA MTUS/ACOEM" is the MTUS chapters), else the first that resolved."""
+def _names_document(text_norm: str, document: GuidelineDocument) -> bool:
+    names = {document.title, document.short_title, *(document.aliases or [])}
+    return any(len(n) > 3 and contains_phrase(text_norm, n) >= 0 for n in (norm(x) for x in names if x))
+
+
+def _family_link(links: list[CitationLink], family: str | None, text: str = "") -> CitationLink | None:
+    """The MAXIMUS citation a quote belongs to: the one whose document the sentence names
+    ("... page 82 of the MTUS Chronic Pain Medical Treatment Guidelines"), else the one of the
+    family it names ("CA MTUS/ACOEM" is the MTUS chapters), else the first that resolved."""
     resolved = [lk for lk in links if lk.document_id]
     if not resolved:
         return None
+    text_norm = norm(text)
+    named = [lk for lk in resolved if _names_document(text_norm, lk.document)]
+    if named:
+        resolved = named
     wanted = {"MTUS": ["MTUS", "ACOEM"], "ACOEM": ["MTUS", "ACOEM"], "ODG": ["ODG"]}.get(family or "", [])
     for fam in wanted:
         for lk in resolved:
@@ -130,7 +141,7 @@ def store_quotes(item: DisputedItem, maximus_links: list[CitationLink]) -> int:
     QuotedPassage.objects.filter(item=item).delete()
     rows = []
     for n, quote in enumerate(extract_quotes(item.rationale or "")):
-        link = _family_link(maximus_links, quote.family)
+        link = _family_link(maximus_links, quote.family, quote.text)
         document = link.document if link else None
         section = None
         if link is not None:

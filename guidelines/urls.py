@@ -1,4 +1,10 @@
 from django.urls import path
 
+from . import views
+
 app_name = "guidelines"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.document_list, name="list"),
+    path("<slug:slug>/", views.document_detail, name="document"),
+    path("<slug:slug>/<slug:anchor>/", views.section_detail, name="section"),
+]

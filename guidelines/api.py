@@ -1,0 +1,62 @@
+"""Read-only API: guideline documents, and a section with the determinations that cite it."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from .models import GuidelineDocument, GuidelineSection
+from .queries import citing_determinations, citing_items
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="anchor", read_only=True)
+    has_text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GuidelineSection
+        fields = ["anchor", "number", "title", "parent", "page_start", "page_end", "has_text"]
+
+    def get_has_text(self, obj) -> bool:
+        return bool(obj.text)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="edition_year", allow_null=True)
+    sections = SectionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GuidelineDocument
+        fields = ["slug", "family", "title", "short_title", "year", "regulation", "edition", "page_start",
+                  "page_end", "sections"]
+
+
+class GuidelineDocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = GuidelineDocument.objects.prefetch_related("sections").order_by("family", "order", "title")
+    serializer_class = DocumentSerializer
+    lookup_field = "slug"
+
+
+@api_view(["GET"])
+def section_detail(request, slug: str, anchor: str):
+    """A section, its text (blank when not loaded), the reviewers' quotes and every citing
+    determination with its items' decisions."""
+    section = get_object_or_404(GuidelineSection.objects.select_related("document", "parent"),
+                                document__slug=slug, anchor=anchor)
+    groups, counts = citing_determinations(citing_items(section=section))
+    data = SectionSerializer(section).data
+    data.update({
+        "document": {"slug": section.document.slug, "title": section.document.title,
+                     "year": section.document.edition_year, "family": section.document.family},
+        "text": section.text,
+        "quotes": [{"text": q.text, "case_number": q.item.determination.case_number}
+                   for q in section.quoted_passages.select_related("item__determination")],
+        "decision_counts": counts,
+        "citing_determinations": [{
+            "case_number": g["determination"].case_number,
+            "decision_date": g["determination"].decision_date,
+            "items": [{"request": i.request, "decision": i.decision or None} for i in g["items"]],
+        } for g in groups],
+    })
+    return Response(data)

@@ -1,0 +1,42 @@
+"""Guideline pages: documents by family, a document's table of contents, a section with its
+text (or the import command when the official text is not loaded), the reviewers' quotes and the
+determinations that cite it. Letter text is autoescaped, never marked safe."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404, render
+
+from .models import GuidelineDocument, QuotedPassage
+from .queries import citing_determinations, citing_items, document_citing_count, section_tree
+
+
+def document_list(request):
+    families = []
+    for value, label in GuidelineDocument.Family.choices:
+        docs = list(GuidelineDocument.objects.filter(family=value).order_by("order", "title"))
+        for doc in docs:
+            doc.citing = document_citing_count(doc)
+        if docs:
+            families.append({"label": label, "documents": docs})
+    return render(request, "guidelines/document_list.html", {"families": families})
+
+
+def document_detail(request, slug: str):
+    doc = get_object_or_404(GuidelineDocument, slug=slug)
+    groups, counts = citing_determinations(citing_items(document=doc))
+    quotes = QuotedPassage.objects.filter(document=doc, section__isnull=True).select_related("item__determination")
+    return render(request, "guidelines/document_detail.html", {
+        "doc": doc, "tree": section_tree(doc), "groups": groups, "counts": counts,
+        "quotes": quotes[:100], "has_text": doc.sections.exclude(text="").exists(),
+    })
+
+
+def section_detail(request, slug: str, anchor: str):
+    doc = get_object_or_404(GuidelineDocument, slug=slug)
+    section = get_object_or_404(doc.sections.select_related("parent"), anchor=anchor)
+    groups, counts = citing_determinations(citing_items(section=section))
+    quotes = section.quoted_passages.select_related("item__determination").order_by("item__determination__decision_date")
+    return render(request, "guidelines/section_detail.html", {
+        "doc": doc, "section": section, "children": section.children.order_by("order"),
+        "groups": groups, "counts": counts, "quotes": quotes,
+        "import_command": f"python manage.py import_guideline {doc.slug} FILE",
+    })
