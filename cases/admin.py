@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from .ingest import FAILED, reparse_determination
 from .models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
+from .signals import determination_written
 from .views import distinct_specialties, filter_specialty
 
 
@@ -161,6 +162,12 @@ class DeterminationAdmin(admin.ModelAdmin):
               ", ".join(r.changed_fields) or "file bytes only") for r in revisions),
         )
 
+    def save_related(self, request, form, formsets, change):
+        # A hand edit changes what other apps derived (links, taxonomy, index): tell them, inside
+        # the admin's transaction, as ingest does.
+        super().save_related(request, form, formsets, change)
+        determination_written.send(sender=Determination, determination_id=form.instance.pk)
+
     @admin.action(description="Re-parse selected letters")
     def reparse_selected(self, request, queryset):
         counts = {"ok": 0, "failed": 0}
@@ -190,6 +197,10 @@ class DisputedItemAdmin(admin.ModelAdmin):
     raw_id_fields = ("determination",)
     inlines = [GuidelineCitationInline]
     list_per_page = 100
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        determination_written.send(sender=Determination, determination_id=form.instance.determination_id)
 
     @admin.display(description="Request", ordering="request")
     def short_request(self, obj):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -24,7 +24,13 @@ def filter_specialty(queryset: QuerySet, specialty: str) -> QuerySet:
     JSON `contains` is not available on SQLite, so this matches the quoted element in the JSON
     text, which works on SQLite and PostgreSQL alike.
     """
-    return queryset.filter(reviewer_specialty__icontains=json.dumps(specialty.strip()))
+    value = specialty.strip()
+    # SQLite keeps Django's json.dumps text (non-ASCII as \u escapes); PostgreSQL renders jsonb
+    # with the characters themselves. Either form matches.
+    condition = Q(reviewer_specialty__icontains=json.dumps(value))
+    if not value.isascii():
+        condition |= Q(reviewer_specialty__icontains=json.dumps(value, ensure_ascii=False))
+    return queryset.filter(condition)
 
 
 def distinct_specialties() -> list[str]:

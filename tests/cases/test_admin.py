@@ -1,6 +1,8 @@
 """Admin smoke tests on real ingested letters: changelists, every filter, search, change pages, re-parse."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -141,3 +143,37 @@ def test_reparse_action_reports_a_failed_letter(admin_client, ingested):
         "action": "reparse_selected", "_selected_action": [failed.pk],
     }, follow=True)
     assert "0 letter(s); 1 failed" in response.content.decode()
+
+
+def test_hand_edit_of_an_item_sends_determination_written(admin_client, ingested):
+    item = DisputedItem.objects.get(determination__case_number="CM16-0229336")
+    url = reverse("admin:cases_disputeditem_change", args=[item.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(request=item.request, decision="Upheld", determination=item.determination_id, order=item.order)
+    citations = list(item.citations.order_by("pk"))
+    data.update({
+        "citations-TOTAL_FORMS": str(len(citations)), "citations-INITIAL_FORMS": str(len(citations)),
+        "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000",
+    })
+    for n, c in enumerate(citations):
+        data.update({
+            f"citations-{n}-id": c.pk, f"citations-{n}-item": item.pk, f"citations-{n}-party": c.party,
+            f"citations-{n}-order": c.order, f"citations-{n}-kind": c.kind, f"citations-{n}-document": c.document or "",
+            f"citations-{n}-year": c.year or "", f"citations-{n}-sections": json.dumps(c.sections),
+            f"citations-{n}-pages": c.pages or "", f"citations-{n}-clause": c.clause,
+        })
+    sent = []
+
+    def receiver(sender, determination_id, **kwargs):
+        sent.append(determination_id)
+
+    determination_written.connect(receiver, weak=False)
+    try:
+        response = admin_client.post(url, data)
+    finally:
+        determination_written.disconnect(receiver)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    item.refresh_from_db()
+    assert item.decision == "Upheld"
+    assert sent == [item.determination_id]
