@@ -25,7 +25,7 @@ _IMR_MARKERS = re.compile(
     r"Independent\s+Medical\s+Review|IMR\s+ISSUES|MAXIMUS|Claims\s+Administrator\s+guideline|Decision\s+rationale",
     re.IGNORECASE,
 )
-_CREDENTIALS = re.compile(r"^The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials", re.IGNORECASE)
+_LICENSURE = re.compile(r"State\(s\)\s+of\s+Licensure\s*:", re.IGNORECASE)
 
 
 def _find(lines: list[str], regex: re.Pattern, start: int = 0) -> int:
@@ -78,9 +78,11 @@ def _parse(text: str, letter: ParsedLetter) -> None:
     for name in ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received"):
         setattr(letter, name, header[name])
     letter.priority = header["priority"]
-    if header["case_number"] and how >= 0:
+    # 2016-17: header table with "Date Assigned" and the "State(s) of Licensure" credentials
+    # block; 2013-14: no such table, a "Board Certified in ..." sentence instead.
+    if how >= 0 and ("date_assigned" in header["found"] or _LICENSURE.search(text)):
         letter.layout = "2016"
-    elif how >= 0 and not header["case_number"]:
+    elif how >= 0:
         letter.layout = "2013"
 
     # Reviewer credentials

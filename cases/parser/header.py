@@ -50,6 +50,8 @@ def parse_header(flat: str) -> dict:
                 pending.append(kind)
             previous = kind
             continue
+        if not out["found"]:
+            continue  # a value before any label ("Dated: 12/30/2013" in a cover letter): not header
         vtype = kind[2:]
         value = m.group(0)
         target = None

@@ -445,3 +445,38 @@ def test_patient_sex_missing_leaves_none():
     parsed = parse_text(letter(item("MRI: Upheld"), summary="The injured worker is 61 years old and has back pain."))
     assert (parsed.patient.age, parsed.patient.sex) == (61, None)
     assert any("sex not found" in w for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    "sentence, specialty, licensure",
+    [
+        ("The physician reviewer is Board Certified in Orthopedic Surgery and is licensed to practice in California.",
+         ["Orthopedic Surgery"], ["California"]),
+        ("The physician reviewer is Board Certified in Anesthesiology, has a subspecialty in Pain Medicine and is "
+         "licensed to practice in Texas.", ["Anesthesiology", "Pain Medicine"], ["Texas"]),
+        ("The expert reviewer is Board Certified in Family Practice and is licensed to practice in California and "
+         "Ohio.", ["Family Practice"], ["California", "Ohio"]),
+    ],
+)
+def test_2013_reviewer_sentence(sentence, specialty, licensure, seed_letter_path):
+    seed = seed_letter_path.read_text()
+    old = ("The physician \n\nreviewer is Board Certified in Orthopedic Surgery and is licensed to practice in "
+           "California. ")
+    assert old in seed
+    parsed = parse_text(seed.replace(old, sentence + " "))
+    assert parsed.layout == "2013"
+    assert parsed.reviewer.specialty == specialty
+    assert parsed.reviewer.licensure == licensure
+
+
+def test_2013_header_with_cover_letter_date():
+    """A date before the header labels (the cover letter's "Dated:") is not a header value."""
+    from cases.parser.header import parse_header
+
+    header = parse_header("Dated: 12/30/2013 IMR Case Number: CM13-0037426 Date of Injury: 04/26/2012 "
+                          "UR Denial Date: 10/08/2013 Priority: STANDARD Application Received:")
+    assert header["case_number"] == "CM13-0037426"
+    assert header["date_of_injury"] == date(2012, 4, 26)
+    assert header["ur_denial_date"] == date(2013, 10, 8)
+    assert header["priority"] == "Standard"
+    assert header["application_received"] is None
