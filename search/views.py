@@ -42,22 +42,29 @@ class _SectionLinker:
         if self.model is not None and not hasattr(self.model, "get_absolute_url"):
             self.model = None
 
-    def url(self, document: str, section: str) -> str:
-        key = (document, section)
+    def url(self, documents: list[str], section: str) -> str:
+        key = (tuple(documents), section)
         if key not in self.cache:
-            self.cache[key] = self._lookup(document, section) or "/search/?" + urlencode(
+            self.cache[key] = self._lookup(documents, section) or "/search/?" + urlencode(
                 {"target": "sections", "q": section})
         return self.cache[key]
 
-    def _lookup(self, document: str, section: str) -> str | None:
+    def _lookup(self, documents: list[str], section: str) -> str | None:
         if self.model is None:
             return None
         try:
             # A savepoint, so a guidelines schema that is not migrated yet cannot poison the
             # request's transaction.
             with transaction.atomic():
-                obj = self.model.objects.filter(title__iexact=section).first()
-            return obj.get_absolute_url() if obj else None
+                candidates = list(self.model.objects.select_related("document").filter(title__iexact=section)[:50])
+            # The section of one of the documents the item cites ("Summary" exists in many).
+            wanted = {d.lower() for d in documents}
+            for obj in candidates:
+                doc = getattr(obj, "document", None)
+                names = {str(getattr(doc, a, "") or "").lower() for a in ("title", "short_title")}
+                if names & wanted:
+                    return obj.get_absolute_url()
+            return candidates[0].get_absolute_url() if len(candidates) == 1 else None
         except DatabaseError as exc:
             log.warning("guideline sections unavailable: %s", exc)
             self.model = None
@@ -136,7 +143,7 @@ def _determination_hits(result: SearchResult, linker: _SectionLinker) -> list[di
         for item in src.get("items") or []:
             docs = list(item.get("guideline_documents") or [])
             sections = [
-                {"title": s, "url": linker.url(docs[0] if docs else "", s)}
+                {"title": s, "url": linker.url(docs, s)}
                 for s in item.get("guideline_sections") or []
             ]
             items.append({**item, "guideline_documents": docs, "sections": sections})

@@ -102,3 +102,11 @@ def test_receiver_classifies_a_letter_when_it_is_written(tmp_path):
     assert items and all(i.taxonomy_version == taxonomy_version() for i in items)
     assert [(i.procedure, i.procedure_category, i.body_region) for i in items] == [
         ("MRI", "imaging", "lumbar spine")]
+
+
+def test_reclassify_report_over_the_real_letters():
+    out = run("reclassify", "--report")
+    match = __import__("re").search(r"other than 'other': (\d+)/(\d+)", out)
+    covered, total = int(match.group(1)), int(match.group(2))
+    assert total >= 333 and total - covered <= 3
+    assert "other: transportation" in out

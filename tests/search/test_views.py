@@ -288,3 +288,20 @@ def test_year_and_specialty_facets_equal_database_counts(client):
     data = client.get("/api/search/", {"page_size": 1}).json()
     assert {f["value"]: f["count"] for f in data["facets"]["decision_year"]} == dict(years)
     assert {f["value"]: f["count"] for f in data["facets"]["specialty"]} == dict(specialties)
+
+
+def test_cited_sections_link_to_the_guideline_section_page(client):
+    """With guideline sections in the database, "Summary" cited from MTUS Low Back Complaints
+    links to that document's Summary section, not another document's."""
+    models = pytest.importorskip("guidelines.models")
+    low_back = models.GuidelineDocument.objects.create(family="MTUS", title="Low Back Complaints",
+                                                       slug="test-low-back", edition_year=2004)
+    shoulder = models.GuidelineDocument.objects.create(family="MTUS", title="Shoulder Complaints",
+                                                       slug="test-shoulder", edition_year=2004)
+    models.GuidelineSection.objects.create(document=shoulder, title="Summary", anchor="summary")
+    models.GuidelineSection.objects.create(document=low_back, title="Summary", anchor="summary")
+    html = client.get("/search/", {"q": "CM16-0247255"}).content.decode()
+    article = re.search(r'<article class="card hit" data-case="CM16-0247255">(.*?)</article>', html, re.S).group(1)
+    link = re.search(r'<a href="([^"]+)">Summary</a>', article).group(1)
+    assert link.startswith("/guidelines/") and link.endswith("/summary/")
+    assert "test-shoulder" not in link

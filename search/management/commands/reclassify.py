@@ -36,9 +36,13 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="recompute every item, whatever its version")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
         parser.add_argument("--no-reindex", action="store_true", help="do not queue changed letters for indexing")
+        parser.add_argument("--report", action="store_true",
+                            help="only print coverage: items per category, and the items left 'other'")
 
     def handle(self, *args, **options):
         tax = default_taxonomy()
+        if options["report"]:
+            return self._report(tax)
         items = DisputedItem.objects.only("id", "determination_id", "request", *FIELDS).order_by("pk")
         if not options["all"]:
             items = items.exclude(taxonomy_version=tax.version)
@@ -57,3 +61,20 @@ class Command(BaseCommand):
         self.stdout.write(f"recomputed {stale} item(s), {changed} changed in {len(determinations)} letter(s)")
         if message:
             self.stdout.write(message)
+
+    def _report(self, tax):
+        from collections import Counter
+
+        items = list(DisputedItem.objects.values_list("request", "procedure_category", "procedure", "taxonomy_version"))
+        total = len(items)
+        categories = Counter(c or "(unclassified)" for _, c, _, _ in items)
+        stale = sum(1 for *_, v in items if v != tax.version)
+        other = [(r, p) for r, c, p, _ in items if c in ("", tax.other_category)]
+        self.stdout.write(f"taxonomy version {tax.version[:12]}; {total} item(s), {stale} not at this version")
+        for category, n in categories.most_common():
+            self.stdout.write(f"  {n:5d}  {100 * n / total:5.1f}%  {category}")
+        covered = total - len(other)
+        self.stdout.write(f"classified into a category other than 'other': {covered}/{total}"
+                          f" ({100 * covered / total if total else 0:.1f}%)")
+        for request, procedure in other:
+            self.stdout.write(f"  other: {procedure or '(unclassified)'}: {request[:100]}")
