@@ -34,6 +34,7 @@ class _AfterCommit:
     def __init__(self, using):
         self.using = using
         self.keys: dict[str, set[int]] = {}
+        self.done = False
 
     def add(self, kind: str, object_id: int) -> None:
         self.keys.setdefault(str(kind), set()).add(int(object_id))
@@ -41,6 +42,7 @@ class _AfterCommit:
     def __call__(self):
         from .tasks import dispatch
 
+        self.done = True
         dispatch({kind: sorted(ids) for kind, ids in self.keys.items()})
 
 
@@ -51,7 +53,7 @@ def _scheduled(using) -> _AfterCommit:
         # ids, if the savepoint that registered it rolls back; a fresh one is made then).
         for entry in conn.run_on_commit:
             func = entry[1]
-            if isinstance(func, _AfterCommit):
+            if isinstance(func, _AfterCommit) and not func.done:
                 return func
     callback = _AfterCommit(using)
     transaction.on_commit(callback, using=using)

@@ -1,0 +1,166 @@
+"""The sync path: queue rows written in the ingest transaction, the after-commit task, engine
+failures leaving rows for `search_index --catch-up`, and --rebuild / --check. Real letters, the
+real embedded index (tmp dir) and a real unreachable Elasticsearch URL for the failure case."""
+from __future__ import annotations
+
+import socket
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from cases.ingest import ingest_paths
+from cases.models import Determination, DisputedItem
+from search.backends import get_backend, reset_backend
+from search.backends.base import SearchQuery
+from search.models import IndexQueue
+
+pytestmark = pytest.mark.django_db
+
+LETTERS = ["CM16-0219557.txt", "CM16-0221706.txt", "CM16-0224814.txt"]
+
+
+@pytest.fixture
+def letters(dwc_txt_dir):
+    return [dwc_txt_dir / name for name in LETTERS]
+
+
+def queued() -> set[tuple[str, int, str]]:
+    return set(IndexQueue.objects.values_list("kind", "object_id", "action"))
+
+
+def dead_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
+
+
+def test_ingest_enqueues_in_the_same_transaction(letters, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("search.tasks.apply_index_queue.delay", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ingest_paths(letters[:1])
+        det = Determination.objects.get()
+        # The row is there before any commit: it belongs to the ingest transaction.
+        assert queued() == {("determination", det.id, "index")}
+    assert callbacks, "no after-commit task scheduled"
+    for callback in callbacks:
+        callback()
+    # Ids only, once per transaction.
+    assert sent == [({"determination": [det.id]},)]
+
+
+def test_rolled_back_ingest_leaves_no_row(letters, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                ingest_paths(letters[:1])
+                assert IndexQueue.objects.count() == 1
+                raise RuntimeError("roll back")
+    assert IndexQueue.objects.count() == 0 and Determination.objects.count() == 0
+    assert callbacks == []
+    assert get_backend().ids("determination") == set()
+
+
+def test_after_commit_task_applies_and_clears_the_queue(letters, django_capture_on_commit_callbacks):
+    backend = get_backend()
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_paths(letters)
+    ids = set(Determination.objects.values_list("id", flat=True))
+    assert len(ids) == 3
+    assert IndexQueue.objects.count() == 0
+    assert backend.ids("determination") == ids
+    det = Determination.objects.order_by("id").first()
+    assert backend.search(SearchQuery(text=det.case_number)).hits[0].id == det.id
+
+    # An edit through the ORM (admin) re-indexes the letter.
+    item = DisputedItem.objects.filter(determination=det).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        item.request = "Zygapophysial quokka injection"
+        item.save()
+    assert IndexQueue.objects.count() == 0
+    assert [h.id for h in backend.search(SearchQuery(text="quokka")).hits] == [det.id]
+
+    # A deletion removes it.
+    det_id = det.id
+    with django_capture_on_commit_callbacks(execute=True):
+        det.delete()
+    assert IndexQueue.objects.count() == 0
+    assert backend.ids("determination") == ids - {det_id}
+
+
+def test_engine_failure_leaves_rows_and_catch_up_applies_them(letters, settings, django_capture_on_commit_callbacks):
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = dead_url()
+    reset_backend()
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_paths(letters)  # the task retries (eagerly here) and gives up; the ingest succeeds
+    ids = set(Determination.objects.values_list("id", flat=True))
+    assert len(ids) == 3
+    assert {r[1] for r in queued()} == ids
+    row = IndexQueue.objects.first()
+    assert row.attempts >= 1 and "elasticsearch" in row.last_error.lower()
+
+    # --catch-up against the dead engine fails clearly and keeps the rows.
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="search engine error"):
+        call_command("search_index", "--catch-up", stdout=StringIO())
+    assert IndexQueue.objects.count() == 3
+
+    # The engine is back (here: the embedded backend): --catch-up applies everything pending.
+    settings.SEARCH_BACKEND = "embedded"
+    reset_backend()
+    out = StringIO()
+    call_command("search_index", "--catch-up", stdout=out)
+    assert "applied 3 of 3" in out.getvalue()
+    assert IndexQueue.objects.count() == 0
+    assert get_backend().ids("determination") == ids
+
+
+def test_rebuild_and_check(letters, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        ingest_paths(letters)  # committed rows, task never ran (worker died)
+    ids = set(Determination.objects.values_list("id", flat=True))
+    assert IndexQueue.objects.count() == 3
+
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("search_index", "--check", stdout=out, stderr=StringIO())
+    assert exit_info.value.code == 1
+    assert "determination: database 3, index 0, missing 3, extra 0" in out.getvalue()
+    assert "pending index-queue rows: 3" in out.getvalue()
+
+    err = StringIO()
+    out = StringIO()
+    call_command("search_index", "--rebuild", stdout=out, stderr=err)
+    assert "rebuilt embedded index: 3 determinations" in out.getvalue()
+    assert "3/3" in err.getvalue()  # progress
+    assert IndexQueue.objects.count() == 0
+    assert get_backend().ids("determination") == ids
+
+    out = StringIO()
+    call_command("search_index", "--check", stdout=out)
+    assert "index matches the database" in out.getvalue()
+
+    # A letter the index has but the database does not (e.g. deleted while the engine was down).
+    backend = get_backend()
+    doc = backend.search(SearchQuery(page_size=1)).hits[0].source
+    backend.index_determinations([{**doc, "id": 987654}])
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("search_index", "--check", stdout=out, stderr=StringIO())
+    assert "missing 0, extra 1" in out.getvalue() and "987654" in out.getvalue()
+
+
+def test_failed_letters_stay_out_of_the_index(tmp_path, django_capture_on_commit_callbacks):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4\nthis is not really a PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_paths([bad])
+    det = Determination.objects.get()
+    assert det.parse_status == Determination.ParseStatus.FAILED
+    assert IndexQueue.objects.count() == 0
+    assert get_backend().ids("determination") == set()
