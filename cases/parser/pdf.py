@@ -72,7 +72,13 @@ def pdf_to_text(data: bytes, name: str) -> str:
 
 
 def bytes_to_text(data: bytes, name: str) -> str:
-    """Decode a text file: UTF-8 (BOM allowed), else latin-1; binary data is rejected."""
+    """Decode a text file: UTF-8 (BOM allowed), else Windows-1252, else latin-1; UTF-16 with a
+    BOM is accepted; binary data is rejected."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise ExtractionError(f"{name}: invalid UTF-16 text") from None
     if b"\x00" in data[:65536]:
         raise ExtractionError(f"{name}: binary file (contains NUL bytes); expected a PDF or a text file")
     sample = data[:65536]
@@ -82,7 +88,11 @@ def bytes_to_text(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        try:
+            # Word-exported letters: curly quotes and dashes in 0x80-0x9f
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
         # latin-1 decodes anything; C1 control characters mean it was not really text
         c1 = sum(1 for ch in text[:65536] if 0x80 <= ord(ch) < 0xA0)
         if c1 > max(8, len(sample) // 50):

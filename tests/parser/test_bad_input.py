@@ -146,3 +146,17 @@ def test_pdf_renamed_as_txt_is_still_read_as_pdf(tmp_path, real_pdf):
     path = tmp_path / "letter.txt"
     shutil.copyfile(real_pdf, path)
     assert parse_file(path).case_number == "CM16-0219557"
+
+
+def test_windows_1252_and_utf16_text(tmp_path, dwc_txt_dir):
+    text = (dwc_txt_dir / "CM16-0219557.txt").read_text(encoding="utf-8").replace(
+        "applicant is a 34-year-old", "applicant \u201cis\u201d a 34-year-old")
+    cp = tmp_path / "cp1252.txt"
+    cp.write_bytes(text.encode("cp1252"))
+    u16 = tmp_path / "utf16.txt"
+    u16.write_bytes(text.encode("utf-16"))
+    for path in (cp, u16):
+        parsed = parse_file(path)
+        assert parsed.errors == [], path
+        assert "\u201cis\u201d" in parsed.clinical_summary
+        assert (parsed.patient.age, parsed.patient.sex) == (34, "male")
