@@ -267,6 +267,9 @@ def _store(source_name: str, sha256: str, text: str, parsed: ParsedLetter | None
     case_number = parsed.case_number if parsed else None
     with transaction.atomic():
         det, case_number = _find_existing(case_number, source_name, failed)
+        if det is not None and det.sha256 == sha256:
+            # Another worker stored these very bytes since our hash lookup.
+            return Outcome(UNCHANGED, det.case_number, "", det.id, source_name)
         if failed and parsed and parsed.case_number and not case_number:
             errors = errors + [f"case number {parsed.case_number} is already stored from a letter that parsed"]
         before = _snapshot(det) if det is not None else None
@@ -362,6 +365,10 @@ def _rewrite(det: Determination, parsed: ParsedLetter | None, text: str, errors:
     """Rewrite an existing record from a fresh parse of the same letter (no revision: the letter
     itself did not change). Used by re-parse and forced re-ingest."""
     failed = bool(errors)
+    if failed and det.parse_status != Determination.ParseStatus.FAILED:
+        # Same rule as ingest: a failed parse never overwrites a record that parsed.
+        return Outcome(FAILED, det.case_number, "; ".join(errors) + " (the stored version is kept)", det.id,
+                       det.source_name)
     with transaction.atomic():
         det = Determination.objects.select_for_update().get(pk=det.pk)
         if not failed and parsed and parsed.case_number:

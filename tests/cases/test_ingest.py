@@ -187,3 +187,18 @@ def test_reparse_from_raw_text(dwc_txt_dir, tmp_path):
     assert det.priority == parsed.priority
     assert det.items.count() == len(parsed.items)
     assert DeterminationRevision.objects.count() == 0  # the letter itself did not change
+
+
+def test_failed_reparse_keeps_the_stored_version(dwc_txt_dir, tmp_path):
+    from cases.ingest import reparse_determination
+
+    path = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0224814.txt"])[0]
+    ingest_file(path)
+    det = Determination.objects.get()
+    counts = row_counts()
+    det.raw_text = "Not a letter any more"  # e.g. a parser regression: nothing parses
+    det.save(update_fields=["raw_text"])
+    outcome = reparse_determination(det)
+    assert outcome.status == "failed" and "stored version is kept" in outcome.message
+    det.refresh_from_db()
+    assert det.parse_status == "ok" and row_counts() == counts
