@@ -2,9 +2,22 @@
 
 No Django import anywhere in this package: the Django apps import it, never the reverse.
 Public API:
-    parse_text(text, source_name="") -> ParsedLetter
+    parse_text(text, source_name="") -> ParsedLetter   (never raises; problems go to .errors)
     parse_file(path) -> ParsedLetter          (PDF or text; extraction errors become result errors)
-    extract_text(path) -> str                 (PDF text extraction, raises ExtractionError)
+    extract_text(path) -> str                 (PDF via pypdfium2, or decoded text; raises ExtractionError)
+
+Modules, in the order a letter goes through them:
+    pdf.py        file -> text (magic bytes, size limit, encryption, truncation, text layer)
+    clean.py      newlines, control characters, page residue, line joining, paragraphs
+    hyphens.py    line-wrap hyphen repair ("Electro-"/"diagnostic" vs "non-"/"certified")
+    header.py     case number, dates, priority (2016 header table, row or column order)
+    dates.py      11/18/2016, 11-18-16 -> date
+    reviewer.py   licensure and specialty lists (2016 credentials block, 2013 sentence)
+    summary.py    clinical summary, patient age and sex
+    items.py      "<request>: Upheld|Overturned" blocks, partly authorised requests, rationale
+    citations.py  guideline paragraphs -> MTUS / NON_MTUS / NONE citations, sections, pages
+    api.py        the entry points tying them together
+Data files (alias and title tables) live in data/, see data/README.md.
 """
 from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401
 from .api import ExtractionError, extract_text, parse_file, parse_text  # noqa: F401

@@ -92,7 +92,11 @@ def normalise_clause(text: str) -> str:
 
 
 def find_pages(text: str) -> str | None:
-    found = [re.sub(r"\s+", "", m.group(1)).replace("to", "-") for m in _PAGES.finditer(text)]
+    """'pg. 607' -> '607'; 'pages 74 to 96' -> '74-96'; 'page 60 and 61' -> '60, 61'."""
+    found: list[str] = []
+    for m in _PAGES.finditer(text):
+        for r in re.finditer(r"(\d+)(?:\s*(?:-|\u2013|to)\s*(\d+))?", m.group(1)):
+            found.append(f"{r.group(1)}-{r.group(2)}" if r.group(2) else r.group(1))
     if not found:
         return None
     return ", ".join(dict.fromkeys(found))

@@ -29,7 +29,6 @@ _TOKEN = re.compile(
     + r"|(?P<v_priority>\b(?:Standard|Expedited|Expedite)\b)",
     re.IGNORECASE,
 )
-CASE_NUMBER = re.compile(r"Case\s+Number\s*:\s*([A-Z]{2}\d{2}-\d{5,8})", re.IGNORECASE)
 
 
 def parse_header(flat: str) -> dict:
