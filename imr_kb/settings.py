@@ -97,6 +97,11 @@ ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "imr")
 # With no broker configured, tasks run eagerly in-process so the product works with no Redis.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager apply_async still opens a producer; with no URL kombu falls back to amqp://localhost
+    # and logs "No hostname was supplied". The in-memory transport (with a host, or kombu
+    # logs the same) never touches the network.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", None)
 CELERY_TASK_ACKS_LATE = True

@@ -195,3 +195,17 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
     found = json.loads(manage(env, "search", "MBB", "--json").stdout)
     assert f'"id": {seed_id}' in json.dumps(found), found
 
+
+
+def test_tasks_run_eagerly_without_a_broker(tmp_path):
+    """No CELERY_BROKER_URL: .delay() runs the task in-process, with no broker and no warning."""
+    env = project_env(tmp_path, broker_url="")
+    manage(env, "migrate", "--noinput")
+    letter = sorted(FIXTURE_LETTERS.glob("CM*.txt"))[0]
+    out = run_python(env, (
+        "from cases.tasks import ingest_file_task\n"
+        f"print(ingest_file_task.delay({str(letter)!r}).get()['status'])\n"
+    ))
+    assert out.stdout.strip().splitlines()[-1] == "new"
+    assert "No hostname was supplied" not in out.stderr
+    assert _case_numbers(tmp_path / "imr_kb.sqlite3") == {letter.stem}
