@@ -305,3 +305,32 @@ def test_cited_sections_link_to_the_guideline_section_page(client):
     link = re.search(r'<a href="([^"]+)">Summary</a>', article).group(1)
     assert link.startswith("/guidelines/") and link.endswith("/summary/")
     assert "test-shoulder" not in link
+
+
+def test_guideline_sections_are_searchable_from_the_sections_tab(client):
+    """A guideline section indexed through search.documents is found on the sections tab and by
+    /api/search/sections/, with its text highlighted and escaped."""
+    models = pytest.importorskip("guidelines.models")
+    from search.backends import get_backend
+    from search.documents import section_document
+
+    doc = models.GuidelineDocument.objects.create(family="MTUS", title="Chronic Pain Medical Treatment",
+                                                  slug="test-chronic-pain", edition_year=2009)
+    section = models.GuidelineSection.objects.create(
+        document=doc, title="Facet joint diagnostic blocks (injections)", anchor="facet-blocks",
+        text="Limited to patients with low-back pain that is non-radicular <i>and</i> at no more than two levels.")
+    backend = get_backend()
+    backend.index_sections([section_document(section)])
+    backend.refresh()
+    try:
+        data = client.get("/api/search/sections/", {"q": "facet blocks"}).json()
+        hit = next(r for r in data["results"] if r["id"] == section.pk)
+        assert hit["title"] == "Facet joint diagnostic blocks (injections)"
+        assert hit["document"]
+        html = client.get("/search/", {"q": "non-radicular", "target": "sections"}).content.decode()
+        assert "Facet joint diagnostic blocks (injections)" in html
+        assert "<i>and</i>" not in html and "&lt;i&gt;" in html
+        assert "<mark>" in html
+    finally:
+        backend.delete_sections([section.pk])
+        backend.refresh()
