@@ -101,8 +101,8 @@ def _link_one(citation: GuidelineCitation, linker: Linker, lookups: _Lookups, ma
     if citation.kind == GuidelineCitation.Kind.NONE:
         link.needs_review = False
     link.save()
-    link.sections.set([lookups.sections[(result.document, a)] for a in result.sections
-                       if (result.document, a) in lookups.sections])
+    keys = [(result.document, a) for a in result.sections] + list(result.other_sections)
+    link.sections.set([lookups.sections[k] for k in keys if k in lookups.sections])
     return link
 
 

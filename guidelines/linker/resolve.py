@@ -42,6 +42,9 @@ class LinkResult:
     confidence: float = 0.0
     needs_review: bool = False
     problem: str = ""
+    # Sections of other documents the same clause names ((slug, anchor)), e.g. "Knee/DME, Low
+    # Back/Mattress selection" links to the Knee chapter and also to Low Back's topic.
+    other_sections: list = field(default_factory=list)
 
 
 def resolution_key(kind: str, document: Optional[str], year: Optional[int], sections) -> str:
@@ -383,13 +386,22 @@ class Linker:
             slug = hits[0][2]
             chapter_phrases = sorted(set(self.doc_aliases.get(family, {})) | set(family_phrases), key=len, reverse=True)
             anchors, unmatched = self._sections_from_clause(slug, clause, chapter_phrases)
+            # "Knee/DME, Low Back/Mattress selection": topics left over may belong to another
+            # chapter the clause names.
+            extra: list[tuple[str, str]] = []
+            for other in dict.fromkeys(h[2] for h in hits if h[2] != slug):
+                if not unmatched:
+                    break
+                found, unmatched = self._sections_from_clause(other, " ; ".join(unmatched), chapter_phrases)
+                extra.extend((other, a) for a in found)
             if not anchors and pages:
                 anchors = self.indexes[slug].by_page(pages)
             confidence = 0.7 if guessed else 0.9
-            if anchors:
+            if anchors or extra:
                 result = LinkResult(slug, anchors, ALIAS, confidence)
             else:
                 result = LinkResult(slug, [], DOCUMENT_ONLY, round(confidence * 0.9, 3))
+            result.other_sections = extra
             others = {self.documents[h[2]]["title"] for h in hits} - {self.documents[slug]["title"]}
             if unmatched:
                 result.needs_review = True
