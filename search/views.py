@@ -8,6 +8,7 @@ mark_snippet) and which are the only values rendered with |safe.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -135,7 +136,21 @@ def _pagination(total: int, params) -> dict:
     }
 
 
-def _determination_hits(result: SearchResult, linker: _SectionLinker) -> list[dict]:
+# Items listed on a hit before the rest fold away (letters can dispute twenty items).
+ITEMS_SHOWN = 4
+
+
+def _item_matches(item: dict, params) -> bool:
+    """Whether the item is what the query asks about: its classified procedure is one the query
+    names, or its request contains a word of the query."""
+    if item.get("procedure") in params.expansion.procedures:
+        return True
+    words = [w for w in re.findall(r"\w+", params.q.lower()) if len(w) > 2]
+    request = (item.get("request") or "").lower()
+    return bool(words) and any(w in request for w in words)
+
+
+def _determination_hits(result: SearchResult, linker: _SectionLinker, params) -> list[dict]:
     hits = []
     for hit in result.hits:
         src = hit.source or {}
@@ -146,7 +161,10 @@ def _determination_hits(result: SearchResult, linker: _SectionLinker) -> list[di
                 {"title": s, "url": linker.url(docs, s)}
                 for s in item.get("guideline_sections") or []
             ]
-            items.append({**item, "guideline_documents": docs, "sections": sections})
+            items.append({**item, "guideline_documents": docs, "sections": sections,
+                          "matches": _item_matches(item, params)})
+        # The items the query is about first, each group in letter order.
+        items.sort(key=lambda i: not i["matches"])
         snippets = [
             {"field": HIGHLIGHT_LABELS.get(f, f), "snippets": (hit.highlights or {}).get(f, [])[:3]}
             for f in HIGHLIGHT_FIELDS if (hit.highlights or {}).get(f)
@@ -157,7 +175,8 @@ def _determination_hits(result: SearchResult, linker: _SectionLinker) -> list[di
             "url": determination_url(src.get("case_number"), hit.id),
             "decision_date": src.get("decision_date"),
             "specialty": src.get("specialty") or [],
-            "items": items,
+            "items": items[:ITEMS_SHOWN],
+            "more_items": items[ITEMS_SHOWN:],
             "highlights": snippets,
         })
     return hits
@@ -177,9 +196,9 @@ def _section_hits(result: SearchResult) -> list[dict]:
     return hits
 
 
-def _display_phrases(phrases: list[str]) -> list[str]:
+def _display_phrases(phrases: list[str], typed: str = "") -> list[str]:
     """The expansion as shown to the user: without the plural variants added for the engine."""
-    lowered = {p.lower() for p in phrases}
+    lowered = {p.lower() for p in phrases} | {typed.lower().strip()}
 
     def is_plural_variant(p: str) -> bool:
         low = p.lower()
@@ -231,7 +250,7 @@ def search_page(request):
         "first_index": (params.page - 1) * params.page_size + 1 if result.total else 0,
         "last_index": min(result.total, params.page * params.page_size),
         "expansion": params.expansion,
-        "expansion_phrases": _display_phrases(params.expansion.phrases),
+        "expansion_phrases": _display_phrases(params.expansion.phrases, params.q),
         "procedure_links": [
             {"value": p, "url": params.with_filter_toggled("procedure", p),
              "selected": params.is_selected("procedure", p)}
@@ -241,5 +260,5 @@ def search_page(request):
     if params.target == "sections":
         context["hits"] = _section_hits(result)
     else:
-        context["hits"] = _determination_hits(result, linker)
+        context["hits"] = _determination_hits(result, linker, params)
     return render(request, "search/search.html", context)
