@@ -15,7 +15,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 # Lines that are page furniture rather than letter text: page numbers, "Page 2 of 5".
 _PAGE_RESIDUE = re.compile(
-    r"^(?:page\s+\d+(?:\s+of\s+\d+)?|\d{1,3}|-\s*\d{1,3}\s*-|\d{1,3}\s*/\s*\d{1,3})$",
+    r"^(?:(?:[A-Z]{2}\d{2}-\d{5,8}\s*[-|]?\s*)?page\s+\d+(?:\s+of\s+\d+)?(?:\s*[-|]?\s*[A-Z]{2}\d{2}-\d{5,8})?"
+    r"|\d{1,3}|-\s*\d{1,3}\s*-|\d{1,3}\s*/\s*\d{1,3})$",
     re.IGNORECASE,
 )
 # A lone case number is a page footer below the header block; inside the header block (the
