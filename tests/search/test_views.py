@@ -334,3 +334,42 @@ def test_guideline_sections_are_searchable_from_the_sections_tab(client):
     finally:
         backend.delete_sections([section.pk])
         backend.refresh()
+
+
+# --- the same relevance and facet truth on the Elasticsearch backend (osmem-server) ------------------
+
+@pytest.fixture(scope="module")
+def es_corpus(corpus_index, osmem_es_url, django_db_blocker):
+    """The module's letters indexed into a real osmem-server through the same rebuild path."""
+    from search.backends import reset_backend
+
+    prefix = "viewtest"
+    with django_db_blocker.unblock(), override_settings(SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL=osmem_es_url,
+                                                       ELASTICSEARCH_INDEX_PREFIX=prefix):
+        reset_backend()
+        call_command("search_index", "--rebuild", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
+        reset_backend()
+    return {"SEARCH_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": osmem_es_url, "ELASTICSEARCH_INDEX_PREFIX": prefix}
+
+
+@pytest.fixture
+def on_elasticsearch(settings, es_corpus):
+    from search.backends import reset_backend
+
+    for key, value in es_corpus.items():
+        setattr(settings, key, value)
+    reset_backend()
+    yield
+    reset_backend()
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("query", list(RELEVANCE_CASES))
+def test_relevance_on_elasticsearch(client, on_elasticsearch, query):
+    test_letters_about_the_procedure_come_first_and_none_is_missed(client, query)
+
+
+@pytest.mark.services
+def test_facet_counts_on_elasticsearch(client, on_elasticsearch):
+    for facet in ["decision", "procedure_category", "procedure", "body_region"]:
+        test_facet_counts_equal_database_counts(client, facet)
