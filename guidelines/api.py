@@ -1,6 +1,7 @@
 """Read-only API: guideline documents, and a section with the determinations that cite it."""
 from __future__ import annotations
 
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
@@ -32,10 +33,29 @@ class DocumentSerializer(serializers.ModelSerializer):
                   "page_end", "sections"]
 
 
+class DocumentListSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="edition_year", allow_null=True)
+    section_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = GuidelineDocument
+        fields = ["slug", "family", "title", "short_title", "year", "regulation", "edition", "section_count"]
+
+
 class GuidelineDocumentViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = GuidelineDocument.objects.prefetch_related("sections").order_by("family", "order", "title")
-    serializer_class = DocumentSerializer
+    """The catalog (a few dozen documents: one unpaginated list); a document with its sections."""
+
     lookup_field = "slug"
+    pagination_class = None
+
+    def get_queryset(self):
+        queryset = GuidelineDocument.objects.order_by("family", "order", "title")
+        if self.action == "list":
+            return queryset.annotate(section_count=Count("sections"))
+        return queryset.prefetch_related("sections")
+
+    def get_serializer_class(self):
+        return DocumentListSerializer if self.action == "list" else DocumentSerializer
 
 
 @api_view(["GET"])

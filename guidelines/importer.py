@@ -9,6 +9,7 @@ headings); text files are split on form feeds and "Page N" lines. The split itse
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -73,7 +74,7 @@ class _TextExtractor(HTMLParser):
         if self._heading is not None:
             self._heading.append(data)
         # Inside a block, runs of whitespace are one space (HTML rendering rules).
-        self.parts.append(" ".join(data.split()) + (" " if data.endswith((" ", "\n")) else ""))
+        self.parts.append(re.sub(r"\s+", " ", data))
 
 
 def html_text(markup: str) -> tuple[str, set]:

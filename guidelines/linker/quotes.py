@@ -43,7 +43,7 @@ _ABBREVIATIONS = re.compile(
     r"\b(?:e\.g|i\.e|etc|vs|Dr|Drs|Mr|Mrs|Ms|No|pg|pgs|pp|p|Fig|al|approx|min|max|Jr|Sr|St|ed|Vol|Ch)\.",
     re.I,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d')\]]*\s+(?=[\"\u201c(]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d')\]]))\s+(?=[\"\u201c(]?[A-Z0-9])")
 _PLACEHOLDER = "\u2024"  # one-dot leader, stands in for an abbreviation's period while splitting
 MAX_QUOTE_SENTENCES = 8
 
