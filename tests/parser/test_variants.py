@@ -480,3 +480,26 @@ def test_2013_header_with_cover_letter_date():
     assert header["ur_denial_date"] == date(2013, 10, 8)
     assert header["priority"] == "Standard"
     assert header["application_received"] is None
+
+
+@pytest.mark.parametrize(
+    "lines, joined",
+    [
+        (["Electro-", "diagnostic testing"], "Electrodiagnostic testing"),
+        (["California MTUS Chronic Pain Medical Treatment Guide-", "lines"], "California MTUS Chronic Pain Medical Treatment Guidelines"),
+        (["The documen-", "tation indicates"], "The documentation indicates"),
+        (["was non-", "certified"], "was non-certified"),
+        (["a follow-", "up visit"], "a follow-up visit"),
+        (["lumbar x-", "rays"], "lumbar x-rays"),
+        (["self-", "directed home PT"], "self-directed home PT"),
+        (["dated 10-30-", "2016, the"], "dated 10-30-2016, the"),
+        (["https://www.cms.gov/Regulations-and-", "Guidance/Guidance/R148CIM.pdf"],
+         "https://www.cms.gov/Regulations-and-Guidance/Guidance/R148CIM.pdf"),
+        (["range-of-", "motion"], "range-of-motion"),
+        (["Shoulder --", "Magnetic resonance imaging"], "Shoulder -- Magnetic resonance imaging"),
+    ],
+)
+def test_line_wrap_hyphens(lines, joined):
+    from cases.parser.clean import join_lines
+
+    assert join_lines(lines) == joined
