@@ -65,7 +65,9 @@ def pdf_to_text(data: bytes, name: str) -> str:
         raise ExtractionError(f"{name}: corrupt PDF page ({exc})") from None
     finally:
         doc.close()
-    text = "\n".join(pages)
+    # pdfium ends lines with CRLF and marks a hyphen that ends a line as U+FFFE glued to the
+    # next line; give the stored raw text plain newlines and a visible hyphen instead.
+    text = "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-\n")
     if len("".join(text.split())) < MIN_TEXT_CHARS:
         raise ExtractionError(f"{name}: PDF has no text layer (scanned image?); OCR is not supported")
     return text
