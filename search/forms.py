@@ -233,15 +233,6 @@ def procedure_tier_filters(params: SearchParams) -> dict[str, list[str]] | None:
     return filters
 
 
-def _is_tier_one(source: dict, tier: dict[str, list[str]]) -> bool:
-    """Whether one and the same item of the hit satisfies the tier's procedure/region filters."""
-    wanted = {k: set(v) for k, v in tier.items() if k in ("procedure", "body_region")}
-    for item in source.get("items") or []:
-        if all(item.get(k) in values for k, values in wanted.items()):
-            return True
-    return False
-
-
 def execute(params: SearchParams, backend=None, highlight: bool = True):
     """Run the search the params describe against the configured backend.
 
@@ -266,30 +257,30 @@ def execute(params: SearchParams, backend=None, highlight: bool = True):
 def _tiered(backend, query: SearchQuery, tier: dict[str, list[str]], result):
     from dataclasses import replace
 
-    first = backend.search(replace(query, filters=tier, facets=[], page=1, page_size=1, highlight=False))
-    n1 = first.total
-    if n1 == 0 or n1 == result.total or n1 > MAX_TIER_ONE:
-        return result  # nothing to promote, everything is tier one, or too large to merge
+    tier_query = replace(query, filters=tier, facets=[], page=1)
+    n1 = backend.search(replace(tier_query, page_size=1, highlight=False)).total
+    if n1 == 0 or n1 >= result.total or n1 > MAX_TIER_ONE:
+        return result  # nothing to promote, everything is tier one, or too many to merge
+    # Tier membership as the engine decides it (item-coherent filters), not re-derived here.
+    tier_ids = {h.id for h in backend.search(replace(tier_query, page_size=n1, highlight=False)).hits}
     start, size = query.offset, query.page_size
     hits = []
     if start < n1:
-        page_one = backend.search(replace(query, filters=tier, facets=[], page=1, page_size=start + size))
-        hits = page_one.hits[start:start + size]
+        hits = backend.search(replace(tier_query, page_size=start + size)).hits[start:start + size]
     if len(hits) < size:
-        # The rest, in engine order, skipping the tier-one letters already shown.
-        skip = max(0, start - n1)
-        need = size - len(hits)
-        page, seen_rest = 1, 0
+        # The rest, in engine order, skipping the tier-one letters.
+        skip, need = max(0, start - n1), size - len(hits)
+        page, passed = 1, 0
         while need > 0:
             chunk = backend.search(replace(query, facets=[], page=page, page_size=_SCAN_PAGE))
             for hit in chunk.hits:
-                if _is_tier_one(hit.source or {}, tier):
+                if hit.id in tier_ids:
                     continue
-                if seen_rest >= skip and need > 0:
+                if passed >= skip and need > 0:
                     hits.append(hit)
                     need -= 1
-                seen_rest += 1
-            if page * _SCAN_PAGE >= chunk.total or not chunk.hits:
+                passed += 1
+            if not chunk.hits or page * _SCAN_PAGE >= chunk.total:
                 break
             page += 1
     result.hits = hits
