@@ -290,6 +290,11 @@ def _store(source_name: str, sha256: str, text: str, parsed: ParsedLetter | None
                 determination=det, source_name=source_name, previous_sha256=previous_sha, new_sha256=sha256,
                 changed_fields=changed, previous_raw_text=previous_text,
             )
+        if not failed:
+            # Earlier failures of these very bytes (e.g. a receiver error, since fixed, then a
+            # forced re-ingest) are stale: the letter they kept is now stored here.
+            Determination.objects.filter(sha256=sha256, parse_status=Determination.ParseStatus.FAILED).exclude(
+                pk=det.pk).delete()
         determination_written.send(sender=Determination, determination_id=det.id)
     if failed:
         status, message = FAILED, "; ".join(errors)
@@ -342,7 +347,7 @@ def ingest_file(path: str | Path, force: bool = False) -> Outcome:
             parsed, text, errors = _parse(path, data)
         for attempt in (1, 2):
             try:
-                if existing is not None and force:
+                if existing is not None and force and existing.parse_status != Determination.ParseStatus.FAILED:
                     outcome = _rewrite(existing, parsed, text, errors, source_name=name)
                 else:
                     outcome = _store(name, sha256, text, parsed, errors)

@@ -231,3 +231,27 @@ def test_signal_is_sent_inside_the_letter_transaction(dwc_txt_dir, tmp_path):
     rolled_back = Determination.objects.get(pk=outcomes[1].determination_id)
     assert rolled_back.parse_status == "failed" and rolled_back.case_number is None
     assert not rolled_back.items.exists()
+
+
+def test_force_recovers_a_letter_that_failed_because_of_a_receiver(dwc_txt_dir, tmp_path):
+    path = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt"])[0]
+    ingest_file(path)
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    def broken(sender, determination_id, **kwargs):
+        raise RuntimeError("receiver bug")
+
+    determination_written.connect(broken, weak=False)
+    try:
+        assert ingest_file(path).status == "failed"
+    finally:
+        determination_written.disconnect(broken)
+    good = Determination.objects.get(case_number="CM16-0219557")
+    assert good.sha256 != hashlib.sha256(path.read_bytes()).hexdigest()  # the old version is intact
+    assert ingest_file(path).status == "unchanged"  # the same bytes: kept as failed until forced
+
+    outcome = ingest_file(path, force=True)
+    assert (outcome.status, outcome.determination_id) == ("updated", good.pk)
+    assert Determination.objects.count() == 1  # the stale failure is gone
+    good.refresh_from_db()
+    assert good.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() and good.revisions.count() == 1
