@@ -89,3 +89,32 @@ def test_ingested_text_round_trips_through_postgres(postgres_env):
 
     assert sha256 == hashlib.sha256(letter.read_bytes()).hexdigest()
     assert raw_text.split() == letter.read_text(encoding="utf-8").split()
+
+
+def test_whole_demo_and_pages_on_postgres(postgres_env, dwc_pdf_dir):
+    """setup_demo (catalog, the 150 DWC PDFs + seed letter, citation links, search index) on
+    PostgreSQL, then the main pages through Django's test client, all in a subprocess."""
+    env, database_url = postgres_env
+    env = {**env, "IMR_SHARED_DATA": str(dwc_pdf_dir.parent.parent)}
+    out = manage(env, "setup_demo", "--strict", timeout=900)
+    expected = len(list(dwc_pdf_dir.glob("*.pdf"))) + 1
+    counts = _counts(database_url)
+    assert counts["determinations"] == expected, out.stdout[-3000:]
+    assert counts["failed"] == 0
+
+    pages = run_python(env, (
+        "from django.test import Client\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from cases.models import Determination\n"
+        "c = Client()\n"
+        "c.force_login(get_user_model().objects.get(username='admin'))\n"
+        "det = Determination.objects.exclude(case_number=None).first()\n"
+        "urls = ['/', f'/determinations/{det.case_number}/', '/search/?q=MBB', '/search/?q=lumbar+MRI',\n"
+        "        '/api/search/?q=MBB', '/api/determinations/', '/admin/', '/admin/cases/determination/',\n"
+        "        f'/admin/cases/determination/{det.pk}/change/']\n"
+        "for url in urls:\n"
+        "    print(url, c.get(url).status_code)\n"
+    ), timeout=300)
+    statuses = dict(line.rsplit(" ", 1) for line in pages.stdout.strip().splitlines())
+    bad = {url: code for url, code in statuses.items() if code != "200"}
+    assert statuses and not bad, f"non-200 pages on PostgreSQL: {bad}\n{pages.stderr[-3000:]}"
