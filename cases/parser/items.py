@@ -30,6 +30,8 @@ _DISPUTED = re.compile(
     r"The\s+original\s+request)\s*,?\s*(?P<portion>.+?)\s*,?(?:\s+is)?\s*$",
     re.IGNORECASE | re.S,
 )
+_WAS_ORIGINAL = re.compile(r"\bwas\s+the\s+original\s+request\b", re.IGNORECASE)
+_ENDS_WAS_ORIGINAL = re.compile(r"\bwas\s+the\s+original\s+request\s*\.?$", re.IGNORECASE)
 _MAX_PARTIAL_LINES = 12
 _INTRO = re.compile(r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
 
@@ -84,10 +86,7 @@ def find_items(lines: list[str], width: int, context: str = "") -> tuple[list[It
                 req_lines[-1] = re.sub(r"\s*:\s*$", "", req_lines[-1])
         request = join_lines(req_lines, context).strip()
         item = Item(request=request, decision=a.decision)  # type: ignore[arg-type]
-        dm = None
-        if _PARTIAL_MARK.search(request):
-            for dm in _DISPUTED.finditer(request):
-                pass
+        dm = _DISPUTED.search(request) if _PARTIAL_MARK.search(request) else None
         if dm:
             item.disputed_portion = dm.group("portion").strip(" ,")
         _fill_body(item, lines[a.line + 1:end], width, context, warnings)
@@ -114,6 +113,17 @@ def _walk_back(lines: list[str], first: int, floor: int, width: int) -> int:
                     probe -= 1
                 return probe
         return start
+    if _PARTIAL_MARK.search(text) and not _WAS_ORIGINAL.search(text):
+        # "X was the original request." may stand on lines of its own, ending in a period, before
+        # "The Claims Administrator authorized Y, leaving the original request IMR eligible. ..."
+        for k in range(1, 4):
+            if start - k < floor:
+                break
+            if _ENDS_WAS_ORIGINAL.search(" ".join(lines[start - k:start])):
+                probe = start - k
+                while probe - 1 >= floor and not _is_break(lines[probe - 1], width):
+                    probe -= 1
+                return probe
     return start
 
 

@@ -503,3 +503,31 @@ def test_line_wrap_hyphens(lines, joined):
     from cases.parser.clean import join_lines
 
     assert join_lines(lines) == joined
+
+
+def test_partial_with_original_request_sentence_on_its_own_line():
+    block = (
+        "Purchase of a bath/shower chair was the original request. \n"
+        "The Claims Administrator authorized a bath/shower chair for 1 month, leaving the original \n"
+        "request IMR eligible. The original request, purchase of a bath/shower chair is: Upheld"
+    )
+    text = letter(item("Walker: Upheld", rationale="The request is not \nmedically necessary.") + item(block))
+    parsed = parse_text(text)
+    assert [i.request for i in parsed.items] == [
+        "Walker",
+        "Purchase of a bath/shower chair was the original request. The Claims Administrator authorized a "
+        "bath/shower chair for 1 month, leaving the original request IMR eligible. The original request, purchase "
+        "of a bath/shower chair is",
+    ]
+    assert parsed.items[1].disputed_portion == "purchase of a bath/shower chair"
+    assert parsed.items[0].rationale == "The request is not medically necessary."
+
+
+def test_partial_without_original_request_sentence():
+    block = ("The Claims Administrator authorized Norco 10/325mg #30, leaving the original request IMR \n"
+             "eligible. The original request, Norco 10/325mg #90 is: Overturned")
+    text = letter(item("Walker: Upheld", rationale="The request is not medically necessary.") + item(block))
+    parsed = parse_text(text)
+    assert parsed.items[1].request.startswith("The Claims Administrator authorized Norco")
+    assert parsed.items[1].disputed_portion == "Norco 10/325mg #90"
+    assert parsed.items[0].rationale == "The request is not medically necessary."
