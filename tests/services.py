@@ -11,6 +11,7 @@ PostgreSQL refuses to run as root, so as root it runs as the `postgres` user via
 """
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -124,6 +125,7 @@ def redis_url(tmp_path_factory):
     if not executable:
         service_unavailable("redis-server not found on PATH (Debian package redis-server)")
     server = RedisServer(executable, tmp_path_factory.mktemp("redis")).start()
+    atexit.register(server.stop)  # also on an interrupted session
     try:
         yield server.url
     finally:
@@ -227,6 +229,7 @@ def postgres_url():
         service_unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin "
                             "(Debian package postgresql)")
     server = PostgresServer(bindir).start()
+    atexit.register(server.stop)  # also on an interrupted session
     try:
         yield server.url
     finally:
