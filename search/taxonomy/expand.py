@@ -36,11 +36,16 @@ def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
     for proc in tax.procedures:
         if proc.expandable and any(rx.search(query) for rx in proc.query_matchers):
             matched.append(proc)
-    # A query naming the specific drug ("Norco") should not pull in the generic catch-all of
-    # the same family; but "opioids" alone should pull in every opioid.
+    # Family members are siblings ("MBB" -> facet joint injections too); a class word
+    # ("opioids") stands for its whole category, while a drug name ("Norco") stays itself.
     selected: list[Procedure] = []
     for proc in matched:
-        members = tax.family_members(proc.family) if proc.family else [proc]
+        if proc.class_term:
+            members = [proc] + [p for p in tax.procedures if p.category == proc.category and p is not proc]
+        elif proc.family:
+            members = tax.family_members(proc.family)
+        else:
+            members = [proc]
         for member in members:
             if member not in selected:
                 selected.append(member)

@@ -66,6 +66,7 @@ def load_taxonomy(path: Path | str = DEFAULT_PATH) -> Taxonomy:
             body_region=entry.get("body_region"),
             topical=entry.get("topical"),
             expandable=bool(entry.get("expandable", True)),
+            class_term=bool(entry.get("class_term", False)),
             terms=[str(t) for t in entry.get("terms") or []],
             abbrevs=[str(t) for t in entry.get("abbrevs") or []],
             expand=[str(t) for t in entry.get("expand") or []],

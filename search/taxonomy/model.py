@@ -41,6 +41,7 @@ class Procedure:
     body_region: Optional[str] = None
     topical: Optional[str] = None
     expandable: bool = True
+    class_term: bool = False
     terms: list[str] = field(default_factory=list)
     abbrevs: list[str] = field(default_factory=list)
     expand: list[str] = field(default_factory=list)

@@ -134,8 +134,11 @@ def test_expand_query(query, expected):
 def test_brand_name_stays_with_its_drug_and_the_class_word_finds_every_opioid():
     expansion = expand_query("Norco")
     assert expansion.procedures == ["hydrocodone/acetaminophen"]
-    phrases = {p.lower() for p in expand_query("opioids").phrases}
+    opioids = expand_query("opioids")
+    phrases = {p.lower() for p in opioids.phrases}
     assert {"norco", "hydrocodone", "percocet", "tramadol", "ultram", "nucynta"} <= phrases
+    assert {"hydrocodone/acetaminophen", "oxycodone", "tramadol", "tapentadol"} <= set(opioids.procedures)
+    assert {"naproxen", "ibuprofen", "celecoxib"} <= set(expand_query("NSAIDs").procedures)
 
 
 def test_expand_query_reports_body_regions_without_or_ing_them():

@@ -99,6 +99,7 @@ RELEVANCE_CASES = {
     "Norco": {"procedure": "hydrocodone/acetaminophen"},
     "TENS unit": {"procedure": "TENS unit"},
     "acupuncture": {"procedure": "acupuncture"},
+    "opioids": {"procedure_category": "medications: opioids"},
 }
 
 
