@@ -23,7 +23,6 @@ _PAGE_RESIDUE = re.compile(
 # first lines) it can be the value of "Case Number:" printed on a line of its own.
 _CASE_FOOTER = re.compile(r"^[A-Z]{2}\d{2}-\d{5,8}$")
 _HEADER_LINES = 15
-_TERMINATOR = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 
 
 def normalise(text: str) -> str:
@@ -39,9 +38,9 @@ def normalise(text: str) -> str:
 def content_lines(text: str) -> list[str]:
     """Non-blank lines with whitespace collapsed and page residue removed."""
     out = []
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if not line or _PAGE_RESIDUE.match(line):
+    for line in _SPACES.sub(" ", text).split("\n"):
+        line = line.strip()
+        if not line or (len(line) < 40 and _PAGE_RESIDUE.match(line)):
             continue
         if len(out) >= _HEADER_LINES and _CASE_FOOTER.match(line):
             continue
@@ -53,8 +52,13 @@ def collapse(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_CLOSERS = "\"'\u201d\u2019)]"
+
+
 def ends_sentence(line: str) -> bool:
-    return bool(_TERMINATOR.search(line))
+    """Ends with . ! or ?, possibly followed by closing quotes or brackets."""
+    stripped = line.rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in ".!?"
 
 
 def line_width(lines: list[str]) -> int:

@@ -34,15 +34,28 @@ def _vocab() -> tuple[frozenset, frozenset]:
     return load("words.txt"), load("hyphenated.txt")
 
 
+def _has_word(text: str, word: str) -> bool:
+    """`word` occurs in `text` as a whole word (plain string search: cheaper than a regex)."""
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
 def keep_hyphen(left: str, right: str, context: str = "") -> bool:
-    """True if left + '-' + right is a hyphenated compound rather than a wrapped word."""
+    """True if left + '-' + right is a hyphenated compound rather than a wrapped word.
+
+    `context` is the whole letter in lower case (the letter's own usage is the best evidence)."""
     words, hyphenated = _vocab()
     joined = (left + right).lower()
     compound = f"{left}-{right}".lower()
-    ctx = context.lower()
+    ctx = context  # already lower-cased by the caller
     if ctx:
         in_ctx_compound = compound in ctx
-        in_ctx_joined = re.search(r"\b" + re.escape(joined) + r"\b", ctx) is not None
+        in_ctx_joined = _has_word(ctx, joined)
         if in_ctx_joined and not in_ctx_compound:
             return False
         if in_ctx_compound and not in_ctx_joined:
