@@ -531,3 +531,30 @@ def test_partial_without_original_request_sentence():
     assert parsed.items[1].request.startswith("The Claims Administrator authorized Norco")
     assert parsed.items[1].disputed_portion == "Norco 10/325mg #90"
     assert parsed.items[0].rationale == "The request is not medically necessary."
+
+
+def test_citation_variants_in_real_letters(dwc_txt_dir):
+    """The citation variants, each checked on a real letter that has it."""
+    def maximus(case, index=0):
+        return [c.to_dict() for c in parse_file(dwc_txt_dir / f"{case}.txt").items[index].maximus]
+
+    def claims(case, index=0):
+        return [c.to_dict() for c in parse_file(dwc_txt_dir / f"{case}.txt").items[index].claims_administrator]
+
+    # several MTUS documents in one clause, then a Non-MTUS clause with "pg."
+    assert [(c["kind"], c["document"], c["year"], c["pages"]) for c in maximus("CM16-0219557")] == [
+        ("MTUS", "Low Back Complaints", 2004, None), ("MTUS", "Chronic Pain Medical Treatment", 2016, None),
+        ("NON_MTUS", "ACOEM Occupational Medicine Practice Guidelines, 3rd ed., Low Back Disorders, pg. 607", None,
+         "607")]
+    # comma-bearing section titles beside a genuine list
+    assert maximus("CM17-0005344", 3)[0]["sections"] == [
+        "TENS, chronic pain (transcutaneous electrical nerve stimulation)"]
+    assert claims("CM16-0228949")[1] == mtus("Postsurgical Treatment", 2009, ["Forearm, Wrist, & Hand"])
+    assert maximus("CM16-0240259")[1] == mtus("Forearm, Wrist, and Hand Complaints", 2004, ["Special Studies", "Summary"])
+    # NONE for both parties
+    none = {"kind": "NONE", "document": None, "year": None, "sections": [], "pages": None}
+    assert claims("CM16-0238035", 1) == [none] and maximus("CM16-0238035", 1) == [none]
+    # URL citation with a wrapped hyphen, after the "outside of the MTUS" preamble
+    [url] = maximus("CM16-0229336")
+    assert url["document"].startswith("http://www.slideshare.net/julenemcalister/differences-between-inpatient-"
+                                      "rehabilitation-skilled-nursing-care, https://")
