@@ -131,7 +131,32 @@ class _DocIndex:
             found = self.levels[2].get(key)
             if found and len(found) == 1:
                 return next(iter(found)), ALIAS, 0.85
-        return self.fuzzy(text)
+        anchor, method, confidence = self.fuzzy(text)
+        if anchor:
+            return anchor, method, confidence
+        return self.prefix(text)
+
+    def prefix(self, text: str) -> tuple[Optional[str], str, float]:
+        """"Physical Methods, Table 12-8" -> Physical Methods: the one section whose title (of two
+        words or more) opens the cited text."""
+        key = norm(text)
+        found = {next(iter(v)) for level in self.levels[:2] for k, v in level.items()
+                 if len(v) == 1 and " " in k and key.startswith(k + " ")}
+        if len(found) == 1:
+            return found.pop(), ALIAS, 0.75
+        return None, UNRESOLVED, 0.0
+
+    def parent_by_number(self, text: str) -> Optional[str]:
+        """The nearest numbered ancestor in the catalog of a section number it lacks ("3.3.10")."""
+        numbered = _LEADING_NUMBER.match(text or "")
+        if not numbered:
+            return None
+        parts = numbered.group(1).split(".")
+        while len(parts) > 1:
+            parts = parts[:-1]
+            if ".".join(parts) in self.by_number:
+                return self.by_number[".".join(parts)]
+        return None
 
     def fuzzy(self, text: str) -> tuple[Optional[str], str, float]:
         key = norm(text)
@@ -339,6 +364,12 @@ class Linker:
             anchor, how, conf = index.lookup(cited)
             if anchor is None:
                 missing.append(cited)
+                # A numbered section the catalog lacks links to its numbered parent, for review.
+                parent = index.parent_by_number(cited)
+                if parent and parent not in anchors:
+                    anchors.append(parent)
+                    methods.append(NUMBER)
+                    confidences.append(0.5)
                 continue
             if anchor not in anchors:
                 anchors.append(anchor)

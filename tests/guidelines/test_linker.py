@@ -134,8 +134,31 @@ def test_page_within_chapter_range(linker):
 def test_unknown_section_and_document_go_to_review(linker):
     result = mtus(linker, "Low Back Complaints", 2004, ["Hyperbaric Whatever"])
     assert result.document == "mtus-low-back-2004" and result.sections == [] and result.needs_review
-    result = mtus(linker, "Occupational Interstitial Lung Disease", 2004)
+    result = mtus(linker, "Cumulative Trauma Disorders", 2004)
     assert result.document is None and result.needs_review and result.method == "unresolved"
+
+
+def test_unknown_numbered_section_links_to_its_parent_for_review(linker):
+    result = mtus(linker, "Opioid Treatment", 2016, ["3.3.12 Opioids for Chronic Pain: Something New"])
+    assert result.sections == ["3-3-initiating-and-monitoring-chronic-opioid-treatment"]
+    assert result.needs_review and result.confidence <= 0.5
+
+
+def test_section_with_a_trailing_qualifier(linker):
+    result = mtus(linker, "Low Back Complaints", 2004, ["Physical Methods, Table 12-8"])
+    assert result.sections == ["physical-methods"] and not result.needs_review
+
+
+@pytest.mark.parametrize("section,anchor", [
+    ("Hydrocodone/Acetaminophen", "hydrocodone-acetaminophen"),
+    ("Norco", "hydrocodone-acetaminophen"),
+    ("Functional restoration programs (FRPs)", "functional-restoration-programs-frps"),
+    ("Tizanidine (Zanaflex)", "tizanidine-zanaflex"),
+    ("Opioids, dosing", "opioids-dosing"),
+    ("Aquatic therapy", "aquatic-therapy"),
+])
+def test_chronic_pain_topics_beyond_the_150_letters(linker, section, anchor):
+    assert mtus(linker, "Chronic Pain Medical Treatment", 2009, [section]).sections == [anchor]
 
 
 def test_none_citation_is_not_queued(linker):
