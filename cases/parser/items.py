@@ -15,7 +15,9 @@ from .citations import parse_guideline
 from .clean import ends_sentence, join_lines, join_paragraphs
 from .result import Item
 
-_DECISION_LINE = re.compile(r"^(?P<req>.*?)\s*:\s*(?P<dec>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
+# "<request>: Upheld"; the colon is occasionally lost in extraction ("<request>  Upheld"), which
+# is safe to accept because a decision line must be followed by a guideline/rationale label.
+_DECISION_LINE = re.compile(r"^(?P<req>.*?)(?:\s*:|\s)\s*(?P<dec>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
 _DECISION_ALONE = re.compile(r"^(?P<dec>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
 _CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guidelines?\s*:\s*", re.IGNORECASE)
 _MAX_LABEL = re.compile(r"^MAXIMUS\s+guidelines?\s*:\s*", re.IGNORECASE)

@@ -558,3 +558,8 @@ def test_citation_variants_in_real_letters(dwc_txt_dir):
     [url] = maximus("CM16-0229336")
     assert url["document"].startswith("http://www.slideshare.net/julenemcalister/differences-between-inpatient-"
                                       "rehabilitation-skilled-nursing-care, https://")
+
+
+def test_decision_without_colon_and_in_capitals():
+    it = only_item(letter(item("MRI of the lumbar spine  UPHELD")))
+    assert (it.request, it.decision) == ("MRI of the lumbar spine", "Upheld")
