@@ -85,6 +85,38 @@ def date_ord(iso: str | None) -> int:
     return int(iso[:10].replace("-", ""))
 
 
+# Facet columns. tantivy's terms aggregation is ~10x faster on a column where every document has
+# exactly one value than on a multi-valued or sparse one (measured: 0.2 ms vs 1.5-2 ms per facet
+# at 100k documents). So each facet is stored as SLOTS full single-valued columns "<facet>__<i>"
+# (the i-th value, or a sentinel), plus a multi-valued "<facet>__rest" for the rare documents
+# with more values, aggregated only when some document uses it. Values are unique per document,
+# so summing the columns' counts gives exact document counts. "<facet>" itself is indexed only,
+# for filters.
+SLOTS = {"decision": 2, "decision_year": 1, "family": 1, "specialty": 3}
+DEFAULT_SLOTS = 4
+EMPTY = "\x01"  # sentinel for an unused slot (never a facet value)
+
+
+def slots(facet: str) -> int:
+    return SLOTS.get(facet, DEFAULT_SLOTS)
+
+
+def _add_facet_fields(sb: tantivy.SchemaBuilder, name: str) -> None:
+    sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for i in range(slots(name)):
+        sb.add_text_field(f"{name}__{i}", fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field(f"{name}__rest", fast=True, tokenizer_name="raw", index_option="basic")
+
+
+def _facet_values(fields: dict, name: str, values: list[str]) -> None:
+    fields[name] = values
+    k = slots(name)
+    for i in range(k):
+        fields[f"{name}__{i}"] = [values[i]] if i < len(values) else [EMPTY]
+    if len(values) > k:
+        fields[f"{name}__rest"] = values[k:]
+
+
 def _schema_determinations() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
@@ -93,7 +125,7 @@ def _schema_determinations() -> tantivy.Schema:
     for name in DET_TEXT_FIELDS:
         sb.add_text_field(name, tokenizer_name="en_stem")
     for name in FACETS:
-        sb.add_text_field(name, fast=True, tokenizer_name="raw")
+        _add_facet_fields(sb, name)
     sb.add_text_field("item_terms", tokenizer_name="raw", index_option="basic")
     sb.add_bytes_field("source", stored=True)
     return sb.build()
@@ -105,7 +137,7 @@ def _schema_sections() -> tantivy.Schema:
     for name in SECTION_TEXT_FIELDS:
         sb.add_text_field(name, tokenizer_name="en_stem")
     for name in SECTION_FACETS:
-        sb.add_text_field(name, fast=True, tokenizer_name="raw")
+        _add_facet_fields(sb, name)
     sb.add_bytes_field("source", stored=True)
     return sb.build()
 
@@ -137,20 +169,21 @@ def determination_fields(doc: dict) -> dict:
     for facet in FACETS:
         value = doc.get(facet)
         values = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
-        fields[facet] = [str(v) for v in dict.fromkeys(values) if v not in (None, "")]
+        _facet_values(fields, facet, [str(v) for v in dict.fromkeys(values) if v not in (None, "")])
     return fields
 
 
 def section_fields(doc: dict) -> dict:
-    return {
+    fields = {
         "id": int(doc["id"]),
         "title": doc.get("title") or "",
         "text": doc.get("text") or "",
         "quotes": doc.get("quotes") or "",
-        "guideline_document": [doc["document"]] if doc.get("document") else [],
-        "family": [doc["family"]] if doc.get("family") else [],
         "source": json.dumps(doc, separators=(",", ":")).encode(),
     }
+    _facet_values(fields, "guideline_document", [doc["document"]] if doc.get("document") else [])
+    _facet_values(fields, "family", [doc["family"]] if doc.get("family") else [])
+    return fields
 
 
 class _Store:
@@ -339,6 +372,7 @@ class EmbeddedBackend(SearchBackend):
             SECTION_TEXT_FIELDS, SECTION_FACETS, SECTION_HIGHLIGHT_FIELDS,
         )
 
+
     # --- writes ------------------------------------------------------------------------------
     def index_determinations(self, docs: Iterable[dict]) -> int:
         return self.determinations.add(docs)
@@ -467,13 +501,30 @@ class EmbeddedBackend(SearchBackend):
         if not names:
             return {}
         size = max(int(getattr(query, "facet_size", 0) or 0), 1)
-        aggs = {f: {"terms": {"field": f, "size": size, "segment_size": max(size * 10, 1000)}} for f in names}
+        # Every distinct value of every column (exact sums); facet value sets are small.
+        terms = {"size": 1_000_000, "segment_size": 1_000_000}
+        aggs = {}
+        for f in names:
+            for i in range(slots(f)):
+                aggs[f"{f}__{i}"] = {"terms": {"field": f"{f}__{i}", **terms}}
+            if self._rest_used(store, searcher, f):
+                aggs[f"{f}__rest"] = {"terms": {"field": f"{f}__rest", **terms}}
         result = _tantivy_call(searcher.aggregate, q, aggs)
         out = {}
         for f in names:
-            buckets = (result.get(f) or {}).get("buckets") or []
-            out[f] = sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in buckets})[:size]
+            counts: dict[str, int] = {}
+            for column in [f"{f}__{i}" for i in range(slots(f))] + [f"{f}__rest"]:
+                for b in (result.get(column) or {}).get("buckets") or []:
+                    key = str(b["key"])
+                    if key != EMPTY:
+                        counts[key] = counts.get(key, 0) + int(b["doc_count"])
+            out[f] = sort_facet_values(counts)[:size]
         return out
+
+    def _rest_used(self, store: _Store, searcher, facet: str) -> bool:
+        """Whether any document has more values than the slots: a term-dictionary lookup (an
+        exists query costs ~1 ms per facet at 100k documents)."""
+        return bool(_tantivy_call(searcher.terms_with_prefix, f"{facet}__rest", "", None, 1))
 
 
 def _marked(snippet, text: str) -> str:
