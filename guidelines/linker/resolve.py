@@ -29,6 +29,7 @@ _METHOD_RANK = {EXACT_TITLE: 0, NUMBER: 1, ALIAS: 2, PAGE_RANGE: 3, FUZZY: 4, DO
 _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s+(.*)$", re.S)
 _PAGE_NUMBERS = re.compile(r"\d+")
 _SEPARATORS = re.compile(r"[,;/:]|\s[-\u2013]\s|\.\s|\s-(?=\S)|(?<=\S)-\s")
+_CHAPTER_NUMBER = re.compile(r"\bchapter\s+(\d+)\b", re.I)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)?")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 FUZZY_CUTOFF = 0.88
@@ -411,7 +412,18 @@ class Linker:
                 # that names no family.
                 hits = [h for h in hits if h[0] == 0]
             if family == "ACOEM" and second_edition:
-                hits = []  # 2nd-edition ACOEM is the MTUS 2004 chapters: a person decides
+                # ACOEM 2nd edition (2004) chapters are the MTUS 2004 documents: by name
+                # ("Low Back Complaints") or by chapter number ("Chapter 12").
+                hits = self._chapters("MTUS", stripped)
+                chapter = _CHAPTER_NUMBER.search(clause)
+                if not hits and chapter:
+                    hits = [(0, 0, d["slug"], "") for d in self.documents.values() if d["family"] == "MTUS"
+                            and re.search(rf"\bchapters? (?:\d+-)?{chapter.group(1)}\b", d.get("edition", ""))]
+                if hits:
+                    slug = hits[0][2]
+                    anchors = self.indexes[slug].by_page(pages or "") if pages else []
+                    return LinkResult(slug, anchors, PAGE_RANGE if anchors else ALIAS if hits[0][3] else NUMBER, 0.8)
+                continue
             if not hits:
                 continue
             slug = hits[0][2]

@@ -318,6 +318,18 @@ def test_non_mtus_variants(linker, clause, slug, anchors):
     assert (result.document, result.sections) == (slug, anchors)
 
 
+@pytest.mark.parametrize("clause,slug", [
+    ("American College of Occupational and Environmental Medicine (ACOEM), 2nd Edition, (2004), Chapter 12",
+     "mtus-low-back-2004"),
+    ("ACOEM Practice Guidelines, 2nd Edition, Knee Complaints", "mtus-knee-2004"),
+    ("ACOEM Practice Guidelines, 3rd Edition (2011), Chapter: Knee Disorders", "acoem3-knee-disorders"),
+    ("ODG Low Back Disorders", "odg-low-back"),
+])
+def test_acoem_editions_and_older_odg_names(linker, clause, slug):
+    result = linker.link("NON_MTUS", clause, None, [], None, clause)
+    assert result.document == slug and not result.needs_review, result
+
+
 def test_normalisation():
     assert norm("NSAIDs, GI symptoms & cardiovascular risk") == norm("nsaid GI symptom and cardiovascular risks")
     assert norm("Post-operative") == norm("postoperative")

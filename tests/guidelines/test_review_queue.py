@@ -34,6 +34,12 @@ def test_round_trip(admin_client, catalog, dwc_txt_dir, capsys):
     page = admin_client.get("/admin/guidelines/citationlink/?queue=open").content.decode()
     assert CLAUSE in page
 
+    change = admin_client.get(f"/admin/guidelines/citationlink/{link.pk}/change/")
+    assert change.status_code == 200 and CLAUSE in change.content.decode()
+    for url in ("/admin/guidelines/guidelinedocument/", "/admin/guidelines/guidelinesection/",
+                "/admin/guidelines/manualresolution/", "/admin/guidelines/quotedpassage/",
+                "/admin/guidelines/guidelinedocument/?q=low+back"):
+        assert admin_client.get(url).status_code == 200, url
     # A person picks ODG Neck and Upper Back > Manipulation.
     doc = GuidelineDocument.objects.get(slug="odg-neck-and-upper-back")
     section = GuidelineSection.objects.get(document=doc, anchor="manipulation")
