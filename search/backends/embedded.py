@@ -229,7 +229,15 @@ class _Store:
                         self._swap_link(target)
             target = os.path.realpath(self.link)
             if self._index is None or target != self._target:
-                self._index = _tantivy_call(tantivy.Index, self.schema, path=target, reuse=True)
+                try:
+                    self._index = _tantivy_call(tantivy.Index, self.schema, path=target, reuse=True)
+                except ValueError as exc:
+                    if "schema" in str(exc).lower():
+                        raise SearchBackendError(
+                            f"the search index at {target} was built with another schema (an older version); "
+                            "run `manage.py search_index --rebuild`"
+                        ) from exc
+                    raise SearchBackendError(f"cannot open the search index at {target}: {exc}") from exc
                 self._target = target
             return self._index
 

@@ -164,3 +164,25 @@ def test_failed_letters_stay_out_of_the_index(tmp_path, django_capture_on_commit
     assert det.parse_status == Determination.ParseStatus.FAILED
     assert IndexQueue.objects.count() == 0
     assert get_backend().ids("determination") == set()
+
+
+def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, django_capture_on_commit_callbacks):
+    import tantivy
+
+    from search.backends.base import SearchBackendError
+
+    # An index directory left by an older version (different fields), behind the usual symlink.
+    old = search_index_dir / "determinations.old-version"
+    old.mkdir(parents=True)
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=True, indexed=True, fast=True)
+    tantivy.Index(sb.build(), path=str(old))
+    (search_index_dir / "determinations").symlink_to(old.name)
+    with pytest.raises(SearchBackendError, match="search_index --rebuild"):
+        get_backend().ids("determination")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_paths(letters[:1])
+    assert IndexQueue.objects.count() == 1  # kept for later
+    call_command("search_index", "--rebuild", stdout=StringIO(), stderr=StringIO())
+    assert get_backend().ids("determination") == set(Determination.objects.values_list("id", flat=True))
+    assert not old.exists()
