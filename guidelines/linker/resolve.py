@@ -29,6 +29,7 @@ _METHOD_RANK = {EXACT_TITLE: 0, NUMBER: 1, ALIAS: 2, PAGE_RANGE: 3, FUZZY: 4, DO
 _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s+(.*)$", re.S)
 _PAGE_NUMBERS = re.compile(r"\d+")
 _SEPARATORS = re.compile(r"[,;/:]|\s[-\u2013]\s|\.\s|\s-(?=\S)|(?<=\S)-\s")
+_MTUS_NOISE = re.compile(r"\bMTUS\b|\bguidelines?\b|\bACOEM\b|\bCalifornia\b|\bCA\b|\bchapter\s+\d+\b", re.I)
 _CHAPTER_NUMBER = re.compile(r"\bchapter\s+(\d+)\b", re.I)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)?")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
@@ -243,9 +244,15 @@ class Linker:
 
     def mtus_document(self, name: str, year: Optional[int]) -> tuple[Optional[str], str, float]:
         table = self.doc_aliases.get("MTUS", {})
-        key = norm(re.sub(r"\bMTUS\b|\bguidelines?\b", " ", name or "", flags=re.I))
-        candidates = table.get(key) or table.get(norm(strip_parens(name or "")))
+        cleaned = _MTUS_NOISE.sub(" ", name or "")
+        key = norm(cleaned)
+        candidates = table.get(key) or table.get(norm(strip_parens(cleaned)))
         method = EXACT_TITLE
+        if not candidates:
+            # "ACOEM Chapter 12 Low Back Complaints": one alias of two words or more inside.
+            inside = {tuple(v) for k, v in table.items() if " " in k and contains_phrase(key, k) >= 0}
+            if len(inside) == 1:
+                candidates, method = list(inside.pop()), ALIAS
         if not candidates:
             close = difflib.get_close_matches(key, list(table), n=1, cutoff=FUZZY_CUTOFF)
             if not close:

@@ -44,6 +44,10 @@ def mtus(linker, document, year, sections=(), pages=None):
     ("Stress Related Conditions", 2004, "mtus-stress-related-conditions-2004"),
     ("Acupuncture Medical Treatment", 2007, "mtus-acupuncture-2007"),
     ("MTUS Low Back Complaints Guidelines", 2004, "mtus-low-back-2004"),
+    ("ACOEM Chapter 12 Low Back Complaints", 2004, "mtus-low-back-2004"),
+    ("California MTUS Chronic Pain Medical Treatment Guidelines", 2009, "mtus-chronic-pain-2009"),
+    ("Chronic Pain Medical Treatment", 2017, "mtus-chronic-pain-2016"),
+    ("Knee Complaints (ACOEM Practice Guidelines)", 2004, "mtus-knee-2004"),
 ])
 def test_mtus_documents(linker, document, year, slug):
     result = mtus(linker, document, year)
