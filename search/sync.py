@@ -133,6 +133,12 @@ def on_section_deleted(sender, instance, using="default", **kwargs):
     enqueue(SECTION, instance.pk, DELETE, using=using)
 
 
+def on_quote_changed(sender, instance, raw=False, using="default", **kwargs):
+    # A section's document carries the passages reviewers quote from it.
+    if not raw and getattr(instance, "section_id", None):
+        enqueue(SECTION, instance.section_id, using=using)
+
+
 def _optional_model(name):
     if not apps.is_installed("guidelines"):
         return None
@@ -161,3 +167,7 @@ def connect() -> None:
     if section is not None:
         post_save.connect(on_section_saved, sender=section, dispatch_uid="search.sync.section_saved")
         post_delete.connect(on_section_deleted, sender=section, dispatch_uid="search.sync.section_deleted")
+    quote = _optional_model("QuotedPassage")
+    if quote is not None:
+        post_save.connect(on_quote_changed, sender=quote, dispatch_uid="search.sync.quote_saved")
+        post_delete.connect(on_quote_changed, sender=quote, dispatch_uid="search.sync.quote_deleted")

@@ -186,3 +186,25 @@ def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, 
     call_command("search_index", "--rebuild", stdout=StringIO(), stderr=StringIO())
     assert get_backend().ids("determination") == set(Determination.objects.values_list("id", flat=True))
     assert not old.exists()
+
+
+def test_guideline_sections_are_synced(django_capture_on_commit_callbacks):
+    models = pytest.importorskip("guidelines.models")
+    if not hasattr(models, "GuidelineSection"):
+        pytest.skip("guidelines.models.GuidelineSection not available")
+    backend = get_backend()
+    with django_capture_on_commit_callbacks(execute=True):
+        doc = models.GuidelineDocument.objects.create(
+            family="MTUS", title="Chronic Pain Medical Treatment Guidelines", slug="cpmtg-test", edition_year=2009)
+        section = models.GuidelineSection.objects.create(
+            document=doc, title="Transcutaneous electrotherapy", anchor="tens",
+            text="Not recommended as a primary treatment modality, but a one-month home-based TENS trial <may> be considered.")
+    assert IndexQueue.objects.count() == 0
+    assert backend.ids("section") == {section.id}
+    result = backend.search_sections(SearchQuery(text="TENS"))
+    assert [h.id for h in result.hits] == [section.id]
+    assert result.hits[0].source["document"] == doc.title and result.hits[0].source["family"] == "MTUS"
+    assert "&lt;may&gt;" in " ".join(result.hits[0].highlights["text"])
+    with django_capture_on_commit_callbacks(execute=True):
+        section.delete()
+    assert backend.ids("section") == set()
