@@ -203,6 +203,15 @@ def main(argv=None) -> int:
     print("-" * len(header))
     for name, size, rate, qname, p50, p95, total in results:
         print(f"{name:<14}{size:>9}{rate:>14.0f}  {qname:<11}{p50:>9.1f}{p95:>9.1f}{total:>9}")
+    by_key = {(name, size, qname): (rate, p50) for name, size, rate, qname, p50, p95, total in results}
+    ratios = [(size, qname, by_key[("elasticsearch", size, qname)][1] / max(p50, 1e-6))
+              for (name, size, qname), (rate, p50) in by_key.items()
+              if name == "embedded" and ("elasticsearch", size, qname) in by_key]
+    if ratios:
+        print()
+        print("p50 ratio elasticsearch(osmem) / embedded:")
+        for size, qname, ratio in ratios:
+            print(f"  {size:>7} {qname:<11} {ratio:8.1f}x")
     return 0
 
 
