@@ -356,3 +356,14 @@ def test_catalog_errors_name_the_entry():
         parse_catalog({"documents": [{"slug": "x", "family": "NOPE", "title": "X"}]})
     with pytest.raises(CatalogError, match="pages"):
         parse_catalog({"documents": [{"slug": "x", "family": "ODG", "title": "X", "pages": "a-b"}]})
+
+
+def test_linker_is_pure_python():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, guidelines.linker, guidelines.linker.textsplit; "
+            "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
