@@ -1,8 +1,8 @@
 """Load guidelines/data/catalog.yaml into the database: idempotent, updates in place.
 
 Documents are matched by slug and sections by (document, anchor); an imported section text is
-never touched. Sections that left the catalog are removed only when they carry no text and no
-citation link (a manual choice or an import is never lost).
+never touched. Sections that left the catalog are removed unless they carry imported text or a
+manual choice (neither is ever lost).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ DOC_FIELDS = ("family", "title", "short_title", "regulation", "edition", "page_s
 def load_catalog(path=CATALOG_FILE) -> dict:
     documents = load_catalog_file(path)
     counts = {"documents_created": 0, "documents_updated": 0, "sections_created": 0, "sections_updated": 0,
-              "sections_removed": 0}
+              "sections_removed": 0, "relink_needed": False}
     with transaction.atomic():
         for entry in documents:
             values = {name: entry[name] for name in DOC_FIELDS}
@@ -48,7 +48,12 @@ def load_catalog(path=CATALOG_FILE) -> dict:
                     counts["sections_updated"] += 1
                 by_anchor[s["anchor"]] = section
             for anchor, section in existing.items():
-                if anchor not in by_anchor and not section.text and not section.citation_links.exists():
+                # A section gone from the catalog goes, unless it holds imported text or a
+                # person's choice (ManualResolution); its automatic links are re-derived by
+                # `link_citations --all`.
+                if anchor not in by_anchor and not section.text and not section.manualresolution_set.exists():
+                    if section.citation_links.exists():
+                        counts["relink_needed"] = True
                     section.delete()
                     counts["sections_removed"] += 1
     return counts

@@ -55,3 +55,19 @@ def test_ingest_links_in_the_same_transaction(catalog, dwc_txt_dir, capsys):
     # Re-ingest with --force rewrites the items; they are linked again.
     call_command("ingest", str(dwc_txt_dir / "CM16-0219557.txt"), "--quiet", "--force")
     assert CitationLink.objects.filter(citation__item__determination__case_number="CM16-0219557").count() == links.count()
+
+
+def test_sections_gone_from_the_catalog_are_removed_unless_text_or_manual(db, capsys):
+    from guidelines.models import ManualResolution
+
+    call_command("load_guideline_catalog")
+    doc = GuidelineDocument.objects.get(slug="odg-low-back")
+    stale = GuidelineSection.objects.create(document=doc, anchor="old-title", title="Old title")
+    kept_text = GuidelineSection.objects.create(document=doc, anchor="imported", title="Imported", text="Text.")
+    kept_manual = GuidelineSection.objects.create(document=doc, anchor="chosen", title="Chosen")
+    ManualResolution.objects.create(key="k").sections.add(kept_manual)
+    capsys.readouterr()
+    call_command("load_guideline_catalog")
+    assert "sections removed: 1" in capsys.readouterr().out
+    assert not GuidelineSection.objects.filter(pk=stale.pk).exists()
+    assert GuidelineSection.objects.filter(pk__in=[kept_text.pk, kept_manual.pk]).count() == 2

@@ -17,4 +17,7 @@ class Command(BaseCommand):
             counts = load_catalog(options["file"])
         except CatalogError as exc:
             raise CommandError(str(exc)) from exc
+        relink = counts.pop("relink_needed")
         self.stdout.write(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
+        if relink:
+            self.stdout.write("sections that citations linked to were removed: run `python manage.py link_citations --all`")
