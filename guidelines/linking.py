@@ -173,7 +173,8 @@ def _link_citations(citations, linker: Linker | None, quotes: bool) -> int:
     if quotes:
         for item in DisputedItem.objects.filter(pk__in=list(items)):
             maximus = items[item.pk] or list(CitationLink.objects.filter(
-                citation__item=item, citation__party=GuidelineCitation.Party.MAXIMUS).select_related("document"))
+                citation__item=item, citation__party=GuidelineCitation.Party.MAXIMUS).select_related("document")
+                .order_by("citation__order"))
             store_quotes(item, maximus)
     return count
 
@@ -196,6 +197,11 @@ def apply_manual(resolution: ManualResolution) -> int:
         link.save()
         link.sections.set(sections)
         n += 1
+    # The items' quotes may now have a document to belong to.
+    for item in DisputedItem.objects.filter(citations__link__resolution_key=resolution.key).distinct():
+        store_quotes(item, list(CitationLink.objects.filter(
+            citation__item=item, citation__party=GuidelineCitation.Party.MAXIMUS).select_related("document")
+            .order_by("citation__order")))
     return n
 
 

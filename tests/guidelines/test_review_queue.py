@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from cases.models import Determination, GuidelineCitation
-from guidelines.models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution
+from guidelines.models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
 
 from .helpers import store_letter
 
@@ -51,6 +51,9 @@ def test_round_trip(admin_client, catalog, dwc_txt_dir, capsys):
     assert list(link.sections.all()) == [section]
     resolution = ManualResolution.objects.get()
     assert list(resolution.sections.all()) == [section]
+    # The item's quotes were refreshed and belong to the documents its MAXIMUS citations name.
+    quotes = QuotedPassage.objects.filter(item=link.citation.item)
+    assert quotes.exists() and not quotes.filter(document__isnull=True).exists()
 
     # link_citations --all keeps the choice.
     call_command("link_citations", "--all")
