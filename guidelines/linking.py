@@ -19,7 +19,7 @@ from django.db.models import Max
 from cases.models import DisputedItem, GuidelineCitation
 
 from .linker import Linker, extract_quotes, load_alias_tables, norm, resolution_key
-from .linker.normalize import contains_phrase
+from .linker.normalize import contains_phrase, strip_parens
 from .linker.resolve import MANUAL, UNRESOLVED
 from .models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
 
@@ -111,23 +111,44 @@ def _names_document(text_norm: str, document: GuidelineDocument) -> bool:
     return any(len(n) > 3 and contains_phrase(text_norm, n) >= 0 for n in (norm(x) for x in names if x))
 
 
-def _family_link(links: list[CitationLink], family: str | None, text: str = "") -> CitationLink | None:
-    """The MAXIMUS citation a quote belongs to: the one whose document the sentence names
-    ("... page 82 of the MTUS Chronic Pain Medical Treatment Guidelines"), else the one of the
-    family it names ("CA MTUS/ACOEM" is the MTUS chapters), else the first that resolved."""
+def _named_section(text_norm: str, link: CitationLink):
+    for section in link.sections.order_by("order"):
+        for name in (section.title, strip_parens(section.title), *(section.aliases or [])):
+            key = norm(name)
+            if len(key) > 3 and contains_phrase(text_norm, key) >= 0:
+                return section
+    return None
+
+
+def _quote_target(links: list[CitationLink], family: str | None, text: str = ""):
+    """(link, section) a quote belongs to among the item's MAXIMUS citations. Scored: the
+    sentence names the document ("... page 82 of the MTUS Chronic Pain Medical Treatment
+    Guidelines") 4; the family it names fits (ACOEM: the ACOEM-based MTUS chapters or ACOEM; MTUS:
+    any MTUS; ODG: ODG) 2; it names one of the link's sections 1. Ties go to the first citation."""
     resolved = [lk for lk in links if lk.document_id]
     if not resolved:
-        return None
+        return None, None
     text_norm = norm(text)
-    named = [lk for lk in resolved if _names_document(text_norm, lk.document)]
-    if named:
-        resolved = named
-    wanted = {"MTUS": ["MTUS", "ACOEM"], "ACOEM": ["MTUS", "ACOEM"], "ODG": ["ODG"]}.get(family or "", [])
-    for fam in wanted:
-        for lk in resolved:
-            if lk.document.family == fam:
-                return lk
-    return resolved[0]
+    mentions_acoem = "acoem" in text_norm.split()
+    best, best_score, best_section = None, -1.0, None
+    for link in resolved:
+        doc = link.document
+        score = 0.0
+        if _names_document(text_norm, doc):
+            score += 4
+        acoem_based = doc.family == "ACOEM" or (doc.family == "MTUS" and "ACOEM" in (doc.edition or ""))
+        if family == "ODG" and doc.family == "ODG":
+            score += 2
+        elif family == "ACOEM" and acoem_based:
+            score += 2
+        elif family == "MTUS" and doc.family == "MTUS":
+            score += 2 + (0.5 if mentions_acoem and acoem_based else 0)
+        section = _named_section(text_norm, link)
+        if section is not None:
+            score += 1
+        if score > best_score:
+            best, best_score, best_section = link, score, section
+    return best, best_section
 
 
 def _page_section(document: GuidelineDocument, page: int | None):
@@ -141,11 +162,10 @@ def store_quotes(item: DisputedItem, maximus_links: list[CitationLink]) -> int:
     QuotedPassage.objects.filter(item=item).delete()
     rows = []
     for n, quote in enumerate(extract_quotes(item.rationale or "")):
-        link = _family_link(maximus_links, quote.family, quote.text)
+        link, section = _quote_target(maximus_links, quote.family, quote.text)
         document = link.document if link else None
-        section = None
         if link is not None:
-            section = _page_section(document, quote.page) or link.sections.order_by("order").first()
+            section = _page_section(document, quote.page) or section or link.sections.order_by("order").first()
         rows.append(QuotedPassage(item=item, document=document, section=section, text=quote.text, order=n))
     QuotedPassage.objects.bulk_create(rows)
     return len(rows)
