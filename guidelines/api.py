@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -58,6 +59,44 @@ class GuidelineDocumentViewSet(viewsets.ReadOnlyModelViewSet):
         return DocumentListSerializer if self.action == "list" else DocumentSerializer
 
 
+class _DocumentRef(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    family = serializers.CharField()
+
+
+class _Quote(serializers.Serializer):
+    text = serializers.CharField()
+    case_number = serializers.CharField(allow_null=True)
+
+
+class _CitingItem(serializers.Serializer):
+    request = serializers.CharField()
+    decision = serializers.CharField(allow_null=True)
+
+
+class _CitingDetermination(serializers.Serializer):
+    case_number = serializers.CharField(allow_null=True)
+    decision_date = serializers.DateField(allow_null=True)
+    items = _CitingItem(many=True)
+
+
+class SectionDetailSerializer(SectionSerializer):
+    """The section endpoint's response (documents the schema; the view builds the data)."""
+
+    document = _DocumentRef()
+    text = serializers.CharField()
+    quotes = _Quote(many=True)
+    decision_counts = serializers.DictField(child=serializers.IntegerField())
+    citing_determinations = _CitingDetermination(many=True)
+
+    class Meta(SectionSerializer.Meta):
+        fields = SectionSerializer.Meta.fields + ["document", "text", "quotes", "decision_counts",
+                                                  "citing_determinations"]
+
+
+@extend_schema(responses=SectionDetailSerializer)
 @api_view(["GET"])
 def section_detail(request, slug: str, anchor: str):
     """A section, its text (blank when not loaded), the reviewers' quotes and every citing
