@@ -19,6 +19,9 @@ from typing import Optional
 from .normalize import norm, strip_parens
 
 _PAGE_MARKER = re.compile(r"^\s*(?:-\s*)?page\s+(\d+)(?:\s+of\s+\d+)?\s*(?:-\s*)?$", re.I)
+# A running footer ending "... Page 111 of 127" (only with "of N": a sentence may end "page 82").
+_FOOTER_MARKER = re.compile(r"\bpage\s+(\d+)\s+of\s+\d+\s*$", re.I)
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 _NUMBERED = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s+(.+?)\s*$")
 _TOC_LEADER = re.compile(r"\s*\.{3,}\s*\d+\s*$|\s+\d+\s*$")
 MAX_HEADING_WORDS = 14
@@ -112,13 +115,23 @@ def split_sections(pages: list[tuple[Optional[int], str]], sections: list[dict],
         page = physical
         if page_offset is not None and physical is not None:
             page = physical + page_offset
-        for raw in text.splitlines():
+        raw_lines = text.splitlines()
+        if physical is not None:
+            # A PDF page whose first or last line is a bare number: the printed page number.
+            filled = [i for i, l in enumerate(raw_lines) if l.strip()]
+            for i in (filled[:1] + filled[-1:]) if filled else []:
+                bare = _BARE_NUMBER.match(raw_lines[i])
+                if bare:
+                    page_offset = int(bare.group(1)) - physical
+                    page = int(bare.group(1))
+                    raw_lines[i] = ""
+        for raw in raw_lines:
             line = raw.strip()
             if not line:
                 if lines_now and lines_now[-1] != "":
                     lines_now.append("")
                 continue
-            marker = _PAGE_MARKER.match(line)
+            marker = _PAGE_MARKER.match(line) or (_FOOTER_MARKER.search(line) if len(line) < 160 else None)
             if marker:
                 printed = int(marker.group(1))
                 if physical is not None:

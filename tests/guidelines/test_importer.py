@@ -46,6 +46,20 @@ def test_heading_detection():
     assert not looks_like_heading("the patient should be seen")
 
 
+def test_printed_page_numbers_in_pdf_pages():
+    pages = [
+        (1, "Special Studies\nImaging text.\n303"),
+        (2, "More imaging.\nChronic Pain Medical Treatment Guidelines 8 CCR 9792.20 Page 304 of 400"),
+        (3, "Surgical Considerations\nSurgery.\nAs noted on page 82\n305"),
+    ]
+    result = split_sections(pages, SECTIONS)
+    studies = result.sections["special-studies"]
+    assert (studies.page_start, studies.page_end) == (303, 304)
+    assert "Page 304" not in studies.text and "303" not in studies.text
+    surgical = result.sections["surgical-considerations"]
+    assert surgical.page_start == 305 and "As noted on page 82" in surgical.text
+
+
 @pytest.fixture
 def doc(db):
     doc = GuidelineDocument.objects.create(family="MTUS", title="Low Back Complaints", slug="mtus-low-back-test",
