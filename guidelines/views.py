@@ -4,8 +4,9 @@ determinations that cite it. Letter text is autoescaped, never marked safe."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
-from .models import GuidelineDocument, QuotedPassage
+from .models import CitationLink, GuidelineDocument, QuotedPassage
 from .queries import citing_determinations, citing_items, document_citing_count, section_tree
 
 
@@ -17,7 +18,11 @@ def document_list(request):
             doc.citing = document_citing_count(doc)
         if docs:
             families.append({"label": label, "documents": docs})
-    return render(request, "guidelines/document_list.html", {"families": families})
+    queue = CitationLink.objects.filter(needs_review=True).count()
+    return render(request, "guidelines/document_list.html", {
+        "families": families, "queue": queue,
+        "queue_url": reverse("admin:guidelines_citationlink_changelist") + "?queue=open",
+    })
 
 
 def document_detail(request, slug: str):
