@@ -189,3 +189,34 @@ def test_all_letters_stored_linked_and_queued(catalog, citations, dwc_txt_dir):
     assert f["mtus_resolved_to_a_section"] / f["mtus_naming_sections"] >= 0.98
     assert f["review_queue"] == CitationLink.objects.filter(needs_review=True).count() > 0
     assert f["quoted_passages"] > 300
+
+
+def _variants(title):
+    """Spellings an unseen letter may use for a section the 150 letters cite."""
+    out = {title.lower(), title.upper(), title.title(), title.replace("&", "and"), title.replace(" and ", " & "),
+           " ".join(title.split()) + " ", title.replace("-", " ")}
+    bare = re.sub(r"\s*\([^)]*\)", "", title).strip()
+    if bare and bare != title and not re.match(r"^\d", title):
+        out.add(bare)
+    return out
+
+
+def test_section_spelling_variants_link_to_the_same_section(citations):
+    linker, sections = default_linker(), catalog_sections()
+    seen, checked, failures = set(), 0, []
+    for _, _, c in citations:
+        if c.kind != "MTUS":
+            continue
+        slug = MTUS_DOCUMENTS[(c.document, c.year)]
+        for cited in c.sections:
+            if (slug, cited) in seen or cited.strip().isdigit():
+                continue
+            seen.add((slug, cited))
+            expected = expected_anchor(slug, cited, sections)
+            for variant in _variants(cited):
+                checked += 1
+                got = linker.link("MTUS", c.document.upper(), c.year, [variant]).sections
+                if got != [expected]:
+                    failures.append((c.document, variant, got, expected))
+    print(f"\nsection spelling variants checked: {checked}, failures: {len(failures)}")
+    assert not failures, failures[:10]
