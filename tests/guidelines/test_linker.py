@@ -316,10 +316,19 @@ def test_named_topic_missing_from_catalog_goes_to_review(linker):
     ("ODG, Neck & Upper Back Chapter, Magnetic Resonance Imaging", "odg-neck-and-upper-back",
      ["magnetic-resonance-imaging-mri"]),
     ("Official Disability Guidelines, Pain (Chronic) Chapter, Topical Analgesic", "odg-pain", ["topical-analgesics"]),
+    ("ODG-TWC Low Back Chapter", "odg-low-back", []),
+    ("Official Disability Guidelines Treatment in Workers' Comp (ODG-TWC), Pain Chapter, Opioids", "odg-pain",
+     ["opioids"]),
+    ("Work Loss Data Institute, LLC; Corpus Christi, TX; www.odg-twc.com; Section: Knee & Leg (Acute & Chronic) "
+     "(updated 11/22/2016)", "odg-knee-and-leg", []),
+    ("ODG Integrated Treatment/Disability Duration Guidelines, Shoulder (Acute & Chronic), Surgery for rotator cuff "
+     "repair", "odg-shoulder", ["surgery-for-rotator-cuff-repair"]),
+    ("Official Disability Guidelines (ODG), Low Back, Lumbar Supports", "odg-low-back", ["lumbar-supports"]),
+    ("ODG Pain Chapter, Urine drug testing (UDT)", "odg-pain", ["urine-drug-testing-udt"]),
 ])
 def test_non_mtus_variants(linker, clause, slug, anchors):
     result = linker.link("NON_MTUS", clause, None, [], None, clause)
-    assert (result.document, result.sections) == (slug, anchors)
+    assert (result.document, result.sections, result.needs_review) == (slug, anchors, False), result
 
 
 @pytest.mark.parametrize("clause,slug", [
