@@ -361,6 +361,26 @@ class Linker:
             return self._link_mtus(document or "", year, sections, pages)
         return self._link_free(document or clause or "", pages)
 
+    @staticmethod
+    def _rejoin(index: "_DocIndex", sections: list[str]) -> list[str]:
+        """Undo a split at commas inside one title: ["Pain", "Suffering", "and the Restoration
+        of Function"] -> ["Pain, Suffering, and the Restoration of Function"] when the joined
+        text is a catalog title or alias (and the pieces alone are not all titles)."""
+        out, i = [], 0
+        while i < len(sections):
+            for n in range(min(4, len(sections) - i), 1, -1):
+                joined = ", ".join(s.strip() for s in sections[i:i + n])
+                anchor, method, confidence = index.lookup(joined)
+                if anchor and method in (EXACT_TITLE, ALIAS) and confidence >= 0.85 and not all(
+                        index.lookup(s)[1] in (EXACT_TITLE, ALIAS, NUMBER) for s in sections[i:i + n]):
+                    out.append(joined)
+                    i += n
+                    break
+            else:
+                out.append(sections[i])
+                i += 1
+        return out
+
     def _link_mtus(self, name: str, year, sections: list[str], pages) -> LinkResult:
         slug, method, confidence = self.mtus_document(name, year)
         if slug is None:
@@ -368,7 +388,7 @@ class Linker:
                               problem=f"MTUS document not in the catalog: {name!r}")
         index = self.indexes[slug]
         anchors, methods, confidences, missing = [], [], [], []
-        for cited in sections:
+        for cited in self._rejoin(index, sections):
             anchor, how, conf = index.lookup(cited)
             if anchor is None:
                 missing.append(cited)

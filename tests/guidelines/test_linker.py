@@ -121,6 +121,18 @@ def test_several_sections_keep_order_and_weakest_method(linker):
     assert result.method == "fuzzy"
 
 
+def test_titles_split_at_their_commas_are_rejoined(linker):
+    result = mtus(linker, "General Approaches", 2004, ["Pain", "Suffering", "and the Restoration of Function",
+                                                        "Prevention"])
+    assert result.sections == ["6-pain-suffering-and-the-restoration-of-function", "1-prevention"]
+    assert not result.needs_review
+    result = mtus(linker, "Chronic Pain Medical Treatment", 2016, ["Opioids", "criteria for use", "Tramadol"])
+    assert result.sections == ["opioids-criteria-for-use", "tramadol-ultram"]
+    # Two real titles stay two.
+    result = mtus(linker, "Low Back Complaints", 2004, ["Special Studies", "Summary"])
+    assert result.sections == ["special-studies", "summary"]
+
+
 def test_page_number_section_without_page_ranges_goes_to_review(linker):
     # "Elbow Complaints 2007, Section(s): 326": a page, and the 2007 Elbow chapter has no page
     # ranges in the catalog. The document resolves; the section goes to the review queue.
