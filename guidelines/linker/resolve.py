@@ -30,6 +30,8 @@ _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s+(.*)$", re.S)
 _PAGE_NUMBERS = re.compile(r"\d+")
 _SEPARATORS = re.compile(r"[,;/:]|\s[-\u2013]\s|\.\s|\s-(?=\S)|(?<=\S)-\s")
 _MTUS_NOISE = re.compile(r"\bMTUS\b|\bguidelines?\b|\bACOEM\b|\bCalifornia\b|\bCA\b|\bchapter\s+\d+\b", re.I)
+# A "section" that is only a page reference: "326", "pp. 303-305", "page 309".
+_PAGE_ONLY = re.compile(r"(?:pages?|pgs?\.?|pp?\.?)?\s*\d+(?:\s*(?:-|\u2013)\s*\d+)?", re.I)
 _CHAPTER_NUMBER = re.compile(r"\bchapter\s+(\d+)\b", re.I)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)?")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
@@ -109,7 +111,7 @@ class _DocIndex:
                 title_ok = own in (norm(self.by_anchor[anchor]["title"]),
                                    *(norm(a) for a in self.by_anchor[anchor].get("aliases", [])))
                 return anchor, NUMBER, 1.0 if title_ok else 0.9
-        if text.isdigit() or re.fullmatch(r"\d+\s*(?:-|\u2013)\s*\d+", text):
+        if _PAGE_ONLY.fullmatch(text):
             anchors = self.by_page(text)
             if len(anchors) == 1:
                 return anchors[0], PAGE_RANGE, 0.8
@@ -390,6 +392,12 @@ class Linker:
         anchors, methods, confidences, missing = [], [], [], []
         for cited in self._rejoin(index, sections):
             anchor, how, conf = index.lookup(cited)
+            if anchor is None and _PAGE_ONLY.fullmatch(cited.strip()) and index.covers_page(cited):
+                # A page inside the document's known page range: the document is right, and
+                # no section range is known to narrow it.
+                methods.append(PAGE_RANGE)
+                confidences.append(0.8)
+                continue
             if anchor is None:
                 missing.append(cited)
                 # A numbered section the catalog lacks links to its numbered parent, for review.
@@ -407,7 +415,7 @@ class Linker:
             found = index.by_page(pages)
             if found:
                 anchors, methods, confidences = found, [PAGE_RANGE], [0.8]
-        if anchors:
+        if anchors or methods:
             worst = max(methods, key=lambda m: _METHOD_RANK[m])
             conf = round(min(confidences) * confidence, 3)
         else:

@@ -145,6 +145,11 @@ def test_page_number_section_without_page_ranges_goes_to_review(linker):
 def test_page_within_chapter_range(linker):
     result = mtus(linker, "Low Back Complaints", 2004, pages="309")
     assert result.document == "mtus-low-back-2004"
+    for cited in ("309", "pp. 303-305", "page 300"):
+        result = mtus(linker, "Low Back Complaints", 2004, [cited])
+        assert (result.document, result.method, result.needs_review) == ("mtus-low-back-2004", "page_range", False)
+    result = mtus(linker, "Low Back Complaints", 2004, ["page 12"])  # outside the chapter's pages
+    assert result.needs_review
 
 
 def test_unknown_section_and_document_go_to_review(linker):
