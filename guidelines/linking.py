@@ -55,7 +55,7 @@ def current_linker() -> Linker:
     if _cache.get("version") != version:
         _cache["linker"] = Linker(catalog_dicts(), load_alias_tables())
         _cache["version"] = version
-        _cache["docs"] = None
+        _cache["lookups"] = None
     return _cache["linker"]
 
 
@@ -179,7 +179,11 @@ def link_citations(citations, linker: Linker | None = None, quotes: bool = True)
 
 def _link_citations(citations, linker: Linker | None, quotes: bool) -> int:
     linker = linker or current_linker()
-    lookups = _Lookups()
+    lookups = _cache.get("lookups") if linker is _cache.get("linker") else None
+    if lookups is None:
+        lookups = _Lookups()
+        if linker is _cache.get("linker"):
+            _cache["lookups"] = lookups
     manuals = {m.key: m for m in ManualResolution.objects.prefetch_related("sections")}
     items: dict[int, list[CitationLink]] = {}
     count = 0
