@@ -76,34 +76,43 @@ def citation_key(citation: GuidelineCitation) -> str:
     return resolution_key(citation.kind, document, citation.year, citation.sections)
 
 
+_LINK_FIELDS = ("resolution_key", "document_id", "method", "confidence", "needs_review", "problem", "manual_id")
+
+
+def _save_if_changed(link: CitationLink, values: dict, sections: list) -> CitationLink:
+    """Write a link only when something changed, so relinking an unchanged catalog touches
+    nothing (and queues nothing for the search index)."""
+    section_ids = [s.pk for s in sections]
+    if link.pk is not None:
+        same = all(getattr(link, name) == values[name] for name in _LINK_FIELDS)
+        if same and sorted(link.sections.values_list("pk", flat=True)) == sorted(section_ids):
+            return link
+    for name, value in values.items():
+        setattr(link, name, value)
+    link.save()
+    link.sections.set(section_ids)
+    return link
+
+
 def _link_one(citation: GuidelineCitation, linker: Linker, lookups: _Lookups, manuals: dict) -> CitationLink:
     key = citation_key(citation)
     manual = manuals.get(key)
-    link = getattr(citation, "_link_cache", None)
-    if link is None:
-        link = CitationLink.objects.filter(citation=citation).first() or CitationLink(citation=citation)
-    link.resolution_key = key
+    link = CitationLink.objects.filter(citation=citation).first() or CitationLink(citation=citation)
     if manual is not None:
-        link.document = manual.document
-        link.method, link.confidence, link.needs_review = MANUAL, 1.0, False
-        link.problem, link.manual = "", manual
-        link.save()
-        link.sections.set(manual.sections.all())
-        return link
+        values = {"resolution_key": key, "document_id": manual.document_id, "method": MANUAL, "confidence": 1.0,
+                  "needs_review": False, "problem": "", "manual_id": manual.pk}
+        return _save_if_changed(link, values, list(manual.sections.all()))
     result = linker.link(citation.kind, citation.document, citation.year, citation.sections, citation.pages,
                          citation.clause)
-    link.manual = None
-    link.document = lookups.docs.get(result.document) if result.document else None
-    link.method = result.method
-    link.confidence = result.confidence
-    link.needs_review = result.needs_review
-    link.problem = result.problem[:300]
-    if citation.kind == GuidelineCitation.Kind.NONE:
-        link.needs_review = False
-    link.save()
+    document = lookups.docs.get(result.document) if result.document else None
+    values = {
+        "resolution_key": key, "document_id": document.pk if document else None, "method": result.method,
+        "confidence": result.confidence,
+        "needs_review": result.needs_review and citation.kind != GuidelineCitation.Kind.NONE,
+        "problem": result.problem[:300], "manual_id": None,
+    }
     keys = [(result.document, a) for a in result.sections] + list(result.other_sections)
-    link.sections.set([lookups.sections[k] for k in keys if k in lookups.sections])
-    return link
+    return _save_if_changed(link, values, [lookups.sections[k] for k in keys if k in lookups.sections])
 
 
 def _names_document(text_norm: str, document: GuidelineDocument) -> bool:
