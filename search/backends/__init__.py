@@ -22,8 +22,12 @@ def get_backend(name: str | None = None) -> SearchBackend:
         elif name == "elasticsearch":
             from .elasticsearch import ElasticsearchBackend
 
+            # ELASTICSEARCH_PLAIN_JSON (default True): send plain application/json, which osmem-server
+            # needs and a real Elasticsearch 8 accepts (see search.backends.es_transport).
             _backends[name] = ElasticsearchBackend(
-                settings.ELASTICSEARCH_URL, prefix=settings.ELASTICSEARCH_INDEX_PREFIX
+                settings.ELASTICSEARCH_URL,
+                prefix=settings.ELASTICSEARCH_INDEX_PREFIX,
+                plain_json=getattr(settings, "ELASTICSEARCH_PLAIN_JSON", True),
             )
         else:
             raise ValueError(f"unknown SEARCH_BACKEND {name!r} (expected 'embedded' or 'elasticsearch')")
