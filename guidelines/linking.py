@@ -143,9 +143,10 @@ def _quote_target(links: list[CitationLink], family: str | None, text: str = "")
     for link in resolved:
         doc = link.document
         score = 0.0
-        if _names_document(text_norm, doc):
-            score += 4
         acoem_based = doc.family == "ACOEM" or (doc.family == "MTUS" and "ACOEM" in (doc.edition or ""))
+        compatible = (family is None or (family == "ODG") == (doc.family == "ODG"))
+        if compatible and _names_document(text_norm, doc):
+            score += 4
         if family == "ODG" and doc.family == "ODG":
             score += 2
         elif family == "ACOEM" and acoem_based:

@@ -81,8 +81,23 @@ def is_guideline_statement(sentence: str) -> bool:
 
 
 def family_of(sentence: str) -> Optional[str]:
-    found = [(m.start(), fam) for fam, rx in _FAMILIES for m in [rx.search(sentence)] if m]
-    return min(found)[1] if found else None
+    """The family the statement is attributed to: "According to <X>" names X; otherwise the
+    family named last before the reporting verb ("MTUS makes no recommendation ..., however ODG
+    recommends ..." is ODG's statement)."""
+    mentions = sorted((m.start(), fam) for fam, rx in _FAMILIES for m in rx.finditer(sentence))
+    if not mentions:
+        return None
+    according = _ACCORDING.search(sentence)
+    if according:
+        inside = [fam for pos, fam in mentions if according.start() <= pos < according.end()]
+        if inside:
+            return inside[0]
+    attributed = _ATTRIBUTED.search(sentence)
+    if attributed:
+        before = [fam for pos, fam in mentions if pos < attributed.end()]
+        if before:
+            return before[-1]
+    return mentions[0][1]
 
 
 def extract_quotes(rationale: str) -> list[Quote]:

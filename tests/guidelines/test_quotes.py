@@ -41,3 +41,12 @@ def test_multi_sentence_quotation_kept_whole():
 def test_sentence_split_keeps_abbreviations_and_numbers():
     parts = split_sentences("Per ODG, i.e. the Pain chapter, use 0.5 mg. See section 3.3.1 for details. Done.")
     assert parts == ["Per ODG, i.e. the Pain chapter, use 0.5 mg.", "See section 3.3.1 for details.", "Done."]
+
+
+def test_family_is_the_one_the_statement_is_attributed_to():
+    [quote] = extract_quotes("MTUS Chronic Pain Guidelines make no recommendation regarding cervical manipulation, "
+                             "however Official Disability Guidelines (ODG), Neck and Upper Back section recommends "
+                             "manipulation for an initial trial of 6 visits.")
+    assert quote.family == "ODG"
+    [quote] = extract_quotes("According to ACOEM, as adopted by the MTUS, imaging is not needed early.")
+    assert quote.family == "ACOEM"
