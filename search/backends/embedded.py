@@ -64,6 +64,7 @@ ITEM_KEYS = {
 }
 SNIPPET_CHARS = 200
 WRITER_HEAP = 200_000_000
+SMALL_WRITER_HEAP = 30_000_000
 
 
 def _tantivy_call(fn, *args, **kwargs):
@@ -247,14 +248,16 @@ class _Store:
     def reload(self) -> None:
         self.index().reload()
 
-    def write(self, fn, index: tantivy.Index | None = None) -> None:
-        """Run fn(writer) with the single writer, commit, and make it visible."""
+    def write(self, fn, index: tantivy.Index | None = None, bulk: bool = False) -> None:
+        """Run fn(writer) with the single writer, commit, and make it visible. Sync updates are a
+        few letters: a small single-threaded writer; rebuilds get the big multi-threaded one."""
         index = index or self.index()
+        heap, threads = (WRITER_HEAP, 0) if bulk else (SMALL_WRITER_HEAP, 1)
         with _file_lock(self.root):
             writer = None
             for attempt in range(50):
                 try:
-                    writer = index.writer(WRITER_HEAP, 0)
+                    writer = index.writer(heap, threads)
                     break
                 except ValueError as exc:  # LockBusy: another writer (this or a dying process)
                     if "lock" not in str(exc).lower() or attempt == 49:
@@ -270,7 +273,7 @@ class _Store:
                 writer.wait_merging_threads()
         index.reload()
 
-    def add(self, docs: Iterable[dict], index: tantivy.Index | None = None, replace: bool = True) -> int:
+    def add(self, docs: Iterable[dict], index: tantivy.Index | None = None, replace: bool = True, bulk: bool = False) -> int:
         n = 0
 
         def run(writer):
@@ -281,7 +284,7 @@ class _Store:
                 writer.add_document(tantivy.Document(**self.fields_fn(doc)))
                 n += 1
 
-        self.write(run, index)
+        self.write(run, index, bulk=bulk)
         return n
 
     def delete(self, ids: Iterable[int]) -> None:
@@ -316,7 +319,7 @@ class _Store:
 
         def flush():
             nonlocal total
-            total += self.add(batch, index=index, replace=False)
+            total += self.add(batch, index=index, replace=False, bulk=True)
             if progress:
                 progress(total)
             batch.clear()
@@ -383,7 +386,8 @@ class EmbeddedBackend(SearchBackend):
 
     # --- writes ------------------------------------------------------------------------------
     def index_determinations(self, docs: Iterable[dict]) -> int:
-        return self.determinations.add(docs)
+        docs = list(docs)
+        return self.determinations.add(docs, bulk=len(docs) >= 1000)
 
     def delete_determinations(self, ids: Iterable[int]) -> None:
         self.determinations.delete(ids)
