@@ -492,7 +492,8 @@ class EmbeddedBackend(SearchBackend):
                 generators[field] = tantivy.SnippetGenerator.create(searcher, text_q, store.schema, field)
                 generators[field].set_max_num_chars(SNIPPET_CHARS)
         hits = []
-        for score, address in result.hits:
+        # limit is at least 1 (tantivy panics on 0); page_size 0 means counts and facets only.
+        for score, address in result.hits[: max(int(query.page_size), 0)]:
             source = json.loads(bytes(searcher.doc(address)["source"][0]))
             highlights = {}
             for field, gen in generators.items():

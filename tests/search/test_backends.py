@@ -234,6 +234,11 @@ class BackendContract:
         beyond = loaded.search(SearchQuery(text=text, sort=sort, page=99, page_size=7))
         assert beyond.hits == [] and beyond.total == whole.total
 
+    def test_page_size_zero_gives_counts_and_facets_only(self, loaded):
+        result = loaded.search(SearchQuery(text="pain", page_size=0, facets=["decision"]))
+        assert result.hits == [] and result.total > 100
+        assert sum(fv.count for fv in result.facets["decision"]) >= result.total
+
     def test_highlights_are_escaped(self, loaded, docs):
         backend = loaded
         doc = dict(docs[0])
@@ -325,6 +330,35 @@ class TestEmbeddedBackend(BackendContract):
         backend = EmbeddedBackend(tmp_path_factory.mktemp("embedded-index"))
         yield backend
         backend.close()
+
+
+    def test_concurrent_writers_are_serialised(self, loaded, docs):
+        """tantivy allows one IndexWriter per index: writers from several threads take turns."""
+        import threading
+
+        extra = [dict(d, id=2_000_000 + i) for i, d in enumerate(docs[:40])]
+        errors = []
+
+        def write(chunk):
+            try:
+                for doc in chunk:
+                    loaded.index_determinations([doc])
+            except BaseException as exc:  # noqa: BLE001 - report anything, panics included
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(extra[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        try:
+            assert errors == []
+            loaded.refresh()
+            assert loaded.count(SearchQuery()) == 190
+        finally:
+            loaded.delete_determinations([d["id"] for d in extra])
+            loaded.refresh()
+        assert loaded.count(SearchQuery()) == 150
 
 
 class TestElasticsearchBackend(BackendContract):
