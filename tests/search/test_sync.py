@@ -37,7 +37,8 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
 
 
-def test_ingest_enqueues_in_the_same_transaction(letters, django_capture_on_commit_callbacks, monkeypatch):
+def test_ingest_enqueues_in_the_same_transaction(letters, django_capture_on_commit_callbacks, monkeypatch, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker: the task is sent to a worker
     sent = []
     monkeypatch.setattr("search.tasks.apply_index_queue.delay", lambda *args: sent.append(args))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -50,6 +51,12 @@ def test_ingest_enqueues_in_the_same_transaction(letters, django_capture_on_comm
         callback()
     # Ids only, once per transaction.
     assert sent == [({"determination": [det.id]},)]
+    # What the worker then runs: apply the rows for those ids and delete them.
+    from search.tasks import apply_index_queue
+
+    assert apply_index_queue.apply(args=sent[0]).get() == 1
+    assert IndexQueue.objects.count() == 0
+    assert get_backend().ids("determination") == {det.id}
 
 
 def test_rolled_back_ingest_leaves_no_row(letters, django_capture_on_commit_callbacks):
@@ -101,7 +108,16 @@ def test_engine_failure_leaves_rows_and_catch_up_applies_them(letters, settings,
     assert len(ids) == 3
     assert {r[1] for r in queued()} == ids
     row = IndexQueue.objects.first()
-    assert row.attempts >= 1 and "elasticsearch" in row.last_error.lower()
+    assert row.attempts == 1 and "elasticsearch" in row.last_error.lower()
+
+    # The worker task retries (autoretry_for, exponential backoff; run eagerly here, so without
+    # the waits) up to max_retries, then fails; the rows are still pending.
+    from search.tasks import apply_index_queue
+
+    result = apply_index_queue.apply(args=[{"determination": sorted(ids)}])
+    assert result.failed()
+    assert IndexQueue.objects.get(pk=row.pk).attempts == 1 + 1 + apply_index_queue.max_retries
+    assert IndexQueue.objects.count() == 3
 
     # --catch-up against the dead engine fails clearly and keeps the rows.
     from django.core.management.base import CommandError
