@@ -169,7 +169,8 @@ def _page_section(document: GuidelineDocument, page: int | None):
 
 
 def store_quotes(item: DisputedItem, maximus_links: list[CitationLink]) -> int:
-    QuotedPassage.objects.filter(item=item).delete()
+    """Replace the item's quotes, unless they are already exactly these (relinking an unchanged
+    item then writes nothing, and re-indexes nothing)."""
     rows = []
     for n, quote in enumerate(extract_quotes(item.rationale or "")):
         link, section = _quote_target(maximus_links, quote.family, quote.text)
@@ -177,7 +178,16 @@ def store_quotes(item: DisputedItem, maximus_links: list[CitationLink]) -> int:
         if link is not None:
             section = _page_section(document, quote.page) or section or link.sections.order_by("order").first()
         rows.append(QuotedPassage(item=item, document=document, section=section, text=quote.text, order=n))
-    QuotedPassage.objects.bulk_create(rows)
+    existing = list(QuotedPassage.objects.filter(item=item).order_by("order", "pk")
+                    .values_list("order", "text", "document_id", "section_id"))
+    wanted = [(q.order, q.text, q.document.pk if q.document else None, q.section.pk if q.section else None)
+              for q in rows]
+    if existing != wanted:
+        # Row by row, so the search index hears of each change (bulk operations send no signals).
+        for old in QuotedPassage.objects.filter(item=item):
+            old.delete()
+        for row in rows:
+            row.save()
     return len(rows)
 
 
