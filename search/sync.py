@@ -62,16 +62,26 @@ def _scheduled(using) -> _AfterCommit:
 
 def enqueue(kind: str, object_id: int | None, action: str = INDEX, using: str = "default") -> None:
     """Record (kind, object_id, action) in the queue and schedule the task after commit."""
-    if object_id is None:
+    if object_id is not None:
+        enqueue_many(kind, [object_id], action, using)
+
+
+def enqueue_many(kind: str, object_ids, action: str = INDEX, using: str = "default", batch_size: int = 1000) -> None:
+    """enqueue() for many ids at once (one upsert per batch)."""
+    ids = sorted({int(i) for i in object_ids if i is not None})
+    if not ids:
         return
-    IndexQueue.objects.using(using).bulk_create(
-        [IndexQueue(kind=kind, object_id=object_id, action=action, created_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["kind", "object_id"],
-        update_fields=["action", "created_at"],
-    )
+    now = timezone.now()
+    for start in range(0, len(ids), batch_size):
+        IndexQueue.objects.using(using).bulk_create(
+            [IndexQueue(kind=kind, object_id=i, action=action, created_at=now) for i in ids[start:start + batch_size]],
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=["action", "created_at"],
+        )
     callback = _scheduled(using)
-    callback.add(kind, object_id)
+    for i in ids:
+        callback.add(kind, i)
 
 
 # --- receivers -----------------------------------------------------------------------------------
@@ -139,6 +149,19 @@ def on_quote_changed(sender, instance, raw=False, using="default", **kwargs):
         enqueue(SECTION, instance.section_id, using=using)
 
 
+def on_document_changed(sender, instance, raw=False, using="default", **kwargs):
+    """A guideline document's title is in its sections' documents and in the guideline facets of
+    the letters whose citations link to it."""
+    if raw or instance.pk is None:
+        return
+    enqueue_many(SECTION, instance.sections.using(using).values_list("pk", flat=True), using=using)
+    link = _optional_model("CitationLink")
+    if link is not None:
+        dets = link.objects.using(using).filter(document_id=instance.pk).values_list(
+            "citation__item__determination_id", flat=True)
+        enqueue_many(DETERMINATION, dets, using=using)
+
+
 def _optional_model(name):
     if not apps.is_installed("guidelines"):
         return None
@@ -167,6 +190,9 @@ def connect() -> None:
     if section is not None:
         post_save.connect(on_section_saved, sender=section, dispatch_uid="search.sync.section_saved")
         post_delete.connect(on_section_deleted, sender=section, dispatch_uid="search.sync.section_deleted")
+    document = _optional_model("GuidelineDocument")
+    if document is not None:
+        post_save.connect(on_document_changed, sender=document, dispatch_uid="search.sync.document_saved")
     quote = _optional_model("QuotedPassage")
     if quote is not None:
         post_save.connect(on_quote_changed, sender=quote, dispatch_uid="search.sync.quote_saved")

@@ -221,6 +221,11 @@ def test_guideline_sections_are_synced(django_capture_on_commit_callbacks):
     assert [h.id for h in result.hits] == [section.id]
     assert result.hits[0].source["document"] == doc.title and result.hits[0].source["family"] == "MTUS"
     assert "&lt;may&gt;" in " ".join(result.hits[0].highlights["text"])
+    # Renaming the document re-indexes its sections.
+    with django_capture_on_commit_callbacks(execute=True):
+        doc.title = "Chronic Pain Medical Treatment Guidelines (renamed)"
+        doc.save()
+    assert backend.search_sections(SearchQuery(text="TENS")).hits[0].source["document"].endswith("(renamed)")
     with django_capture_on_commit_callbacks(execute=True):
         section.delete()
     assert backend.ids("section") == set()
