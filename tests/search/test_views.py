@@ -49,6 +49,9 @@ def corpus_index(letters_db, django_db_blocker, tmp_path_factory):
         reset_backend()
         outcome = ingest_file(_hostile_letter(letter_dir))
         assert outcome.status in ("new", "updated", "unchanged"), outcome
+        # The older-layout seed letter carries no case number: its hit must still link somewhere.
+        seed = ingest_file(next((DWC_TXT.parent.parent / "seed").glob("*.txt")))
+        assert seed.status in ("new", "updated", "unchanged"), seed
         call_command("reclassify", "--all", "--no-reindex", stdout=open("/dev/null", "w"))
         call_command("search_index", "--rebuild", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
         reset_backend()
@@ -142,8 +145,9 @@ def test_query_expansion_is_shown_and_results_link_to_determinations(client):
     assert relevant
     from cases.models import Determination
 
-    for case in Determination.objects.filter(pk__in=relevant).values_list("case_number", flat=True):
-        assert f'href="/determinations/{case}/"' in html
+    for pk, case in Determination.objects.filter(pk__in=relevant).values_list("pk", "case_number"):
+        url = f"/determinations/{case}/" if case else f"/determinations/id/{pk}/"
+        assert f'href="{url}"' in html
 
 
 def test_facet_link_narrows_and_shows_a_removable_chip(client):
@@ -402,3 +406,13 @@ def test_paging_through_procedure_first_results_yields_each_letter_once(client, 
     engine = get_backend().search(replace(parse_search_params(params).to_query(), page_size=500, facets=[]))
     assert len(ids) == len(set(ids)) == engine.total == data["count"]
     assert set(ids) == {h.id for h in engine.hits}
+
+
+def test_letter_without_case_number_links_to_its_page_by_id(client):
+    from cases.models import Determination
+
+    seed = Determination.objects.get(case_number__isnull=True, layout="2013")
+    html = client.get("/search/", {"q": "medial branch block"}).content.decode()
+    link = f'<a href="/determinations/id/{seed.pk}/" class="case-link">Letter without case number</a>'
+    assert link in html
+    assert client.get(f"/determinations/id/{seed.pk}/").status_code == 200
