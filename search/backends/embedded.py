@@ -344,12 +344,14 @@ class _Store:
         """The typed text (all words required) OR each expansion as a phrase; None if no text."""
         fields = list(self.text_fields)
         parts = []
-        words = WORD_RE.findall(query.text or "")
+        # Lower-cased: the tokenizer lower-cases anyway, and tantivy's parser would read a typed
+        # AND / OR / NOT as an operator (a bare "knee AND" is a syntax error).
+        words = [w.lower() for w in WORD_RE.findall(query.text or "")]
         if words:
             parts.append(index.parse_query(" ".join(words), fields, field_boosts=self.text_fields, conjunction_by_default=True))
         for phrase in query.expansions or []:
-            pw = WORD_RE.findall(phrase or "")
-            if pw and [w.lower() for w in pw] != [w.lower() for w in words]:
+            pw = [w.lower() for w in WORD_RE.findall(phrase or "")]
+            if pw and pw != words:
                 parts.append(index.parse_query('"' + " ".join(pw) + '"', fields, field_boosts=self.text_fields))
         if not parts:
             return None

@@ -127,6 +127,13 @@ class BackendContract:
                              *hit.source["procedure"], *hit.source["body_region"]]).lower()
             assert "lumbar" in text and "mri" in text
 
+    def test_query_syntax_words_are_plain_words(self, loaded):
+        # Users type AND/OR/NOT, quotes and brackets; no backend may read them as its own syntax.
+        for text in ["knee AND", "OR OR AND", '"unterminated (* AND OR', "NOT", "knee) [x"]:
+            loaded.search(SearchQuery(text=text, page_size=5))
+        knee = loaded.count(SearchQuery(text="knee"))
+        assert 0 < loaded.count(SearchQuery(text="knee AND")) <= knee
+
     # --- facets ---------------------------------------------------------------------------------
     def test_every_facet_count_equals_the_database(self, loaded):
         result = loaded.search(SearchQuery(facet_size=ALL, page_size=1))

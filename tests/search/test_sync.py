@@ -136,7 +136,7 @@ def test_engine_failure_leaves_rows_and_catch_up_applies_them(letters, settings,
     assert get_backend().ids("determination") == ids
 
 
-def test_rebuild_and_check(letters, django_capture_on_commit_callbacks):
+def test_rebuild_and_check(letters, django_capture_on_commit_callbacks, capsys):
     with django_capture_on_commit_callbacks(execute=False):
         ingest_paths(letters)  # committed rows, task never ran (worker died)
     ids = set(Determination.objects.values_list("id", flat=True))
@@ -160,6 +160,11 @@ def test_rebuild_and_check(letters, django_capture_on_commit_callbacks):
     out = StringIO()
     call_command("search_index", "--check", stdout=out)
     assert "index matches the database" in out.getvalue()
+    # From the shell too: run_from_argv runs Django's system checks, which call BaseCommand.check.
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["manage.py", "search_index", "--check"])
+    assert "index matches the database" in capsys.readouterr().out
 
     # A letter the index has but the database does not (e.g. deleted while the engine was down).
     backend = get_backend()

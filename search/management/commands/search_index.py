@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 return self.catch_up()
             if rebuild:
                 return self.rebuild()
-            return self.check(show)
+            return self.check_index(show)
         except SearchBackendError as exc:
             raise CommandError(f"search engine error ({self.backend.name}): {exc}") from exc
 
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         IndexQueue.objects.filter(created_at__lt=started).delete()
         self.stdout.write(f"rebuilt {self.backend.name} index: {n} determinations, {sections} guideline sections")
 
-    def check(self, show: int):
+    def check_index(self, show: int):
         self.backend.refresh()
         problems = 0
         kinds = [("determination", set(indexable_determinations().values_list("pk", flat=True)))]
