@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 
 from .models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
 from .parser import ExtractionError, ParsedLetter, extract_text, parse_text
-from .signals import determination_written
+from .signals import determination_written, ingest_batch
 
 log = logging.getLogger(__name__)
 
@@ -446,9 +446,10 @@ def ingest_paths(
     for n, outcome in enumerate(outcomes, 1):
         if progress:
             progress(n, total, outcome)
-    for path in files:
-        outcome = ingest_file(path, force=force)
-        outcomes.append(outcome)
-        if progress:
-            progress(len(outcomes), total, outcome)
+    with ingest_batch():
+        for path in files:
+            outcome = ingest_file(path, force=force)
+            outcomes.append(outcome)
+            if progress:
+                progress(len(outcomes), total, outcome)
     return outcomes

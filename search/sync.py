@@ -18,7 +18,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from cases.models import Determination, DisputedItem, GuidelineCitation
-from cases.signals import determination_written
+from cases.signals import determination_written, ingest_batch_finished, ingest_batch_started
 
 from .models import IndexQueue
 
@@ -172,7 +172,11 @@ def _optional_model(name):
 
 
 def connect() -> None:
+    from .tasks import begin_batch, end_batch
+
     determination_written.connect(on_determination_written, dispatch_uid="search.sync.written")
+    ingest_batch_started.connect(begin_batch, dispatch_uid="search.sync.batch_started")
+    ingest_batch_finished.connect(end_batch, dispatch_uid="search.sync.batch_finished")
     post_save.connect(on_determination_saved, sender=Determination, dispatch_uid="search.sync.det_saved")
     post_delete.connect(on_determination_deleted, sender=Determination, dispatch_uid="search.sync.det_deleted")
     for signal, tag in ((post_save, "saved"), (post_delete, "deleted")):

@@ -9,6 +9,7 @@ With no broker configured the task runs eagerly in-process (settings: CELERY_TAS
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import shared_task
 from django.db import OperationalError
@@ -18,10 +19,42 @@ from .backends.base import SearchBackendError
 log = logging.getLogger(__name__)
 
 
+class _Batch(threading.local):
+    """Keys held back while a bulk ingest runs in this thread (cases.signals.ingest_batch)."""
+
+    depth = 0
+
+    def __init__(self):
+        self.keys: dict[str, set[int]] = {}
+
+
+_batch = _Batch()
+
+
+def begin_batch(**kwargs) -> None:
+    _batch.depth += 1
+
+
+def end_batch(**kwargs) -> None:
+    """Apply everything the batch held back at once: one index commit instead of one a letter."""
+    _batch.depth = max(0, _batch.depth - 1)
+    if _batch.depth == 0 and _batch.keys:
+        keys = {kind: sorted(ids) for kind, ids in _batch.keys.items()}
+        _batch.keys = {}
+        dispatch(keys)
+
+
 def dispatch(keys: dict[str, list[int]]) -> None:
-    """Send the task after commit; a broker failure is logged, the queue rows stay pending."""
+    """Send the task after commit; a broker failure is logged, the queue rows stay pending.
+
+    Inside a bulk-ingest batch the keys are only collected (their queue rows are committed
+    already, so nothing is lost if the process dies before the batch ends)."""
     keys = {k: v for k, v in keys.items() if v}
     if not keys:
+        return
+    if _batch.depth:
+        for kind, ids in keys.items():
+            _batch.keys.setdefault(kind, set()).update(ids)
         return
     from django.conf import settings
 

@@ -234,3 +234,52 @@ def test_guideline_sections_are_synced(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         section.delete()
     assert backend.ids("section") == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_ingest_applies_the_index_once_at_the_end(letters, monkeypatch):
+    """Each letter commits on its own (real commits here), but a batch applies its index updates
+    once when it ends: one engine commit for the batch instead of one per letter."""
+    import search.tasks
+
+    calls = []
+    real_apply = search.tasks.apply_pending
+
+    def spy(keys=None, **kwargs):
+        calls.append(keys)
+        return real_apply(keys, **kwargs)
+
+    monkeypatch.setattr(search.tasks, "apply_pending", spy)
+    ingest_paths(letters)
+    ids = set(Determination.objects.values_list("id", flat=True))
+    assert len(ids) == 3
+    determination_calls = [keys for keys in calls if keys.get("determination")]
+    assert len(determination_calls) == 1, calls
+    assert set(determination_calls[0]["determination"]) == ids
+    assert get_backend().ids("determination") == ids
+    assert IndexQueue.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_dies_leaves_its_rows_for_catch_up(letters, monkeypatch):
+    """Letters committed before a crash inside the batch stay queued; --catch-up indexes them."""
+    import cases.ingest
+
+    real_ingest_file = cases.ingest.ingest_file
+    seen = []
+
+    def crash_on_third(path, **kwargs):
+        if len(seen) == 2:
+            raise KeyboardInterrupt("process killed")
+        seen.append(path)
+        return real_ingest_file(path, **kwargs)
+
+    monkeypatch.setattr(cases.ingest, "ingest_file", crash_on_third)
+    # The batch's end still runs on the way out (finally), so what was committed is indexed.
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths(letters)
+    ids = set(Determination.objects.values_list("id", flat=True))
+    assert len(ids) == 2
+    assert get_backend().ids("determination") == ids
+    call_command("search_index", "--catch-up", stdout=StringIO())
+    assert IndexQueue.objects.count() == 0
