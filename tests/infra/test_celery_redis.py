@@ -183,9 +183,8 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
         worker.stop()
     assert "search.tasks.apply_index_queue" in log and "succeeded" in log, log[-3000:]
 
-    # The index now matches the database (call_command: see test_search_index_check_cli), and the
-    # seed letter's lumbar medial branch blocks are found.
-    run_python(env, "from django.core.management import call_command\ncall_command('search_index', '--check')")
+    # The index now matches the database, and the seed letter's lumbar medial branch blocks are found.
+    manage(env, "search_index", "--check")
     with sqlite3.connect(db_path) as conn:
         seed_id = conn.execute(
             "SELECT id FROM cases_determination WHERE source_name = ?", ("000_c1dd6188e3508088.txt",)
