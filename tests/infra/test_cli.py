@@ -24,8 +24,8 @@ def test_search_index_check_cli(tmp_path):
 
 
 EXPECTED_COMMANDS = [
-    "parse_letter", "ingest", "load_guideline_catalog", "link_citations", "export_determinations",
-    "search_index", "search", "setup_demo",
+    "parse_letter", "ingest", "reparse", "load_guideline_catalog", "import_guideline", "link_citations",
+    "export_determinations", "search_index", "search", "reclassify", "setup_demo",
 ]
 
 
