@@ -111,7 +111,8 @@ def test_whole_demo_and_pages_on_postgres(postgres_env, dwc_pdf_dir):
         "det = Determination.objects.exclude(case_number=None).first()\n"
         "urls = ['/', f'/determinations/{det.case_number}/', '/search/?q=MBB', '/search/?q=lumbar+MRI',\n"
         "        '/api/search/?q=MBB', '/api/determinations/', '/admin/', '/admin/cases/determination/',\n"
-        "        f'/admin/cases/determination/{det.pk}/change/']\n"
+        "        f'/admin/cases/determination/{det.pk}/change/', '/guidelines/', '/api/guidelines/',\n"
+        "        '/search/?q=MBB&target=sections']\n"
         "for url in urls:\n"
         "    print(url, c.get(url).status_code)\n"
     ), timeout=300)
