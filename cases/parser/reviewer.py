@@ -28,7 +28,10 @@ def parse_credentials(block: str) -> Reviewer:
     spec = _SPECIALTY.search(block)
     if lic or spec:
         if lic:
-            reviewer.licensure = [p.strip(" .") for p in re.split(r"\s*,\s*", lic.group(1)) if p.strip(" .")]
+            # states are comma separated; "California, Texas and Florida" also occurs in prose lists
+            reviewer.licensure = [
+                p.strip(" .") for p in re.split(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+(?=[A-Z])", lic.group(1)) if p.strip(" .")
+            ]
         if spec:
             # specialties are comma separated; "&" stays inside one ("Physical Medicine & Rehabilitation")
             reviewer.specialty = [p.strip(" .") for p in re.split(r"\s*,\s*", spec.group(1)) if p.strip(" .")]

@@ -19,6 +19,9 @@ _SEX_WORD = re.compile(
     r"\b(?P<sex>male|female|man|woman|gentleman|lady)\b",
     re.IGNORECASE,
 )
+# Pronouns, the last resort when no sex word is written ("This 62 year old ... He reports ...").
+_MALE_PRONOUN = re.compile(r"\b(?:he|his|him|himself)\b", re.IGNORECASE)
+_FEMALE_PRONOUN = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 _SEXES = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
           "female": "female", "woman": "female", "lady": "female", "girl": "female"}
 # The summary opens with this boilerplate in the 2016 layout.
@@ -44,7 +47,21 @@ def find_patient(summary: str) -> Patient:
     s = _SEX_WORD.search(summary)
     if s:
         patient.sex = _SEXES[s.group("sex").lower()]
+    else:
+        patient.sex = _sex_from_pronouns(summary)
     return patient
+
+
+def _sex_from_pronouns(summary: str):
+    """Only when the pronouns agree: "he/she" boilerplate or a summary that also speaks of a
+    provider's "his" office gives both kinds, and then the sex stays unknown."""
+    text = re.sub(r"\b(?:he|his|him)\s*/\s*(?:she|her)\b|\b(?:she|her)\s*/\s*(?:he|his|him)\b", " ", summary, flags=re.I)
+    male, female = len(_MALE_PRONOUN.findall(text)), len(_FEMALE_PRONOUN.findall(text))
+    if male and not female:
+        return "male"
+    if female and not male:
+        return "female"
+    return None
 
 
 def strip_preamble(summary: str) -> str:

@@ -563,3 +563,153 @@ def test_citation_variants_in_real_letters(dwc_txt_dir):
 def test_decision_without_colon_and_in_capitals():
     it = only_item(letter(item("MRI of the lumbar spine  UPHELD")))
     assert (it.request, it.decision) == ("MRI of the lumbar spine", "Upheld")
+
+
+# --- audit of unseen-letter variants (synthetic edits of real letters) ----------------------
+
+def _real(dwc_txt_dir, case: str) -> str:
+    return (dwc_txt_dir / f"{case}.txt").read_text(encoding="utf-8")
+
+
+def test_sex_from_pronouns_when_no_sex_word():
+    for summary, sex in [
+        ("This 62 year old sustained an injury on 10-1-2016. He reports back pain and his pain is 7/10.", "male"),
+        ("Records indicate the claimant, age 44, injured her back. She has pain.", "female"),
+        ("The patient is a 62 y/o who fell. He/she was seen by the provider.", None),
+        ("The patient is a 62 y/o who fell. She saw the surgeon in his office.", None),
+    ]:
+        parsed = parse_text(letter(item("MRI: Upheld"), summary=summary))
+        assert parsed.patient.sex == sex, summary
+        assert parsed.patient.age in (62, 44)
+
+
+def test_licensure_list_joined_by_and():
+    text = letter(item("MRI: Upheld")).replace("Texas,New York,California", "California, Texas and Florida")
+    assert parse_text(text).reviewer.licensure == ["California", "Texas", "Florida"]
+
+
+def test_single_state_of_licensure_real_letter(dwc_txt_dir):
+    text = _real(dwc_txt_dir, "CM16-0231745").replace("State(s) of Licensure: New York", "State(s) of Licensure: Ohio")
+    parsed = parse_text(text)
+    assert parsed.reviewer.licensure == ["Ohio"]
+    assert parsed.reviewer.specialty == ["Physical Medicine & Rehabilitation"]
+
+
+@pytest.mark.parametrize(
+    "text, sections",
+    [
+        ("Pain, Suffering, and the Restoration of Function, Opioids, long-term assessment",
+         ["Pain, Suffering, and the Restoration of Function", "Opioids, long-term assessment"]),
+        ("Forearm, Wrist & Hand", ["Forearm, Wrist & Hand"]),
+        ("Screening for Risk of Addiction or Adverse Events, Prior to Chronic Opioid Treatment",
+         ["Screening for Risk of Addiction or Adverse Events, Prior to Chronic Opioid Treatment"]),
+    ],
+)
+def test_catalog_comma_section_titles_kept_whole(text, sections):
+    assert split_sections(text) == sections
+
+
+def test_expedited_priority_real_letter(dwc_txt_dir):
+    text = _real(dwc_txt_dir, "CM16-0235724").replace("Priority:  Standard", "Priority:  Expedited")
+    parsed = parse_text(text)
+    assert parsed.priority == "Expedited"
+    assert parsed.case_number == "CM16-0235724"
+
+
+def test_age_and_sex_wordings_in_real_letter(dwc_txt_dir):
+    text = _real(dwc_txt_dir, "CM16-0235724")
+    original = "The injured worker is a 33 year old female"
+    assert original in text
+    for sentence, age, sex in [
+        ("The injured worker is a 62 year old male", 62, "male"),
+        ("The injured worker is a 50-year-old female", 50, "female"),
+        ("Records dated 11-2-16 were reviewed. Per the notes, the injured worker is a 47-year-old \nwoman", 47,
+         "female"),
+    ]:
+        parsed = parse_text(text.replace(original, sentence))
+        assert (parsed.patient.age, parsed.patient.sex) == (age, sex), sentence
+
+
+def test_six_items_across_page_breaks_real_letter(dwc_txt_dir):
+    # CM16-0231745 has 5 items; add a sixth and page-break residue inside rationales and requests
+    text = _real(dwc_txt_dir, "CM16-0231745")
+    parsed = parse_text(text)
+    assert len(parsed.items) == 5
+    last = parsed.items[-1]
+    extra = (
+        "\n \nHot and cold packs for the cervical spine and the lumbar spine, two times a week for \n"
+        "\n \nPage 5 of 6 \n \nCM16-0231745 \n \nfour weeks: Overturned \n \n"
+        "Claims Administrator guideline: The Claims Administrator did not cite any medical evidence \n"
+        "for its decision. \n \nMAXIMUS guideline: Decision based on MTUS Low Back Complaints 2004, "
+        "Section(s): \nPhysical Methods. \n \nDecision rationale: The ACOEM Guidelines support at-home local \n"
+        "\n \nPage 6 of 6 \n \napplications of heat or cold. The request is medically necessary. \n"
+    )
+    broken = text.replace("As such, the request is not medically necessary.",
+                          "As such, the request is not \n \nPage 2 of 6 \n \nmedically necessary.", 1)
+    parsed = parse_text(broken + extra)
+    assert parsed.errors == []
+    assert len(parsed.items) == 6
+    assert parsed.items[0].rationale.endswith("As such, the request is not medically necessary.")
+    assert parsed.items[4].request == last.request and parsed.items[4].rationale == last.rationale
+    six = parsed.items[5]
+    assert six.request == ("Hot and cold packs for the cervical spine and the lumbar spine, two times a week for "
+                           "four weeks")
+    assert six.decision == "Overturned"
+    assert [c.kind for c in six.claims_administrator] == ["NONE"]
+    assert [(c.document, c.sections) for c in six.maximus] == [("Low Back Complaints", ["Physical Methods"])]
+    assert six.rationale == ("The ACOEM Guidelines support at-home local applications of heat or cold. "
+                             "The request is medically necessary.")
+
+
+def test_no_evidence_for_claims_administrator_several_documents_for_maximus(dwc_txt_dir):
+    text = _real(dwc_txt_dir, "CM16-0235724")
+    maximus = (
+        "MAXIMUS guideline: Decision based on MTUS Neck and Upper Back Complaints 2004, \n"
+        "Section(s): Special Studies, and Chronic Pain Medical Treatment 2016, Section(s): Opioids, \n"
+        "criteria for use, and Opioid Treatment 2016, Section(s): 3.3.6 Opioids for Chronic Pain and \n"
+        "Chronic Opioid Treatment: Use of Urine Drug Testing (UDT). Decision based on Non-MTUS \n"
+        "Citation Official Disability Guidelines (ODG) Neck and Upper Back, Magnetic resonance imaging \n"
+        "(MRI). \n"
+    )
+    old_ca = "Claims Administrator guideline: Decision based on MTUS Neck and Upper Back Complaints \n2004."
+    old_max = ("MAXIMUS guideline: Decision based on MTUS Neck and Upper Back Complaints 2004, \n"
+               "Section(s): Special Studies.")
+    assert old_ca in text and old_max in text
+    text = text.replace(old_ca, "Claims Administrator guideline: The Claims Administrator did not cite any medical "
+                                "evidence \nfor its decision.").replace(old_max, maximus)
+    it = only_item(text)
+    assert [c.to_dict() for c in it.claims_administrator] == [
+        {"kind": "NONE", "document": None, "year": None, "sections": [], "pages": None}]
+    assert [(c.kind, c.document, c.year, c.sections) for c in it.maximus] == [
+        ("MTUS", "Neck and Upper Back Complaints", 2004, ["Special Studies"]),
+        ("MTUS", "Chronic Pain Medical Treatment", 2016, ["Opioids, criteria for use"]),
+        ("MTUS", "Opioid Treatment", 2016,
+         ["3.3.6 Opioids for Chronic Pain and Chronic Opioid Treatment: Use of Urine Drug Testing (UDT)"]),
+        ("NON_MTUS", "Official Disability Guidelines (ODG) Neck and Upper Back, Magnetic resonance imaging (MRI)",
+         None, []),
+    ]
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "MRI of the cervical spine bilateral without contrast \nOverturned",
+        "MRI of the cervical spine bilateral without contrast: \nOverturned",
+    ],
+)
+def test_overturned_alone_on_its_own_line_real_letter(dwc_txt_dir, edited):
+    text = _real(dwc_txt_dir, "CM16-0235724")
+    original = "MRI of the cervical spine bilateral without contrast: Overturned"
+    assert original in text
+    it = only_item(text.replace(original, edited))
+    assert it.request == "MRI of the cervical spine bilateral without contrast"
+    assert it.decision == "Overturned"
+
+
+def test_request_containing_the_word_upheld_real_letter(dwc_txt_dir):
+    text = _real(dwc_txt_dir, "CM16-0235724")
+    original = "MRI of the cervical spine bilateral without contrast: Overturned"
+    edited = "Repeat MRI after the Upheld decision of 10/2016, cervical spine without contrast: Overturned"
+    it = only_item(text.replace(original, edited))
+    assert it.request == "Repeat MRI after the Upheld decision of 10/2016, cervical spine without contrast"
+    assert it.decision == "Overturned"
