@@ -15,7 +15,12 @@ if [ "${IMR_SKIP_INSTALL:-0}" = 1 ]; then
 elif [ "${IMR_FORCE_PIP:-0}" = 1 ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> pip install -e '.[test]' (quiet)"
     t0=$SECONDS
-    "$VENV_PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    # One retry: a registry hiccup should not fail a whole CI run.
+    "$VENV_PY" -m pip install --quiet --disable-pip-version-check -e '.[test]' || {
+        echo "==> pip install failed; retrying once in 15 s" >&2
+        sleep 15
+        "$VENV_PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    }
     echo "$want" > "$stamp"
     echo "==> pip install took $((SECONDS - t0)) s"
 fi
