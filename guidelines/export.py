@@ -14,21 +14,27 @@ def _iso(value):
 
 
 def link_dict(citation: GuidelineCitation):
-    """{"document", "year", "sections": [{"title", "number"}], "method", "confidence"} or None
-    when nothing resolved."""
+    """{"document", "year", "sections": [{"title", "number"}], "other_sections", "method",
+    "confidence"} or None when nothing resolved. `sections` are sections of `document` only."""
     try:
         link = citation.link
     except CitationLink.DoesNotExist:
         return None
     if link.document is None:
         return None
+    sections = sorted(link.sections.select_related("document"), key=lambda s: s.order)
     return {
         "document": link.document.title,
         "slug": link.document.slug,
         "family": link.document.family,
         "year": link.document.edition_year,
         "sections": [{"title": s.title, "number": s.number or None, "anchor": s.anchor}
-                     for s in sorted(link.sections.all(), key=lambda s: s.order)],
+                     for s in sections if s.document_id == link.document_id],
+        # "ODG Knee/DME, Low Back/Mattress selection": a topic of another chapter the clause
+        # names is not a section of `document`, so it says which document it belongs to.
+        "other_sections": [{"document": s.document.title, "slug": s.document.slug, "title": s.title,
+                            "number": s.number or None, "anchor": s.anchor}
+                           for s in sections if s.document_id != link.document_id],
         "method": link.method,
         "confidence": link.confidence,
         "needs_review": link.needs_review,

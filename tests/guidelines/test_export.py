@@ -50,3 +50,20 @@ def test_export_shape_matches_the_parser_plus_links(catalog, dwc_txt_dir, tmp_pa
     none_cits = [c for d in lines for i in d["items"] for p in ("claims_administrator", "maximus") for c in i[p]
                  if c["kind"] == "NONE"]
     assert all(c["link"] is None for c in none_cits)
+
+
+def test_export_keeps_a_topic_of_another_chapter_out_of_the_linked_documents_sections(catalog, dwc_txt_dir,
+                                                                                        tmp_path):
+    # CM17-0009996: "Official Disability Guidelines (ODG) Knee/DME, Low Back Lumbar and
+    # Thoracic/Mattress selection ...": linked to ODG Knee & Leg; "Mattress selection" is an ODG
+    # Low Back topic and must not be listed as a Knee & Leg section.
+    store_letter((dwc_txt_dir / "CM17-0009996.txt").read_text(encoding="utf-8"), "CM17-0009996.txt")
+    out = tmp_path / "export.jsonl"
+    call_command("export_determinations", "--format", "jsonl", "--output", str(out))
+    (letter,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    link = letter["items"][0]["maximus"][0]["link"]
+    assert link["slug"] == "odg-knee-and-leg"
+    assert [s["title"] for s in link["sections"]] == ["Durable medical equipment (DME)"]
+    assert link["other_sections"] == [{"document": "Low Back - Lumbar & Thoracic (Acute & Chronic)",
+                                       "slug": "odg-low-back", "title": "Mattress selection", "number": None,
+                                       "anchor": "mattress-selection"}]
