@@ -344,6 +344,23 @@ class Linker:
         return anchors, unmatched
 
     @staticmethod
+    def _chapter_segments(text_norm: str, hits: list) -> list[tuple[str, str]]:
+        """(slug, text from the chapter's name to the next chapter's name) for each chapter named
+        in `text_norm`, in order; `hits` as `_chapters` returns them (positions in " text ")."""
+        spans: list[tuple[int, int, str]] = []
+        for start, neg_len, slug, _ in hits:
+            end = start - neg_len
+            if any(s <= start < e for s, e, _ in spans):
+                continue  # inside a longer name already taken ("Knee" in "Knee and Leg")
+            spans.append((start, end, slug))
+        padded = f" {text_norm} "
+        out = []
+        for k, (start, end, slug) in enumerate(spans):
+            stop = spans[k + 1][0] if k + 1 < len(spans) else len(padded)
+            out.append((slug, padded[end + 1:stop].strip()))
+        return out
+
+    @staticmethod
     def _without(text: str, phrases: list[str]) -> str:
         rest = f" {' '.join(text.split())} "
         for phrase in phrases:
@@ -472,6 +489,14 @@ class Linker:
                     break
                 found, unmatched = self._sections_from_clause(other, " ; ".join(unmatched), chapter_phrases)
                 extra.extend((other, a) for a in found)
+            # "Low back, Manipulation; Neck and Upper back, Manipulation": the same topic under a
+            # second chapter. Topics named after another chapter (and before the next one) are
+            # that chapter's too.
+            for other, segment in self._chapter_segments(stripped, hits):
+                if other == slug:
+                    continue
+                found, _ = self._sections_from_clause(other, segment, chapter_phrases)
+                extra.extend((other, a) for a in found if (other, a) not in extra)
             if not anchors and pages:
                 anchors = self.indexes[slug].by_page(pages)
             confidence = 0.7 if guessed else 0.9

@@ -393,3 +393,21 @@ def test_linker_is_pure_python():
             "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
+
+
+@pytest.mark.parametrize("clause,slug,anchors,others", [
+    # CM16-0239569: the same topic under two chapters
+    ("Official Disability Guidelines (ODG) Low back, Manipulation; Neck and Upper back, Manipulation",
+     "odg-low-back", ["manipulation"], [("odg-neck-and-upper-back", "manipulation")]),
+    # CM17-0015198: each chapter followed by its own topic
+    ("Official Disability Guidelines (ODG), Shoulder (updated 12/12/16), Physical therapy, ODG physical therapy "
+     "guidelines, ODG Elbow (updated 11/23/16), Physical therapy; ODG Forearm, Wrist and Hand (updated 12/20/16), "
+     "Physical therapy",
+     "odg-shoulder", ["physical-therapy"],
+     [("odg-elbow", "physical-therapy"), ("odg-forearm-wrist-hand", "physical-occupational-therapy")]),
+])
+def test_topic_named_after_a_second_chapter_belongs_to_it(linker, clause, slug, anchors, others):
+    result = linker.link("NON_MTUS", clause, None, [], None, clause)
+    assert result.document == slug and list(result.sections) == anchors
+    assert result.other_sections == others
+    assert not result.needs_review
