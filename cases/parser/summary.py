@@ -6,14 +6,32 @@ import re
 from .result import Patient
 
 _AGE_SEX = re.compile(
-    r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?|y/o|yo)[\s-]*(?:of[\s-]+age|old)?[\s,-]*"
+    # "years" needs "old" / "of age": "for 20 years, the female ..." is no age
+    r"\b(?P<age>\d{1,3})\s*-?\s*(?:(?:years?|yrs?)[\s-]*(?:of[\s-]+age|old)|y/o|yo)[\s,-]*"
     r"(?:(?!\d)[\w'()-]+[\s,]+){0,4}?"
     r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b",
     re.IGNORECASE,
 )
 _AGE = re.compile(
-    r"\b(?P<age>\d{1,3})\s*-?\s*(?:(?:years?|yrs?)[\s-]*old|y/o|yo)\b|\baged?\s+(?P<age2>\d{1,3})\b", re.IGNORECASE
+    r"\b(?P<age>\d{1,3})\s*-?\s*(?:(?:years?|yrs?)[\s-]*(?:old|of\s+age)|y/o|yo)\b|\baged?\s+(?P<age2>\d{1,3})\b",
+    re.IGNORECASE,
 )
+# "a sixty-two year old male": ages written in words are read as digits before the search.
+_UNITS = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_AGE = re.compile(
+    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>" + "|".join(_UNITS) + r"))?|(?P<teen>"
+    + "|".join(_TEENS) + r"))(?=[\s-]+(?:years?|yrs?)\b)",
+    re.IGNORECASE,
+)
+
+
+def _digits(m: re.Match) -> str:
+    if m.group("teen"):
+        return str(10 + _TEENS.index(m.group("teen").lower()))
+    unit = _UNITS.index(m.group("unit").lower()) + 1 if m.group("unit") else 0
+    return str(20 + 10 * _TENS.index(m.group("tens").lower()) + unit)
 _SEX_WORD = re.compile(
     r"\b(?:applicant|patient|injured\s+worker|claimant|employee|individual|this|he|she)\b[^.]{0,60}?"
     r"\b(?P<sex>male|female|man|woman|gentleman|lady)\b",
@@ -34,6 +52,7 @@ SUMMARY_PREAMBLE = re.compile(
 
 def find_patient(summary: str) -> Patient:
     patient = Patient()
+    summary = _WORD_AGE.sub(_digits, summary)
     m = _AGE_SEX.search(summary)
     if m and 0 < int(m.group("age")) < 120:
         patient.age = int(m.group("age"))

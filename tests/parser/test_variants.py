@@ -713,3 +713,18 @@ def test_request_containing_the_word_upheld_real_letter(dwc_txt_dir):
     it = only_item(text.replace(original, edited))
     assert it.request == "Repeat MRI after the Upheld decision of 10/2016, cervical spine without contrast"
     assert it.decision == "Overturned"
+
+
+@pytest.mark.parametrize(
+    "summary, age, sex",
+    [
+        ("The injured worker is 62 years of age. He reports low back pain.", 62, "male"),
+        ("The injured worker is a sixty-two year old male who fell.", 62, "male"),
+        ("The injured worker is a nineteen-year-old female.", 19, "female"),
+        ("She worked there for 20 years, and the injured worker is a 41 year old female.", 41, "female"),
+        ("The patient is a 48 year-old, right-hand dominant, Spanish speaking female.", 48, "female"),
+    ],
+)
+def test_age_wordings_years_of_age_and_words(summary, age, sex):
+    parsed = parse_text(letter(item("MRI: Upheld"), summary=summary))
+    assert (parsed.patient.age, parsed.patient.sex) == (age, sex)
