@@ -41,12 +41,7 @@ def test_link_citations_needs_a_catalog(db):
 
 
 def test_ingest_links_in_the_same_transaction(catalog, dwc_txt_dir, capsys):
-    try:
-        call_command("ingest", str(dwc_txt_dir / "CM16-0219557.txt"), "--quiet")
-    except CommandError as exc:
-        if "Unknown command" in str(exc):
-            pytest.skip("manage.py ingest is not available yet")
-        raise
+    call_command("ingest", str(dwc_txt_dir / "CM16-0219557.txt"), "--quiet")
     links = CitationLink.objects.filter(citation__item__determination__case_number="CM16-0219557")
     assert links.count() >= 3
     assert links.filter(sections__anchor="facet-blocks").exists()

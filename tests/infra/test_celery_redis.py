@@ -12,7 +12,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.core.management import get_commands
 
 from tests.conftest import REPO_DIR
 from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python, wait_until
@@ -99,10 +98,6 @@ def test_settings_are_not_eager_with_a_broker(celery_env):
 
 def test_bulk_ingest_task_runs_on_a_real_worker(celery_env, worker):
     env, db_path = celery_env
-    try:
-        import cases.ingest  # noqa: F401
-    except ImportError:
-        pytest.skip("cases.ingest (the ingest engineer's module) is not available yet")
     letters = sorted(p for p in FIXTURE_LETTERS.glob("CM*.txt"))
     assert letters, f"no fixture letters in {FIXTURE_LETTERS}"
     # The producer sends to Redis and waits on the results the worker stores there.
@@ -131,10 +126,6 @@ def test_bulk_ingest_task_runs_on_a_real_worker(celery_env, worker):
 
 def test_bad_file_through_the_worker_is_a_clear_failed_outcome(celery_env, worker, tmp_path):
     env, db_path = celery_env
-    try:
-        import cases.ingest  # noqa: F401
-    except ImportError:
-        pytest.skip("cases.ingest is not available yet")
     bad = tmp_path / "not-a-letter.pdf"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     out = run_python(env, (
@@ -162,12 +153,6 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
     """Ingest queues the letters for indexing and sends search.tasks.apply_index_queue to Redis
     after commit; with no worker running the rows wait; a worker started later applies them."""
     env, db_path = celery_env
-    try:
-        import search.tasks  # noqa: F401
-    except ImportError:
-        pytest.skip("search.tasks (the search engineer's module) is not available yet")
-    if "ingest" not in get_commands() or "search_index" not in get_commands():
-        pytest.skip("manage.py ingest / search_index not available yet")
     letters = sorted(FIXTURE_LETTERS.glob("*.txt"))
 
     manage(env, "ingest", *map(str, letters))

@@ -1,8 +1,6 @@
 """The quick-start scripts and the CI entry point: syntax, and scripts/test.sh's exit codes."""
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
