@@ -67,6 +67,8 @@ def base_documents(letters: Path, cache: Path | None) -> list[dict]:
 
 def synthesize(base: list[dict], n: int, seed: int = 7) -> list[dict]:
     """n letters recombined from the real ones (items, summaries, reviewers, dates)."""
+    from search.rollup import letter_fields_from_items
+
     rng = random.Random(seed)
     items = [item for d in base for item in d["items"]]
     dated = [d for d in base if d["decision_date"]]
@@ -75,25 +77,13 @@ def synthesize(base: list[dict], n: int, seed: int = 7) -> list[dict]:
         shell = rng.choice(base)
         when = date.fromisoformat(rng.choice(dated)["decision_date"]) + timedelta(days=rng.randint(-730, 730))
         chosen = [dict(it, order=k) for k, it in enumerate(rng.sample(items, rng.choice((1, 1, 2, 2, 3, 4))))]
-
-        def uniq(values):
-            return list(dict.fromkeys(v for v in values if v))
-
         out.append({
             **shell,
             "id": i + 1,
             "case_number": f"CM{when.year % 100:02d}-{i + 1:07d}",
             "decision_date": when.isoformat(),
             "decision_year": str(when.year),
-            "decision": uniq(it["decision"] for it in chosen),
-            "procedure": uniq(it["procedure"] for it in chosen),
-            "procedure_category": uniq(it["procedure_category"] for it in chosen),
-            "body_region": uniq(it["body_region"] for it in chosen),
-            "guideline_document": uniq(v for it in chosen for v in it["guideline_documents"]),
-            "guideline_section": uniq(v for it in chosen for v in it["guideline_sections"]),
-            "requests": "\n".join(it["request"] for it in chosen),
-            "rationale": "\n\n".join(it["rationale"] for it in chosen if it["rationale"]),
-            "items": chosen,
+            **letter_fields_from_items(chosen),
         })
     return out
 

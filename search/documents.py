@@ -18,6 +18,9 @@ from django.db.models import Prefetch
 
 from cases.models import Determination, DisputedItem, GuidelineCitation
 
+from .rollup import letter_fields_from_items
+from .rollup import unique as _unique
+
 ODG_RE = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I)
 # ODG chapter names, recognised by the first keyword after "ODG" in the citation.
 ODG_CHAPTERS = [
@@ -119,16 +122,6 @@ def _has_cached_or_exists(obj, accessor) -> bool:
         return False
 
 
-def _unique(values) -> list:
-    seen, out = set(), []
-    for v in values:
-        if v in (None, "") or v in seen:
-            continue
-        seen.add(v)
-        out.append(v)
-    return out
-
-
 def item_document(item) -> dict:
     documents, sections = [], []
     for citation in item.citations.all():
@@ -165,16 +158,8 @@ def determination_document(det) -> dict:
         "licensure": _unique(s.strip() for s in (det.reviewer_licensure or []) if isinstance(s, str)),
         "patient_age": det.patient_age,
         "patient_sex": det.patient_sex or "",
-        "decision": _unique(i["decision"] for i in items),
-        "procedure": _unique(i["procedure"] for i in items),
-        "procedure_category": _unique(i["procedure_category"] for i in items),
-        "body_region": _unique(i["body_region"] for i in items),
-        "guideline_document": _unique(d for i in items for d in i["guideline_documents"]),
-        "guideline_section": _unique(s for i in items for s in i["guideline_sections"]),
-        "requests": "\n".join(i["request"] for i in items),
-        "rationale": "\n\n".join(i["rationale"] for i in items if i["rationale"]),
+        **letter_fields_from_items(items),
         "summary": det.clinical_summary or "",
-        "items": items,
     }
 
 
