@@ -15,6 +15,16 @@ from .models import GuidelineDocument, GuidelineSection
 DOC_FIELDS = ("family", "title", "short_title", "regulation", "edition", "page_start", "page_end", "aliases", "order")
 
 
+
+def _update_if_changed(obj, values: dict) -> bool:
+    """Set and save the fields that differ; True if anything was saved (re-loading is a no-op)."""
+    if all(getattr(obj, k) == v for k, v in values.items()):
+        return False
+    for k, v in values.items():
+        setattr(obj, k, v)
+    obj.save()
+    return True
+
 def load_catalog(path=CATALOG_FILE) -> dict:
     documents = load_catalog_file(path)
     counts = {"documents_created": 0, "documents_updated": 0, "sections_created": 0, "sections_updated": 0,
@@ -26,10 +36,7 @@ def load_catalog(path=CATALOG_FILE) -> dict:
             doc, created = GuidelineDocument.objects.get_or_create(slug=entry["slug"], defaults=values)
             if created:
                 counts["documents_created"] += 1
-            elif any(getattr(doc, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(doc, k, v)
-                doc.save()
+            elif _update_if_changed(doc, values):
                 counts["documents_updated"] += 1
             existing = {s.anchor: s for s in doc.sections.all()}
             by_anchor = {}
@@ -41,10 +48,7 @@ def load_catalog(path=CATALOG_FILE) -> dict:
                 if section is None:
                     section = GuidelineSection.objects.create(document=doc, anchor=s["anchor"], **values)
                     counts["sections_created"] += 1
-                elif any(getattr(section, k) != v for k, v in values.items()):
-                    for k, v in values.items():
-                        setattr(section, k, v)
-                    section.save()
+                elif _update_if_changed(section, values):
                     counts["sections_updated"] += 1
                 by_anchor[s["anchor"]] = section
             for anchor, section in existing.items():
