@@ -79,7 +79,8 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
     Raises SearchBackendError when the engine fails; applied batches are already removed.
     """
     from .backends import get_backend
-    from .documents import determination_documents, indexable_determinations, section_documents, section_model
+    from .documents import determination_documents, indexable_determinations
+    from .section_documents import section_documents, section_model
     from .models import IndexQueue
 
     backend = backend or get_backend()

@@ -141,7 +141,7 @@ class SearchBackend(ABC):
     # --- guideline sections -----------------------------------------------------------------
     @abstractmethod
     def index_sections(self, docs: Iterable[dict]) -> int:
-        """Add or replace guideline section documents (search.documents.section_document)."""
+        """Add or replace guideline section documents (search.section_documents.section_document)."""
 
     @abstractmethod
     def delete_sections(self, ids: Iterable[int]) -> None: ...

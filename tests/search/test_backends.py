@@ -273,7 +273,7 @@ class BackendContract:
     # --- guideline sections ---------------------------------------------------------------------
     def test_section_search(self, loaded):
         backend = loaded
-        # Section documents as search.documents.section_document builds them, with the wording of
+        # Section documents as search.section_documents.section_document builds them, with the wording of
         # MTUS sections the letters quote.
         sections = [
             {"id": 1, "document": "Chronic Pain Medical Treatment Guidelines", "family": "MTUS", "title": "Opioids, criteria for use",

@@ -317,7 +317,7 @@ def test_guideline_sections_are_searchable_from_the_sections_tab(client):
     /api/search/sections/, with its text highlighted and escaped."""
     models = pytest.importorskip("guidelines.models")
     from search.backends import get_backend
-    from search.documents import section_document
+    from search.section_documents import section_document
 
     doc = models.GuidelineDocument.objects.create(family="MTUS", title="Chronic Pain Medical Treatment",
                                                   slug="test-chronic-pain", edition_year=2009)

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from search.backends import get_backend
 from search.backends.base import SearchBackendError
-from search.documents import determination_documents, indexable_determinations, section_documents, section_model
+from search.documents import determination_documents, indexable_determinations
+from search.section_documents import section_documents, section_model
 from search.models import IndexQueue
 from search.tasks import apply_pending
 
