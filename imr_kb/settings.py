@@ -85,6 +85,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Our own CSS (and any vendored assets): served locally, nothing loads from a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Search -----------------------------------------------------------------------------------
 # "embedded" (tantivy, an index directory on disk) or "elasticsearch".
