@@ -19,10 +19,13 @@ import snowballstemmer
 from search.taxonomy.matching import compile_phrase
 
 WORD_RE = re.compile(r"[^\W_]+")
-# Where a sentence or clause starts: after . ; : ! ? (and a space) or a line break.
-CLAUSE_START = re.compile(r"(?:[.;:!?]\s+|\n\s*)")
+# Where a sentence starts (after . ; : ! ? and a space, or a line break), and where a clause
+# does (after a comma or a dash).
+SENTENCE_START = re.compile(r"(?:[.;:!?]\s+|\n\s*)")
+CLAUSE_START = re.compile(r"(?:,\s+|\s[-–—]\s+)")
 SNIPPET_CHARS = 240
-LOOK_BACK = 160  # how far back from the first mark a clause start is looked for
+LOOK_BACK = 300  # how far back from the first mark a sentence or clause start is looked for
+AFTER_MARK = 120  # at least this much text after the first mark
 
 
 @lru_cache(maxsize=1)
@@ -76,15 +79,18 @@ def _window(text: str, marks: list[tuple[int, int]], size: int) -> tuple[int, in
     before it when that clause began long ago; the end at a word boundary."""
     first = marks[0][0]
     start = 0
-    if first > LOOK_BACK // 4:
+    if first > 40:
         lo = max(0, first - LOOK_BACK)
-        starts = [m.end() for m in CLAUSE_START.finditer(text, lo, first)]
-        if starts:
-            start = starts[-1]
+        sentences = [m.end() for m in SENTENCE_START.finditer(text, lo, first)]
+        clauses = [m.end() for m in CLAUSE_START.finditer(text, lo, first)]
+        if sentences:
+            start = sentences[-1]
+        elif clauses:
+            start = clauses[-1]
         elif lo > 0:
             space = text.find(" ", lo, first)
             start = space + 1 if space >= 0 else lo
-    end = min(len(text), max(start + size, marks[0][1]))
+    end = min(len(text), max(start + size, marks[0][1] + AFTER_MARK))
     if end < len(text):
         space = text.rfind(" ", marks[0][1], end)
         end = space if space > 0 else end

@@ -116,6 +116,22 @@ PROCEDURE_CASES = [
     ProcedureCase("tramadol", ["tramadol"], r"tramadol|ultram", phrases=["tramadol", "Ultram"]),
     ProcedureCase("x-ray", ["X-ray"], r"x-?\s?rays?\b|radiograph", phrases=["x-ray", "xray", "x ray", "radiograph"]),
 ]
+# The same queries narrowed by filters, as users narrow them.
+_FILTERS = {
+    "MBB": {"decision": ["Upheld"]},
+    "cervical MRI": {"specialty": ["Family Practice", "Preventive Medicine"]},
+    "shoulder MRI": {"decision": ["Overturned"]},
+    "Norco": {"decision": ["Overturned"]},
+    "EMG/NCS": {"body_region": ["upper extremities", "lower extremities"]},
+    "acupuncture": {"decision_year": ["2017"], "decision": ["Upheld"]},
+    "chiropractic": {"specialty": ["Physical Medicine & Rehabilitation"], "body_region": ["lumbar spine"]},
+    "TENS unit": {"decision": ["Upheld"]},
+    "Flexeril": {"procedure_category": ["medications: muscle relaxants"]},
+    "tramadol": {"specialty": ["Pain Management"]},
+    "x-ray": {"body_region": ["lumbar spine"], "decision": ["Upheld"]},
+}
+PROCEDURE_CASES += [ProcedureCase(c.q, c.procedures, c.request, c.region, _FILTERS[c.q], c.phrases, c.regions)
+                    for c in list(PROCEDURE_CASES) if c.q in _FILTERS and not c.filters]
 
 
 def facet_counts() -> dict[str, Counter]:
