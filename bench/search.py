@@ -139,13 +139,11 @@ def main(argv=None) -> int:
     setup_django(work)
     from django.conf import settings
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from search.backends import get_backend, reset_backend
     from search.backends.base import SearchQuery
     from search.forms import parse_search_params
 
-    setup_test_environment()  # the test client's host, no debug toolbar of any kind
     base = base_letters(args.letters)
     print(f"base: {len(base)} real letters, {sum(len(b['decisions']) for b in base)} decisions", flush=True)
     server = None

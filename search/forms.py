@@ -198,6 +198,29 @@ class SearchParams:
         filters[facet] = [value]
         return self.querystring(filters=filters, page=1)
 
+    def facet_links(self, facet: str):
+        """(toggle, replace): functions value -> URL, as with_filter_toggled / _replaced but
+        encoding the rest of the state once (a page links a few hundred facet values)."""
+        order = FACETS + [f for f in SECTION_FACETS if f not in FACETS]
+        later = set(order[order.index(facet) + 1:]) | {"date_from", "date_to", "sort", "page_size", "page"}
+        pairs = self.as_pairs(filters={k: v for k, v in self.filters.items() if k != facet}, page=1)
+        cut = next((i for i, (name, _) in enumerate(pairs) if name in later), len(pairs))
+        before, after = urlencode(pairs[:cut]), urlencode(pairs[cut:])
+        current = list(self.filters.get(facet, []))
+
+        def build(values: list[str]) -> str:
+            middle = urlencode([(facet, v) for v in values])
+            joined = "&".join(part for part in (before, middle, after) if part)
+            return "?" + joined if joined else "?"
+
+        def toggle(value: str) -> str:
+            return build([v for v in current if v != value] if value in current else current + [value])
+
+        def replace_with(value: str) -> str:
+            return build([value])
+
+        return toggle, replace_with
+
     def is_selected(self, facet: str, value: str) -> bool:
         return value in self.filters.get(facet, [])
 

@@ -43,12 +43,20 @@ def _phrase_regex(phrase: str) -> re.Pattern:
     return compile_phrase(phrase)
 
 
+@lru_cache(maxsize=256)
+def _candidates(stems: frozenset[str]) -> re.Pattern:
+    """Words that may share one of the stems: a stem is a prefix of its words but for its last
+    letter ("radiculopathy" -> "radiculopathi"), so only words starting with that are stemmed."""
+    prefixes = sorted({re.escape(s[:-1] if len(s) > 3 else s) for s in stems}, key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(prefixes) + r")[^\W_]*", re.IGNORECASE)
+
+
 def spans(text: str, words: list[str], phrases: list[str]) -> list[tuple[int, int]]:
     """Character spans to mark, sorted, overlaps joined."""
     found = []
-    stems = {stem(w) for word in words for w in WORD_RE.findall(word)}
+    stems = frozenset(stem(w) for word in words for w in WORD_RE.findall(word))
     if stems:
-        found += [m.span() for m in WORD_RE.finditer(text) if stem(m.group()) in stems]
+        found += [m.span() for m in _candidates(stems).finditer(text) if stem(m.group()) in stems]
     for phrase in phrases:
         if phrase.strip():
             found += [m.span() for m in _phrase_regex(phrase).finditer(text)]

@@ -31,18 +31,18 @@ def _facet_blocks(data: dict, params) -> list[dict]:
     for name in params.facet_names:
         selected = params.filters.get(name, [])
         counts = {fv["value"]: fv["count"] for fv in data["facets"].get(name, [])}
+        toggle, replace_with = params.facet_links(name)
         entries = []
         if selected:
             for value in selected:
-                entries.append({"value": value, "count": counts.get(value, 0), "selected": True,
-                                "url": params.with_filter_toggled(name, value)})
+                entries.append({"value": value, "count": counts.get(value, 0), "selected": True, "url": toggle(value)})
             for fv in data.get("facet_alternatives", {}).get(name, []):
                 if fv["value"] not in selected:
                     entries.append({"value": fv["value"], "count": fv["count"], "selected": False, "switch": True,
-                                    "url": params.with_filter_replaced(name, fv["value"])})
+                                    "url": replace_with(fv["value"])})
         else:
-            entries = [{"value": fv["value"], "count": fv["count"], "selected": False,
-                        "url": params.with_filter_toggled(name, fv["value"])} for fv in data["facets"].get(name, [])]
+            entries = [{"value": fv["value"], "count": fv["count"], "selected": False, "url": toggle(fv["value"])}
+                       for fv in data["facets"].get(name, [])]
         if not entries:
             continue
         blocks.append({"name": name, "label": FACET_LABELS.get(name, name), "values": entries[:FACET_SHOWN],

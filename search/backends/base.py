@@ -21,8 +21,11 @@ A decision matches a SearchQuery when all of these hold:
   itself (its letter's fields are its own).
 - `date_from`/`date_to`: inclusive bounds on its letter's decision date.
 
-Counts: `total` is matching decisions; `letters` the letters having at least one, exact while
-`total` <= EXACT_LETTERS_LIMIT and estimated above it (`letters_exact` says which). `facets` count
+Counts: `total` is matching decisions; `letters` the letters having at least one. It is exact
+when the query selects whole letters (no words, procedure or region, filters on letter facets
+only: it counts first decisions) and otherwise while `total` <= EXACT_LETTERS_LIMIT (tantivy) or
+under Elasticsearch's cardinality precision threshold; above, it is the engine's estimate and
+`letters_exact` is False. `facets` count
 matching decisions per value under the whole query and all filters, sorted by count desc then
 value. `alternatives` has, for each facet with a selection, the counts with that facet's own
 filter removed: what replacing the selection with that value would give.
@@ -48,6 +51,9 @@ FACETS = [
     "specialty",
     "decision_year",
 ]
+
+# Facets that belong to the letter (every decision of a letter has the same values).
+LETTER_FACETS = {"specialty", "decision_year"}
 
 # Facets over guideline sections (search_sections).
 SECTION_FACETS = ["guideline_document", "family"]
@@ -93,6 +99,13 @@ class SearchQuery:
 
     def without_filter(self, facet: str) -> "SearchQuery":
         return replace(self, filters={k: v for k, v in self.filters.items() if k != facet})
+
+    @property
+    def selects_whole_letters(self) -> bool:
+        """Whether a letter's decisions all match or none does: no words, procedure or region,
+        and filters on letter facets and dates only."""
+        return not (self.words or self.procedures or self.phrases or self.regions) and all(
+            f in LETTER_FACETS for f in self.active_filters())
 
     def active_filters(self) -> dict[str, list[str]]:
         """Filters with their blank values dropped (and facets left with none)."""

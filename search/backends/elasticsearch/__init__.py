@@ -215,6 +215,8 @@ class ElasticsearchBackend(SearchBackend):
         size = max(int(query.facet_size), 1)
         every = {f: {"terms": {"field": f, "size": size}} for f in names}
         every["letters"] = {"cardinality": {"field": "letter_id", "precision_threshold": PRECISION_THRESHOLD}}
+        # A query selecting whole letters counts them exactly: one first decision each.
+        every["first"] = {"filter": {"term": {"first": True}}}
         aggs = {"all": {"filter": facet_filter(filters).to_dict(), "aggs": every}}
         for facet in filters:
             if facet in names:
@@ -241,9 +243,13 @@ class ElasticsearchBackend(SearchBackend):
         response = self._call(self.client.search, index=index, body=body)
         aggs = response.get("aggregations") or {}
         total = response["hits"]["total"]
-        letters = int(aggs["all"]["letters"]["value"])
+        if query.selects_whole_letters:
+            letters, exact = int(aggs["all"]["first"]["doc_count"]), True
+        else:
+            letters = int(aggs["all"]["letters"]["value"])
+            exact = letters < PRECISION_THRESHOLD
         result = SearchResult(total=int(total["value"] if isinstance(total, dict) else total),
-                              letters=letters, letters_exact=letters < PRECISION_THRESHOLD)
+                              letters=letters, letters_exact=exact)
         result.facets = {f: sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in aggs["all"][f]["buckets"]},
                                               query.facet_size) for f in names}
         for key, agg in aggs.items():

@@ -180,7 +180,11 @@ def _ranked_letters(searcher, q, query: SearchQuery, total: int):
         limit = min(limit * 4, total)
 
 
-def _letter_count(searcher, q, total: int) -> tuple[int, bool]:
+def _letter_count(searcher, index, q, query: SearchQuery, total: int) -> tuple[int, bool]:
+    if query.selects_whole_letters:
+        firsts = tantivy.Query.term_query(index.schema, "first", 1)
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, firsts)])
+        return call(searcher.search, both, 1, True).count, True
     if total <= EXACT_LETTERS_LIMIT:
         hits = call(searcher.search, q, max(total, 1), False, "letter_id").hits
         return len({letter for letter, _ in hits}), True
@@ -217,7 +221,7 @@ def search(index: tantivy.Index, query: SearchQuery) -> SearchResult:
         if complete:
             result.letters, result.letters_exact = seen, True
         else:
-            result.letters, result.letters_exact = _letter_count(searcher, q, total)
+            result.letters, result.letters_exact = _letter_count(searcher, index, q, query, total)
         if page:
             decisions = _page_decisions(searcher, index, q, [letter for letter, _ in page])
             result.hits = [LetterHit(id=letter, score=score, decisions=decisions[letter]) for letter, score in page]
