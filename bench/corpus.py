@@ -41,7 +41,8 @@ def synthesize(base: list[dict], n: int, seed: int = 7):
     decisions = [d for letter in base for d in letter["decisions"]]
     shells = [letter["decisions"][0] for letter in base]
     dated = [s for s in shells if s["decision_date"]]
-    letter_keys = ("case_number", "decision_date", "decision_year", "date_assigned", "days_to_decision", "priority",
+    letter_keys = ("case_number", "decision_date", "decision_year", "decision_month", "ingested_at", "date_assigned",
+                   "days_to_decision", "priority",
                    "specialty", "licensure", "patient_age", "patient_sex", "summary")
     next_id = 1
     for i in range(n):
@@ -49,7 +50,7 @@ def synthesize(base: list[dict], n: int, seed: int = 7):
         when = date.fromisoformat(rng.choice(dated)["decision_date"]) + timedelta(days=rng.randint(-730, 730))
         letter = {k: shell[k] for k in letter_keys}
         letter.update(case_number=f"CM{when.year % 100:02d}-{i + 1:07d}", decision_date=when.isoformat(),
-                      decision_year=str(when.year), letter_id=i + 1)
+                      decision_year=str(when.year), decision_month=when.strftime("%Y-%m"), letter_id=i + 1)
         chosen = rng.sample(decisions, rng.choice((1, 1, 2, 2, 3, 4)))
         out = []
         for k, d in enumerate(chosen):

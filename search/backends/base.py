@@ -259,7 +259,8 @@ def group_letters(pairs: Iterable[tuple[int, float]], offset: int, size: int) ->
 #
 # letter document (what index_determinations takes): {"id": letter id, "decisions": [decision]}
 # decision: id (DisputedItem pk), letter_id, order (0-based), n_decisions, first (bool),
-#   letter fields: case_number, decision_date (ISO or None), decision_year (str), date_assigned,
+#   letter fields: case_number, decision_date (ISO or None), decision_year (str), decision_month
+#   ("YYYY-MM"), ingested_at (ISO datetime the letter was stored), date_assigned,
 #   days_to_decision (int|None), priority, specialty [str], licensure [str], patient_age,
 #   patient_sex, summary (text; stored on the first decision only, indexed on all),
 #   decision fields: request, disputed_portion, title, decision, procedure, procedure_category,

@@ -38,6 +38,8 @@ class DecisionDoc(Document):
     case_number = Keyword()
     decision_date = Date()
     decision_year = Keyword()
+    decision_month = Keyword()
+    ingested_at = Date()
     date_assigned = Date()
     days_to_decision = Integer()
     priority = Keyword()
@@ -82,7 +84,8 @@ def decision_source(doc: dict) -> dict:
              *doc.get("regions", []), *doc.get("guideline_document", []), *doc.get("guideline_section", []),
              *doc.get("specialty", [])]
     # Elasticsearch counts "" as a facet value; tantivy (and the contract) has no such value.
-    blanks = {k: None for k in ("decision", "procedure", "procedure_category", "body_region", "decision_year")
+    blanks = {k: None for k in ("decision", "procedure", "procedure_category", "body_region", "decision_year",
+                                "decision_month")
               if doc.get(k) == ""}
     return {
         **doc,

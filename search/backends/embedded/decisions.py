@@ -20,7 +20,7 @@ from ..base import (
     SearchResult,
     group_letters,
 )
-from .facets import add_facet_fields, count_facets, facet_values
+from .facets import EMPTY, add_facet_fields, count_facets, facet_values
 from .store import call
 
 # Stemmed text fields the typed words are looked for in, with their boosts: the request and the
@@ -47,6 +47,11 @@ def schema() -> tantivy.Schema:
     sb.add_integer_field("first", indexed=True, fast=True)
     sb.add_integer_field("date_ord", indexed=True, fast=True)
     sb.add_integer_field("date_key", fast=True)
+    # For analytics and alerts: the decision's month ("2017-01"), days from assignment to
+    # decision (absent when a date is unknown), and when its letter was stored (Unix seconds).
+    sb.add_text_field("decision_month", fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("days_to_decision", indexed=True, fast=True)
+    sb.add_integer_field("ingested", indexed=True, fast=True)
     for name in WORD_FIELDS:
         sb.add_text_field(name, tokenizer_name="en_stem")
     for name in PHRASE_FIELDS:
@@ -77,6 +82,8 @@ def decision_fields(doc: dict) -> dict:
         "first": int(bool(doc.get("first"))),
         "date_ord": date,
         "date_key": date * LETTER_KEY + int(doc["letter_id"]),
+        "decision_month": doc.get("decision_month") or EMPTY,
+        "ingested": _unix(doc.get("ingested_at")),
         "request": request,
         "request_exact": request,
         "rationale": doc.get("rationale") or "",
@@ -89,9 +96,17 @@ def decision_fields(doc: dict) -> dict:
         # The summary is the letter's: stored once, on its first decision.
         "source": json.dumps(stored, separators=(",", ":")).encode(),
     }
+    if doc.get("days_to_decision") is not None:
+        fields["days_to_decision"] = int(doc["days_to_decision"])
     for facet in FACETS:
         facet_values(fields, facet, doc.get(facet))
     return fields
+
+
+def _unix(iso: str | None) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(iso).timestamp()) if iso else 0
 
 
 # --- queries ----------------------------------------------------------------------------------
