@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
-from ..base import FACETS, SECTION_FACETS, SearchBackend, SearchQuery, SearchResult
-from . import decisions, sections
+from ..base import FACETS, SECTION_FACETS, AnalyticsResult, SearchBackend, SearchQuery, SearchResult
+from . import analytics, decisions, sections
 from .store import Store
 
 BULK_LETTERS = 1000  # past this many letters in one write, use the big multi-threaded writer
@@ -63,6 +63,9 @@ class EmbeddedBackend(SearchBackend):
 
     def count(self, query: SearchQuery) -> int:
         return decisions.count(self.decisions.index(), query)
+
+    def analytics(self, query: SearchQuery) -> AnalyticsResult:
+        return analytics.analytics(self.decisions.index(), query)
 
     def search_sections(self, query: SearchQuery) -> SearchResult:
         if query.facets == FACETS:
