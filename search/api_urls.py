@@ -1,8 +1,10 @@
 from django.urls import path
 
+from search.analytics_api import AnalyticsAPIView
 from search.api_views import SearchAPIView, SectionSearchAPIView
 
 urlpatterns: list = [
     path("search/", SearchAPIView.as_view(), name="api-search"),
     path("search/sections/", SectionSearchAPIView.as_view(), name="api-search-sections"),
+    path("analytics/", AnalyticsAPIView.as_view(), name="api-analytics"),
 ]
