@@ -138,6 +138,41 @@ class AnalyticsContract:
         assert (result.total, result.letters, result.outcomes, result.days_to_decision) == (0, 0, {}, {})
         assert all(result.breakdowns[name] == [] for name in ANALYTICS_BREAKDOWNS)
 
+    def test_decisions_without_an_outcome_count_under_no_outcome(self, loaded, letters_db, django_db_blocker):
+        """A decision whose outcome the parser could not read counts as a decision, under no
+        outcome (the real letters have none such: one is made from a real letter's document)."""
+        from collections import Counter
+
+        with django_db_blocker.unblock():
+            source = next(d for d in determination_documents() if len(d["decisions"]) >= 3)
+        letter = 9_000_000
+        made = [{**d, "id": letter + k, "letter_id": letter, "case_number": "CM00-0000001",
+                 "decision": "" if k == 0 else d["decision"]} for k, d in enumerate(source["decisions"])]
+        loaded.index_determinations([{"id": letter, "decisions": made}])
+        loaded.refresh()
+        try:
+            result = loaded.analytics(SearchQuery(words=["CM00", "0000001"], facet_size=100))
+            assert result.total == len(made)
+            assert result.outcomes == dict(Counter(d["decision"] for d in made if d["decision"]))
+            for name in ANALYTICS_BREAKDOWNS:
+                expected = {}
+                for d in made:
+                    for value in d[name] if isinstance(d[name], list) else [d[name]]:
+                        if value:
+                            row = expected.setdefault(value, [0, Counter()])
+                            row[0] += 1
+                            if d["decision"]:
+                                row[1][d["decision"]] += 1
+                assert {b.value: (b.decisions, b.outcomes) for b in result.breakdowns[name]} == {
+                    v: (n, dict(c)) for v, (n, c) in expected.items()}, name
+            # In the whole corpus its month has one decision more than its outcomes.
+            month = next(b for b in loaded.analytics(SearchQuery()).breakdowns["decision_month"]
+                         if b.value == made[0]["decision_month"])
+            assert sum(month.outcomes.values()) == month.decisions - 1
+        finally:
+            loaded.delete_determinations([letter])
+            loaded.refresh()
+
     def test_letters_per_month_are_the_letters_decided_that_month(self, loaded):
         months = {b.value: b.letters for b in loaded.analytics(SearchQuery()).breakdowns["decision_month"]}
         by_db = {}
