@@ -3,7 +3,22 @@ from __future__ import annotations
 
 from django.apps import apps
 
-from .documents import _table_exists, _title
+
+
+def _table_exists(model) -> bool:
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(model)]
+    with connection.cursor() as cursor:
+        return model._meta.db_table in connection.introspection.table_names(cursor)
+
+
+def _title(obj) -> str:
+    for attr in ("title", "name", "heading"):
+        value = getattr(obj, attr, None)
+        if value:
+            return str(value)
+    return str(obj)
 
 
 def section_model():
