@@ -21,6 +21,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import secrets
 import shutil
 import signal
@@ -228,8 +229,13 @@ def main(argv=None) -> int:
         print(f"load: {args.clients} clients for {args.seconds:.0f} s against {base} "
               f"({'gunicorn ' + str(args.workers) + ' workers, ' if server else ''}{os.cpu_count()} cores, "
               f"think {args.think:g} s); load average before: {os.getloadavg()[0]:.2f}")
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         run = run_load(base, args.clients, args.seconds, args.think)
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         errors = report(run)
+        # The clients share the machine with the server: how much of it they took.
+        client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        print(f"client CPU: {client_cpu:.1f} s ({client_cpu / run['elapsed'] * 100:.0f}% of one core)")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if server:

@@ -143,3 +143,28 @@ def test_pages_render_offline_under_the_csp(demo, path, ready, expected):
     assert external == [], f"loaded from outside the site: {external}"
     if path.startswith("/api/"):
         assert any("/static/drf_spectacular_sidecar/" in u for u in finished)
+
+
+def test_load_bench_runs_against_the_demo_server(demo):
+    """bench/load.py drives the demo server (a few clients, two seconds: the figures themselves
+    come from the bench, never from a test) and reports every endpoint with no error."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "bench/load.py", "--url", f"http://127.0.0.1:{demo['port']}", "--clients", "3",
+         "--seconds", "2"], cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = {line.split("  ")[0].strip(): line.split() for line in result.stdout.splitlines() if "  " in line}
+    for name in ("search page", "search API", "letter page", "list page", "determinations API", "guideline section"):
+        assert name in lines, result.stdout
+    assert lines["all"][2] == "0", result.stdout  # errors column
+
+
+def test_load_bench_refuses_another_host():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "bench/load.py", "--url", "http://192.0.2.1:8000"], cwd=REPO_DIR,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "only a server on this machine's loopback" in result.stderr
