@@ -9,7 +9,8 @@ Without --url it builds the demo corpus in a throwaway state directory (`migrate
 `setup_demo`: the 150 DWC letters and the seed letter when ../shared/data is there, else the
 fixture letters), starts `scripts/serve.sh` (gunicorn, DEBUG off, embedded search) on a free
 loopback port and stops it afterwards. Each client is a thread sending one request after the
-other (closed loop, `--think` seconds between them) over a new connection (gunicorn's sync
+other (closed loop; with `--think`, a mean of that many seconds between them, first requests
+spread over one think time) over a new connection (gunicorn's sync
 workers close every connection), choosing endpoints by weight: the search page and API, the
 list page, letter pages, the determinations API and guideline section pages. Every answer that
 is not a 200, and every connection error, is an error. Loopback only: another host is refused.
@@ -156,6 +157,8 @@ def run_load(base: str, clients: int, seconds: float, think: float) -> dict:
     def client(seed: int):
         rng = random.Random(seed)
         start_gate.wait()
+        if think:  # users arrive spread over one think time, not all in the same millisecond
+            time.sleep(rng.uniform(0, think))
         while time.monotonic() < deadline:
             index = rng.choices(range(len(table)), weights)[0]
             path = table[index][2]()

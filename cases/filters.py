@@ -28,7 +28,9 @@ class CaseInsensitiveChoiceField(forms.ChoiceField):
     def validate(self, value):
         if value and value not in {choice for choice, _ in self.choices}:
             valid = ", ".join(str(choice) for choice, _ in self.choices if choice)
-            raise forms.ValidationError(f"{value!r} is not one of {valid}", code="invalid_choice")
+            # Params, not an f-string: the message is %-formatted later (a value may hold "%").
+            raise forms.ValidationError("%(value)r is not one of %(valid)s", code="invalid_choice",
+                                        params={"value": value, "valid": valid})
         super().validate(value)
 
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
     ("year=10000", "year: a decision year is a whole number from 1 to 9999"),
     ("year=99999999999999999999", "year: a decision year is a whole number from 1 to 9999"),
     ("decision=%3Cb%3Emaybe%3C/b%3E", "decision: &#x27;&lt;b&gt;maybe&lt;/b&gt;&#x27; is not one of Upheld, Overturned"),
+    ("decision=100%25", "decision: &#x27;100%&#x27; is not one of Upheld, Overturned"),
 ])
 def test_bad_list_filters_are_400_with_the_reason(client, ingested, query, message):
     response = client.get(f"/?{query}")
@@ -65,3 +66,25 @@ def test_api_server_error_is_json():
     response = server_error(request)
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
+
+
+NASTY = ["0", "-1", "abc", "99999999999999999999", "100%", "%s", "\x00", "1e5", " ", "Ü", "'", "<script>"]
+
+
+def test_no_parameter_value_makes_a_server_error(ingested):
+    """Every parameter of the letter pages and the list APIs, with values a client may send by
+    mistake: a page, a 400 or a 404, never a 500."""
+    client = Client(raise_request_exception=False)
+    failures = []
+    for path in ("/", "/api/determinations/", "/api/guidelines/"):
+        for name in ("page", "page_size", "year", "decision", "specialty", "parse_status"):
+            for value in NASTY:
+                status = client.get(path, {name: value}).status_code
+                if status >= 500:
+                    failures.append((path, name, value, status))
+    for path in ("/determinations/%00/", "/api/determinations/%00/", "/determinations/id/99999999999999999999/",
+                 "/determinations/id/0/", "/api/determinations/%25s/"):
+        status = client.get(path).status_code
+        if status >= 500:
+            failures.append((path, status))
+    assert failures == []
