@@ -3,12 +3,15 @@
 
 `page` and `page_size` that are not positive whole numbers (or a page_size over the maximum)
 are a 400 naming the parameter, not a silent fallback; a page past the last is DRF's 404.
+`next` and `previous` are paths with their query string (as /api/search/ gives them): right
+behind any proxy, whatever host name the client used.
 """
 from __future__ import annotations
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -39,6 +42,19 @@ class StandardPagination(PageNumberPagination):
     def get_page_size(self, request):
         return positive_int_param(request, self.page_size_query_param, self.max_page_size) or self.page_size
 
+    def get_next_link(self):
+        if not self.page.has_next():
+            return None
+        return replace_query_param(self.request.get_full_path(), self.page_query_param, self.page.next_page_number())
+
+    def get_previous_link(self):
+        if not self.page.has_previous():
+            return None
+        path = self.request.get_full_path()
+        number = self.page.previous_page_number()
+        return remove_query_param(path, self.page_query_param) if number == 1 else replace_query_param(
+            path, self.page_query_param, number)
+
     def get_paginated_response(self, data):
         paginator = self.page.paginator
         return Response({
@@ -60,8 +76,8 @@ class StandardPagination(PageNumberPagination):
                 "page": {"type": "integer", "example": 1},
                 "page_size": {"type": "integer", "example": DEFAULT_PAGE_SIZE},
                 "num_pages": {"type": "integer", "example": 8},
-                "next": {"type": "string", "format": "uri", "nullable": True},
-                "previous": {"type": "string", "format": "uri", "nullable": True},
+                "next": {"type": "string", "nullable": True, "example": "/api/determinations/?page=2"},
+                "previous": {"type": "string", "nullable": True},
                 "results": schema,
             },
         }
