@@ -9,28 +9,17 @@ from rest_framework.test import APIClient
 
 from cases.models import Determination, GuidelineCitation
 from guidelines.catalog_loader import load_catalog
-from guidelines.linking import clear_cache
 from guidelines.models import CitationLink
-from tests.guidelines.helpers import store_letter
+
+from .conftest import LINKED_CASE as CASE
 
 pytestmark = pytest.mark.django_db
 PAGE_KEYS = {"count", "page", "page_size", "num_pages", "next", "previous", "results"}
-CASE = "CM16-0219557"
 
 
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def linked(dwc_txt_dir):
-    """A real letter stored with the guideline catalog loaded, so its citations are linked."""
-    clear_cache()
-    load_catalog()
-    det = store_letter((dwc_txt_dir / f"{CASE}.txt").read_text(encoding="utf-8"), f"{CASE}.txt")
-    yield det
-    clear_cache()
 
 
 def test_anonymous_write_is_401_with_a_token_challenge(api, ingested):
@@ -116,11 +105,11 @@ def test_unknown_api_url_is_a_json_404(api, db):
     assert response.json() == {"detail": "Not found."}
 
 
-def test_citations_carry_their_guideline_link(api, linked):
+def test_citations_carry_their_guideline_link(api, linked_letter):
     data = api.get(f"/api/determinations/{CASE}/").json()
     citations = [c for item in data["items"] for c in item["citations"]]
     # Oracle: the CitationLink rows of this letter, read straight from the ORM.
-    rows = {(c.party, c.order, c.item.order): c for c in GuidelineCitation.objects.filter(item__determination=linked)}
+    rows = {(c.party, c.order, c.item.order): c for c in GuidelineCitation.objects.filter(item__determination=linked_letter)}
     assert len(citations) == len(rows)
     linked_sections = 0
     for item in data["items"]:

@@ -8,27 +8,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import DisputedItem, GuidelineCitation
-from guidelines.catalog_loader import load_catalog
-from guidelines.linking import clear_cache
 from guidelines.models import CitationLink, QuotedPassage
-from tests.guidelines.helpers import store_letter
+
+from .conftest import LINKED_CASE as CASE
 
 pytestmark = pytest.mark.django_db
-CASE = "CM16-0219557"  # MAXIMUS cites Low Back Complaints 2004 Summary and Chronic Pain 2016 Facet blocks
 ITEMS = 200
-# Session, determination, items, citations (+ link + document), link sections (+ documents),
-# quoted passages, and the list page's failed count: measured 7 for the page, 5 for the API.
-MAX_PAGE_QUERIES = 8
+# Measured: determination, items, citations (with link and document joined), the links'
+# sections, the sections' documents, quoted passages. Today a 200-item letter took 1,203.
+MAX_PAGE_QUERIES = 6
 MAX_API_QUERIES = 6
-
-
-@pytest.fixture
-def linked_letter(dwc_txt_dir):
-    clear_cache()
-    load_catalog()
-    det = store_letter((dwc_txt_dir / f"{CASE}.txt").read_text(encoding="utf-8"), f"{CASE}.txt")
-    yield det
-    clear_cache()
 
 
 def grow_to(det, total: int) -> None:

@@ -12,6 +12,7 @@ import sys
 import pytest
 import yaml
 
+from scripts.topology import read_env_file
 from tests.conftest import REPO_DIR
 from tests.infra.helpers import project_env
 
@@ -21,13 +22,7 @@ APP_SERVICES = {"migrate", "web", "worker", "beat"}
 
 
 def example_env() -> dict[str, str]:
-    values = {}
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            values[name.strip()] = value.strip()
-    return values
+    return read_env_file(ENV_EXAMPLE)
 
 
 def _check_deploy(tmp_path, **env_vars) -> subprocess.CompletedProcess:
