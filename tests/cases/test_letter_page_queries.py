@@ -15,7 +15,7 @@ from .conftest import LINKED_CASE as CASE
 pytestmark = pytest.mark.django_db
 ITEMS = 200
 # Measured: determination, items, citations (with link and document joined), the links'
-# sections, the sections' documents, quoted passages. Today a 200-item letter took 1,203.
+# sections, the sections' documents, quoted passages (a 200-item letter took 1,203 before).
 MAX_PAGE_QUERIES = 6
 MAX_API_QUERIES = 6
 
