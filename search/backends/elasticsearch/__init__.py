@@ -28,6 +28,8 @@ from ..base import (
     SECTION_FACETS,
     DecisionHit,
     LetterHit,
+    PrecedentHit,
+    PrecedentQuery,
     SearchBackend,
     SearchBackendError,
     SearchQuery,
@@ -37,6 +39,7 @@ from ..base import (
 )
 from ..es_transport import PlainJsonHttpNode
 from . import analytics
+from . import precedents
 from .mappings import DecisionDoc, SectionDoc, decision_source
 from .queries import SECTION_FACET_FIELDS, decision_query, facet_filter, section_query
 
@@ -290,6 +293,10 @@ class ElasticsearchBackend(SearchBackend):
         response = self._call(self.client.search, index=self._ensure("determination"),
                               body=analytics.body(query, PRECISION_THRESHOLD))
         return analytics.result(response, query, PRECISION_THRESHOLD)
+
+    def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
+        return precedents.precedents(lambda **kw: self._call(self.client.search, **kw),
+                                     self._ensure("determination"), query)
 
     def search_sections(self, query: SearchQuery) -> SearchResult:
         index = self._ensure("section")
