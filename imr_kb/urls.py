@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("imr_kb.api_urls")),
     path("guidelines/", include("guidelines.urls")),
     path("search/", include("search.urls")),
+    path("", include("search.analytics_urls")),
     path("precedents/", include("search.precedents.urls")),
     path("", include("cases.urls")),
 ]

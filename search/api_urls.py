@@ -1,10 +1,12 @@
 from django.urls import path
 
+from search.analytics_api import AnalyticsAPIView
 from search.api_views import SearchAPIView, SectionSearchAPIView
 from search.precedents.api import PrecedentAPIView
 
 urlpatterns: list = [
     path("search/", SearchAPIView.as_view(), name="api-search"),
     path("search/sections/", SectionSearchAPIView.as_view(), name="api-search-sections"),
+    path("analytics/", AnalyticsAPIView.as_view(), name="api-analytics"),
     path("precedents/", PrecedentAPIView.as_view(), name="api-precedents"),
 ]

@@ -173,6 +173,58 @@ class SearchResult:
     alternatives: dict[str, list[FacetValue]] = field(default_factory=dict)
 
 
+# --- analytics (search.analytics builds the page and API answer from this) ------------------------
+# Breakdowns of the matching decisions, each value counted with its outcomes: the time trend
+# (decision_month, decision_year), what the decisions rely on and who decided them, and what
+# was requested.
+ANALYTICS_BREAKDOWNS = ["decision_month", "decision_year", "procedure_category", "procedure", "guideline_section",
+                        "specialty"]
+# Letter fields: a value's `letters` (see Bucket) can be counted for these.
+ANALYTICS_LETTER_BREAKDOWNS = {"decision_month", "decision_year", "specialty"}
+
+
+@dataclass
+class Bucket:
+    """Matching decisions having one value of a breakdown, and their outcomes."""
+
+    value: str
+    decisions: int
+    outcomes: dict[str, int] = field(default_factory=dict)  # decision ("Upheld", ...) -> decisions
+    # Letters with this value, for letter breakdowns when the query selects whole letters (it
+    # counts their first decisions); None otherwise.
+    letters: int | None = None
+
+
+@dataclass
+class AnalyticsResult:
+    """What SearchBackend.analytics counts, exactly, over the decisions `search` would match
+    (same query, same filters):
+    - total / letters / letters_exact / outcomes: as SearchResult.total, .letters and the
+      "decision" facet;
+    - breakdowns: for each name in ANALYTICS_BREAKDOWNS, every value held by a matching decision
+      (a decision with several sections or specialties counts once under each), sorted by
+      decisions desc then value, cut to query.facet_size except those in COMPLETE_BREAKDOWNS;
+    - days_to_decision: days from assignment to decision -> matching decisions (decisions whose
+      letter lacks either date are left out), an exact per-day histogram."""
+
+    total: int
+    letters: int = 0
+    letters_exact: bool = True
+    outcomes: dict[str, int] = field(default_factory=dict)
+    breakdowns: dict[str, list[Bucket]] = field(default_factory=dict)
+    days_to_decision: dict[int, int] = field(default_factory=dict)
+
+
+# Breakdowns returned whole whatever query.facet_size says: a trend needs every month, shares
+# every category and specialty (a few dozen values; sections and procedures number hundreds).
+COMPLETE_BREAKDOWNS = {"decision_month", "decision_year", "procedure_category", "specialty"}
+
+
+def sort_buckets(buckets: Iterable[Bucket], name: str, size: int) -> list[Bucket]:
+    ordered = sorted((b for b in buckets if b.decisions > 0), key=lambda b: (-b.decisions, b.value))
+    return ordered if name in COMPLETE_BREAKDOWNS else ordered[:max(int(size or 0), 1)]
+
+
 # --- precedents: past decisions like a request ---------------------------------------------------
 #
 # precedents(query) ranks decisions in tiers, then by text similarity within a tier:
@@ -268,6 +320,11 @@ class SearchBackend(ABC):
         """Matching decisions."""
 
     @abstractmethod
+    def analytics(self, query: SearchQuery) -> AnalyticsResult:
+        """Outcomes, breakdowns and the days-to-decision histogram of the decisions `query`
+        matches (AnalyticsResult); query.page, page_size, sort and facets are ignored."""
+
+
     def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
         """Past decisions most like a request, best first (semantics above PrecedentQuery)."""
 

@@ -24,6 +24,7 @@ from elasticsearch_dsl import Q, Search
 
 from ..base import (
     FACETS,
+    AnalyticsResult,
     SECTION_FACETS,
     DecisionHit,
     LetterHit,
@@ -37,6 +38,7 @@ from ..base import (
     sort_facet_values,
 )
 from ..es_transport import PlainJsonHttpNode
+from . import analytics
 from . import precedents
 from .mappings import DecisionDoc, SectionDoc, decision_source
 from .queries import SECTION_FACET_FIELDS, decision_query, facet_filter, section_query
@@ -286,6 +288,11 @@ class ElasticsearchBackend(SearchBackend):
     def count(self, query: SearchQuery) -> int:
         q = Q("bool", must=[decision_query(query)], filter=[facet_filter(query.active_filters())])
         return int(self._call(self.client.count, index=self._ensure("determination"), query=q.to_dict())["count"])
+
+    def analytics(self, query: SearchQuery) -> AnalyticsResult:
+        response = self._call(self.client.search, index=self._ensure("determination"),
+                              body=analytics.body(query, PRECISION_THRESHOLD))
+        return analytics.result(response, query, PRECISION_THRESHOLD)
 
     def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
         return precedents.precedents(lambda **kw: self._call(self.client.search, **kw),

@@ -1,0 +1,53 @@
+"""GET /api/analytics/: outcome analytics of any search, as JSON (the analytics page's numbers).
+
+The query string is the search's (search.forms, the same parser as /search/ and /api/search/).
+"""
+from __future__ import annotations
+
+import logging
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from search.analytics import analytics_payload, run
+from search.analytics_serializers import AnalyticsResponseSerializer
+from search.api_views import _COMMON, UNAVAILABLE, _facet_params
+from search.backends.base import FACETS, SearchBackendError
+from search.forms import parse_search_params
+from search.serializers import ErrorSerializer
+
+log = logging.getLogger(__name__)
+# Paging and sorting mean nothing here: every matching decision is counted.
+_PARAMS = [p for p in _COMMON if p.name not in ("sort", "page", "page_size")] + _facet_params(FACETS)
+
+
+class AnalyticsAPIView(APIView):
+    # Public read-only research data.
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        operation_id="search_analytics",
+        summary="Outcome analytics of a search",
+        description=(
+            "For the decisions a search matches (same parameters as /api/search/): decisions, letters, the overturn "
+            "rate with its 95% Wilson interval, the trend by month and by year, the guideline sections most relied "
+            "upon, the reviewer specialties, the treatment categories and procedures, the pharmaceutical and opioid "
+            "shares, and the days from assignment to decision (median and 90th percentile, exact). Every number comes "
+            "with the /search/ URL listing its decisions."),
+        parameters=_PARAMS,
+        responses={200: AnalyticsResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
+        tags=["search"],
+    )
+    def get(self, request):
+        params = parse_search_params(request.query_params)
+        if not params.is_valid:
+            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            answer = run(params)
+        except SearchBackendError:
+            log.exception("search backend failed for %s", request.get_full_path())
+            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(analytics_payload(answer))
