@@ -70,11 +70,6 @@ class GuidelineSection(models.Model):
     def url(self) -> str:
         return self.get_absolute_url()
 
-    @property
-    def quotes(self) -> list[str]:
-        """What reviewers quote from this section (read by the search index)."""
-        return list(self.quoted_passages.order_by("pk").values_list("text", flat=True))
-
 
 class ManualResolution(models.Model):
     """A person's choice for a citation text: applies to every citation with the same normalised
