@@ -16,11 +16,11 @@ A run goes through its files in batches (BATCH letters), each batch in this orde
   5. store     the letters (new, or updated with a revision), their items and citations
   6. link      the citations to guideline sections (guidelines.linking)
   7. quotes    the reviewers' quotes of guidelines, with the section each relies on
-  8. queue     each letter once for the search index (search.sync: a row in this transaction)
+  8. queue     each letter once for the search index (search.sync: a row in this transaction),
+               and the guideline sections the batch quotes
   9. record    each file's outcome in its ingest job, if any (cases.jobs)
   and after commit, every DISPATCH_EVERY letters and at the end: have the index queue applied
-  (search.tasks.dispatch: a Celery task with the ids, or in-process without a broker); with the
-  last one, the guideline sections the run's letters quote, once.
+  (search.tasks.dispatch: a Celery task with the ids, or in-process without a broker).
 
 Failures: a bad file is stored as a failed record with its error and the batch goes on. A lock
 ("database is locked") or a conflict with another process storing the same letter rolls the
@@ -144,7 +144,7 @@ class Run:
     workers: int = 1
     done: int = 0
     to_index: list[int] = field(default_factory=list)
-    quoted_sections: set[int] = field(default_factory=set)
+    to_index_sections: set[int] = field(default_factory=set)
 
 
 def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: Progress | None = None,
@@ -330,6 +330,9 @@ def _retrying(write: Callable[[], None], state: Run) -> None:
 
 
 def _write(batch: list[Letter], state: Run) -> None:
+    if state.job is None and all(lt.outcome is not None and not (lt.keep_failure and lt.outcome.determination_id is None)
+                                 for lt in batch):
+        return  # nothing to write: every file was unchanged (or could not even be named)
     t = time.perf_counter()
     results: dict[int, Outcome] = {}
     index: list[int] = []
@@ -360,7 +363,8 @@ def _write(batch: list[Letter], state: Run) -> None:
                 results[w.letter.position] = Outcome(w.status, w.det.case_number, w.message, w.det.pk, w.letter.name,
                                                      str(w.letter.path or w.letter.upload))
             pending = later
-        sync.enqueue(sync.DETERMINATION, index)
+        # The letters, and the guideline sections they quote (their documents count the quotes).
+        sync.enqueue_keys({sync.DETERMINATION: index, sync.SECTION: sections})
         t = state.timings.add("queue", t)
         _record_job(batch, results, state)
         t = state.timings.add("record job", t)
@@ -369,7 +373,7 @@ def _write(batch: list[Letter], state: Run) -> None:
         if letter.position in results:
             letter.outcome = results[letter.position]
     state.to_index += index
-    state.quoted_sections |= sections
+    state.to_index_sections |= sections
 
 
 def _record_crash(letter: Letter, message: str, state: Run) -> None:
@@ -403,14 +407,9 @@ def _record_job(batch: list[Letter], results: dict[int, Outcome], state: Run) ->
 
 def _apply_index(state: Run, final: bool = False) -> None:
     """Have the queued rows applied (they are committed: if this process dies now, the next
-    dispatch or `search_index --catch-up` applies them). At the end of a run, also the guideline
-    sections its letters quote, once (their documents show how often they are quoted)."""
-    keys = {sync.DETERMINATION: sorted(set(state.to_index))} if state.to_index else {}
-    state.to_index = []
-    if final and state.quoted_sections:
-        with transaction.atomic():
-            keys = sync.merge(keys, sync.enqueue(sync.SECTION, state.quoted_sections))
-        state.quoted_sections = set()
+    dispatch or `search_index --catch-up` applies them)."""
+    keys = sync.merge({sync.DETERMINATION: state.to_index, sync.SECTION: state.to_index_sections})
+    state.to_index, state.to_index_sections = [], set()
     if keys:
         t = time.perf_counter()
         # Now, or when the caller's own transaction commits, if the run is inside one.

@@ -118,14 +118,18 @@ def keys_of(letter) -> set:
 
 def match_letters(letters, force: bool) -> list[Write]:
     """Decide, for letters whose keys do not collide with each other, which record each one
-    becomes. Reads: the records with these bytes, case numbers and source names (three queries)."""
+    becomes. Reads: the records with these bytes, case numbers and (when needed) source names."""
     by_sha = stored_by_sha(letter.sha256 for letter in letters)
     cases = {lt.work.parsed.case_number for lt in letters if lt.work.parsed and lt.work.parsed.case_number}
     by_case = {d.case_number: d for d in Determination.objects.filter(case_number__in=cases)} if cases else {}
-    names = {lt.name for lt in letters}
+    # Letters without a case number (the older layout) and failed files are found by name.
+    names = {lt.name for lt in letters if lt.work.errors or not (lt.work.parsed and lt.work.parsed.case_number)}
+    names |= {lt.name for lt in letters if lt.work.parsed and lt.work.parsed.case_number in by_case
+              and by_case[lt.work.parsed.case_number].parse_status != FAILED_STATUS and lt.work.errors}
     caseless: dict[str, list[Determination]] = {}
-    for d in Determination.objects.filter(case_number__isnull=True, source_name__in=names).order_by("-updated_at", "-pk"):
-        caseless.setdefault(d.source_name, []).append(d)
+    if names:
+        for d in Determination.objects.filter(case_number__isnull=True, source_name__in=names).order_by("-updated_at", "-pk"):
+            caseless.setdefault(d.source_name, []).append(d)
     return [_match(letter, by_sha.get(letter.sha256), by_case, caseless, force) for letter in letters]
 
 

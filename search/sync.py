@@ -29,20 +29,25 @@ INDEX, DELETE = IndexQueue.Action.INDEX, IndexQueue.Action.DELETE
 Keys = dict[str, list[int]]
 
 
-def enqueue(kind: str, object_ids, action: str = INDEX, batch_size: int = 1000) -> Keys:
-    """Record (kind, id, action) rows (one upsert per batch); returns the keys for dispatch."""
-    ids = sorted({int(i) for i in object_ids if i is not None})
-    if not ids:
-        return {}
+def enqueue(kind: str, object_ids, action: str = INDEX) -> Keys:
+    """Record (kind, id, action) rows (one upsert per 1,000); returns the keys for dispatch."""
+    return enqueue_keys({kind: object_ids}, action)
+
+
+def enqueue_keys(keys: dict, action: str = INDEX, batch_size: int = 1000) -> Keys:
+    """enqueue() for several kinds at once ({kind: ids}), in as few upserts."""
+    keys = {str(kind): sorted({int(i) for i in ids if i is not None}) for kind, ids in keys.items()}
+    keys = {kind: ids for kind, ids in keys.items() if ids}
     now = timezone.now()
-    for start in range(0, len(ids), batch_size):
+    rows = [IndexQueue(kind=kind, object_id=i, action=action, created_at=now) for kind, ids in keys.items() for i in ids]
+    for start in range(0, len(rows), batch_size):
         IndexQueue.objects.bulk_create(
-            [IndexQueue(kind=kind, object_id=i, action=action, created_at=now) for i in ids[start:start + batch_size]],
+            rows[start:start + batch_size],
             update_conflicts=True,
             unique_fields=["kind", "object_id"],
             update_fields=["action", "created_at"],
         )
-    return {str(kind): ids}
+    return keys
 
 
 def merge(*keys: Keys) -> Keys:

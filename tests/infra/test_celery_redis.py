@@ -6,59 +6,16 @@ database and a temp search index directory, as in a deployment.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_DIR
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python, wait_until
+from tests.infra.helpers import FIXTURE_LETTERS, Worker, manage, project_env, run_python, wait_until
 
 pytestmark = pytest.mark.services
 
-WORKER_READY_TIMEOUT = 90
 TASK_TIMEOUT = 120
-
-
-class Worker:
-    """`celery -A imr_kb worker` in a subprocess, its log in a file; stopped by its own pid."""
-
-    def __init__(self, env: dict, log_path: Path, queues: str = "celery"):
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "imr_kb", "worker",
-                "--pool=solo", "--concurrency=1", "-Q", queues, "--loglevel=INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-n", f"imr-test-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=REPO_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-    def output(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self):
-        def ready():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"celery worker exited with {self.proc.returncode}:\n{self.output()[-4000:]}")
-            return " ready." in self.output()
-
-        wait_until(ready, WORKER_READY_TIMEOUT, what="the celery worker to be ready")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()  # warm shutdown: finishes the current task
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
 
 
 @pytest.fixture
