@@ -163,6 +163,9 @@ def _match(letter, same_bytes, by_case, caseless, force: bool) -> Write:
             if not failed or candidate.parse_status == FAILED_STATUS:
                 target = candidate
                 break
+    if target is None and same_bytes is not None:
+        # The failed record of these bytes now parses (a fixed parser): it becomes the letter.
+        target, rewrite = Determination.objects.get(pk=same_bytes.pk), True
     write = Write(letter, target or Determination(), NEW if target is None else UPDATED, rewrite=rewrite)
     if target is not None and not rewrite:
         write.before = _snapshot(target)
