@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from guidelines.linking import current_catalog, link_new_items
 from search import sync
+from search.taxonomy import default_taxonomy
 
 from . import store
 from .letter_files import UnreadableFile, expand_paths, read_letter, read_upload, too_large_message
@@ -153,6 +154,7 @@ def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: 
     workers = max(1, min(workers, os.cpu_count() or 1))
     parsers = None
     if workers > 1 and len(letters) > BATCH:
+        default_taxonomy()  # loaded once here, inherited by the worker processes
         # fork: the workers only run pure parsing code, never this process's database connection.
         parsers = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), parsers, workers)

@@ -75,6 +75,12 @@ class Catalog:
         self.sections_of = defaultdict(list)
         for s in sections:
             self.sections_of[s.document_id].append(s)
+        # Normalised names the quote targeting looks for, computed once (not once per quote).
+        self.doc_names = {d.pk: [n for n in (norm(x) for x in {d.title, d.short_title, *(d.aliases or [])} if x)
+                                 if len(n) > 3] for d in self.docs.values()}
+        self.section_names = {s.pk: [n for n in dict.fromkeys(norm(x) for x in (s.title, strip_parens(s.title),
+                                                                                *(s.aliases or []))) if len(n) > 3]
+                              for s in sections}
         self.manuals = {
             m.key: Manual(m.pk, m.document_id, [s.pk for s in m.sections.all()])
             for m in ManualResolution.objects.prefetch_related("sections")
@@ -162,9 +168,8 @@ def plan_link(citation: GuidelineCitation, catalog: Catalog) -> Link:
                 sections)
 
 
-def _names_document(text_norm: str, document: GuidelineDocument) -> bool:
-    names = {document.title, document.short_title, *(document.aliases or [])}
-    return any(len(n) > 3 and contains_phrase(text_norm, n) >= 0 for n in (norm(x) for x in names if x))
+def _names_document(text_norm: str, document: GuidelineDocument, catalog: Catalog) -> bool:
+    return any(contains_phrase(text_norm, n) >= 0 for n in catalog.doc_names[document.pk])
 
 
 def _link_sections(link: Link, catalog: Catalog) -> list[GuidelineSection]:
@@ -174,10 +179,8 @@ def _link_sections(link: Link, catalog: Catalog) -> list[GuidelineSection]:
 
 def _named_section(text_norm: str, link: Link, catalog: Catalog):
     for section in _link_sections(link, catalog):
-        for name in (section.title, strip_parens(section.title), *(section.aliases or [])):
-            key = norm(name)
-            if len(key) > 3 and contains_phrase(text_norm, key) >= 0:
-                return section
+        if any(contains_phrase(text_norm, key) >= 0 for key in catalog.section_names[section.pk]):
+            return section
     return None
 
 
@@ -197,7 +200,7 @@ def _quote_target(links: list[Link], family: str | None, text: str, catalog: Cat
         score = 0.0
         acoem_based = doc.family == "ACOEM" or (doc.family == "MTUS" and "ACOEM" in (doc.edition or ""))
         compatible = (family is None or (family == "ODG") == (doc.family == "ODG"))
-        if compatible and _names_document(text_norm, doc):
+        if compatible and _names_document(text_norm, doc, catalog):
             score += 4
         if family == "ODG" and doc.family == "ODG":
             score += 2
