@@ -152,12 +152,9 @@ def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: 
         job: IngestJob | None = None, timings: Timings | None = None) -> list[Outcome]:
     """The pipeline over these letters, in batches; returns their outcomes in order."""
     workers = max(1, min(workers, os.cpu_count() or 1))
-    parsers = None
-    if workers > 1 and len(letters) > BATCH:
-        default_taxonomy()  # loaded once here, inherited by the worker processes
-        # fork: the workers only run pure parsing code, never this process's database connection.
-        parsers = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), parsers, workers)
+    if len(letters) <= BATCH:
+        workers = 1  # one batch: not worth starting processes
+    state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), None, workers)
     try:
         window: deque = deque()
         for batch in _batches(letters, BATCH):
@@ -167,8 +164,8 @@ def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: 
         while window:
             _finish(*window.popleft(), state)
     finally:
-        if parsers is not None:
-            parsers.shutdown(cancel_futures=True)
+        if state.parsers is not None:
+            state.parsers.shutdown(cancel_futures=True)
         _apply_index(state, final=True)
     return [letter.outcome for letter in letters]
 
@@ -195,6 +192,11 @@ def _prepare(batch: list[Letter], state: Run):
     t = state.timings.add("keep original", t)
     todo = [lt for lt in batch if lt.outcome is None and lt.work is None]
     work = [("bytes", lt.name, lt.data) if lt.data is not None else ("text", lt.name, lt.work_text) for lt in todo]
+    if state.workers > 1 and work and state.parsers is None:
+        # Started when there is something to parse (a re-run of unchanged files needs none).
+        default_taxonomy()  # loaded once here, inherited by the worker processes
+        # fork: the workers only run pure parsing code, never this process's database connection.
+        state.parsers = ProcessPoolExecutor(state.workers, mp_context=multiprocessing.get_context("fork"))
     if state.parsers is not None and work:
         size = max(1, len(work) // (2 * state.workers))
         futures = [(todo[i:i + size], state.parsers.submit(parse_many, work[i:i + size]))
@@ -398,10 +400,15 @@ def _record_job(batch: list[Letter], results: dict[int, Outcome], state: Run) ->
         outcome = results.get(letter.position) or letter.outcome
         if letter.job_file_id is None or outcome is None:
             continue
-        rows.append(IngestJobFile(pk=letter.job_file_id, status=outcome.status, determination_id=outcome.determination_id,
-                                  case_number=outcome.case_number or "", message=outcome.message, finished_at=now))
+        rows.append(IngestJobFile(job_id=state.job.pk, position=letter.position, name=letter.name,
+                                  path=str(letter.path or ""), upload=letter.upload, status=outcome.status,
+                                  determination_id=outcome.determination_id, case_number=outcome.case_number or "",
+                                  message=outcome.message, finished_at=now))
     if rows:
-        IngestJobFile.objects.bulk_update(rows, ["status", "determination", "case_number", "message", "finished_at"])
+        # The rows exist: one upsert on (job, position) sets their outcomes in a single statement.
+        IngestJobFile.objects.bulk_create(rows, update_conflicts=True, unique_fields=["job", "position"],
+                                          update_fields=["status", "determination", "case_number", "message",
+                                                         "finished_at"])
         IngestJob.objects.filter(pk=state.job.pk).update(progressed_at=now)
 
 
