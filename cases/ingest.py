@@ -194,7 +194,8 @@ def _prepare(batch: list[Letter], state: Run):
     work = [("bytes", lt.name, lt.data) if lt.data is not None else ("text", lt.name, lt.work_text) for lt in todo]
     if state.workers > 1 and work and state.parsers is None:
         # Started when there is something to parse (a re-run of unchanged files needs none).
-        default_taxonomy()  # loaded once here, inherited by the worker processes
+        default_taxonomy()  # loaded once here, inherited by the worker processes,
+        current_catalog()  # and so is the catalog they plan links with (its version is checked)
         # fork: the workers only run pure parsing code, never this process's database connection.
         state.parsers = ProcessPoolExecutor(state.workers, mp_context=multiprocessing.get_context("fork"))
     if state.parsers is not None and work:
@@ -360,7 +361,8 @@ def _write(batch: list[Letter], state: Run) -> None:
             t = state.timings.add("store", t)
             if parsed:
                 catalog = catalog or current_catalog()
-                sections |= link_new_items([item for w in parsed for item in w.items], catalog)
+                plans = [plan for w in parsed for plan in (w.letter.work.plans or [None] * len(w.items))]
+                sections |= link_new_items([item for w in parsed for item in w.items], catalog, plans)
                 t = state.timings.add("link and quotes", t)
                 index += [w.det.pk for w in parsed]
             for w in writes:

@@ -1,6 +1,7 @@
-"""Steps 3-4 of the ingest pipeline, the CPU work: extract a file's text, parse the letter and
-classify each item's procedure. Pure functions of the bytes (no database), so ingest runs them in
-worker processes (`ingest --workers N`) while one process writes.
+"""Steps 3-4 of the ingest pipeline, the CPU work: extract a file's text, parse the letter,
+classify each item's procedure and plan its links and quotes against the catalog this process
+holds. Functions of the bytes that never touch the database, so ingest runs them in worker
+processes (`ingest --workers N`) while one process writes.
 
     work = parse_file_bytes(name, data)      # -> ParsedFile
     work = parse_stored_text(name, text)     # re-parse from the stored raw text
@@ -13,10 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from guidelines.linking import cached_catalog, plan_item
 from search.classify import classification
 from search.taxonomy import default_taxonomy
 
 from .parser import ExtractionError, ParsedLetter, extract_bytes, parse_text
+from .store import citation_rows, item_row
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,8 @@ class ParsedFile:
     errors: list[str] = field(default_factory=list)
     # One dict of DisputedItem taxonomy fields per parsed item.
     classes: list[dict] = field(default_factory=list)
+    # One guidelines.linking.ItemPlan per item (links and quotes), when a catalog was at hand.
+    plans: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)  # step -> CPU seconds spent, for bench/ingest.py
 
 
@@ -71,6 +76,12 @@ def parse_stored_text(name: str, text: str, seconds: dict | None = None) -> Pars
         tax = default_taxonomy()
         out.classes = [classification(item.request, tax) for item in parsed.items]
         out.seconds["classify"] = time.process_time() - started
+        catalog = cached_catalog()
+        if catalog is not None:
+            started = time.process_time()
+            out.plans = [plan_item(item_row(item, n, values), citation_rows(item), catalog)
+                         for n, (item, values) in enumerate(zip(parsed.items, out.classes))]
+            out.seconds["link and quotes (plan)"] = time.process_time() - started
     return out
 
 

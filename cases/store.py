@@ -237,23 +237,29 @@ def _write_items(writes: list[Write]) -> None:
         parsed, classes = w.letter.work.parsed, w.letter.work.classes
         w.items = []
         for n, (item, values) in enumerate(zip(parsed.items, classes)):
-            row = DisputedItem(determination=w.det, order=n, request=item.request,
-                               disputed_portion=item.disputed_portion, decision=item.decision or "",
-                               rationale=item.rationale or "", **values)
+            row = item_row(item, n, values, w.det)
             w.items.append((row, []))
             items.append(row)
     DisputedItem.objects.bulk_create(items)
     citations = []
     for w in writes:
         for (row, cits), item in zip(w.items, w.letter.work.parsed.items):
-            for party in PARTIES:
-                for n, c in enumerate(getattr(item, party.value)):
-                    cit = GuidelineCitation(item=row, party=party, order=n, kind=c.kind, document=c.document,
-                                            year=c.year, sections=list(c.sections), pages=c.pages,
-                                            clause=c.clause or "")
-                    cits.append(cit)
-                    citations.append(cit)
+            cits += citation_rows(item, row)
+            citations += cits
     GuidelineCitation.objects.bulk_create(citations)
+
+
+def item_row(item, n: int, classes: dict, det: Determination | None = None) -> DisputedItem:
+    return DisputedItem(determination=det, order=n, request=item.request, disputed_portion=item.disputed_portion,
+                        decision=item.decision or "", rationale=item.rationale or "", **classes)
+
+
+def citation_rows(item, row: DisputedItem | None = None) -> list[GuidelineCitation]:
+    """A parsed item's citations as rows, in their stored order (claims administrator's, then
+    the MAXIMUS reviewer's)."""
+    return [GuidelineCitation(item=row, party=party, order=n, kind=c.kind, document=c.document, year=c.year,
+                              sections=list(c.sections), pages=c.pages, clause=c.clause or "")
+            for party in PARTIES for n, c in enumerate(getattr(item, party.value))]
 
 
 def failure_record(name: str, sha256: str, text: str, message: str, original: str = "") -> Determination:

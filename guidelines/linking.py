@@ -124,6 +124,12 @@ def current_catalog() -> Catalog:
     return _cache["catalog"]
 
 
+def cached_catalog() -> Catalog | None:
+    """The catalog this process loaded last, without asking the database whether it is current
+    (the ingest worker processes plan with it; the writer checks its version)."""
+    return _cache.get("catalog")
+
+
 def clear_cache() -> None:
     _cache.clear()
 
@@ -241,16 +247,45 @@ def _insert_links(links: list[Link]) -> None:
     ])
 
 
-def link_new_items(items: list[tuple[DisputedItem, list[GuidelineCitation]]], catalog: Catalog) -> set[int]:
+@dataclass
+class ItemPlan:
+    """An item's links (values and section ids, in the order of its citations) and quotes
+    ((order, text, document id, section id)): plain data, made where the CPU is free (the ingest
+    worker processes) and written by the one writer."""
+
+    catalog_version: tuple
+    links: list[tuple[dict, list[int]]]
+    quotes: list[tuple[int, str, int | None, int | None]]
+
+
+def plan_item(item: DisputedItem, citations: list[GuidelineCitation], catalog: Catalog) -> ItemPlan:
+    """What linking an item will write; item and citations need no primary key."""
+    planned = [plan_link(c, catalog) for c in citations]
+    quotes = plan_quotes(item, [lk for lk in planned if lk.citation.party == MAXIMUS], catalog)
+    return ItemPlan(catalog.version, [(lk.values(), lk.section_ids) for lk in planned],
+                    [(q.order, q.text, q.document_id, q.section_id) for q in quotes])
+
+
+def link_new_items(items: list[tuple[DisputedItem, list[GuidelineCitation]]], catalog: Catalog,
+                   plans: list[ItemPlan | None] | None = None) -> set[int]:
     """Link the citations of items just inserted and store their quotes (three bulk inserts for
-    any number of items). items: (item, its citations), both with primary keys. Returns the ids
-    of the sections quoted."""
-    links, quotes = [], []
-    for item, citations in items:
-        planned = [plan_link(c, catalog) for c in citations]
-        links += planned
-        quotes += plan_quotes(item, [lk for lk in planned if lk.citation.party == MAXIMUS], catalog)
-    _insert_links(links)
+    any number of items). items: (item, its citations), both with primary keys; plans: made
+    beforehand (ItemPlan), used when made with this catalog. Returns the ids of the sections
+    quoted."""
+    links, sections, quotes = [], [], []
+    for n, (item, citations) in enumerate(items):
+        plan = plans[n] if plans else None
+        if plan is None or plan.catalog_version != catalog.version or len(plan.links) != len(citations):
+            plan = plan_item(item, citations, catalog)
+        for citation, (values, section_ids) in zip(citations, plan.links):
+            links.append(CitationLink(citation=citation, **values))
+            sections.append(section_ids)
+        quotes += [QuotedPassage(item=item, order=order, text=text, document_id=doc, section_id=section)
+                   for order, text, doc, section in plan.quotes]
+    rows = CitationLink.objects.bulk_create(links)
+    through = CitationLink.sections.through
+    through.objects.bulk_create([through(citationlink_id=row.pk, guidelinesection_id=section_id)
+                                 for row, ids in zip(rows, sections) for section_id in dict.fromkeys(ids)])
     QuotedPassage.objects.bulk_create(quotes)
     return {q.section_id for q in quotes if q.section_id}
 

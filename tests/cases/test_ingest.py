@@ -202,3 +202,33 @@ def test_failed_reparse_keeps_the_stored_version(dwc_txt_dir, tmp_path):
     assert outcome.status == "failed" and "stored version is kept" in outcome.message
     det.refresh_from_db()
     assert det.parse_status == "ok" and row_counts() == counts
+
+
+def _links_and_quotes():
+    from guidelines.models import CitationLink, QuotedPassage
+
+    links = sorted((lk.citation.item.determination.case_number, lk.citation.item.order, lk.citation.party,
+                    lk.citation.order, lk.document_id, lk.method, tuple(sorted(s.pk for s in lk.sections.all())))
+                   for lk in CitationLink.objects.select_related("citation__item__determination")
+                   .prefetch_related("sections"))
+    quotes = sorted(QuotedPassage.objects.values_list("item__determination__case_number", "item__order", "order",
+                                                      "text", "document_id", "section_id"))
+    return links, quotes
+
+
+def test_worker_processes_link_as_the_writer_does(dwc_txt_dir, tmp_path):
+    """Links and quotes planned in the parser processes (--workers 2) are those the writer makes
+    itself (one process): same documents, sections, methods and quotes for the 150 letters."""
+    from guidelines.catalog_loader import load_catalog
+
+    load_catalog()
+    ingest_paths([dwc_txt_dir], workers=1)
+    alone = _links_and_quotes()
+    Determination.objects.all().delete()
+    from cases.ingest import Timings
+
+    timings = Timings()
+    ingest_paths([dwc_txt_dir], workers=2, timings=timings)
+    assert timings["link and quotes (plan)"] > 0  # planned in the parser processes
+    assert _links_and_quotes() == alone
+    assert len(alone[0]) == GuidelineCitation.objects.count() > 800 and len(alone[1]) > 300

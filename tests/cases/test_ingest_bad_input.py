@@ -121,10 +121,10 @@ def test_an_exception_in_one_file_does_not_stop_the_batch(dwc_txt_dir, tmp_path,
     files = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt", "CM16-0221706.txt", "CM16-0224814.txt"])
     real_link = ingest_module.link_new_items
 
-    def exploding_link(items, catalog):
+    def exploding_link(items, catalog, plans=None):
         if any(item.determination.case_number == "CM16-0221706" for item, _ in items):
             raise RuntimeError("disk on fire")
-        return real_link(items, catalog)
+        return real_link(items, catalog, plans)
 
     monkeypatch.setattr(ingest_module, "link_new_items", exploding_link)
     outcomes = ingest_paths(files)
@@ -218,10 +218,10 @@ def test_a_step_that_raises_rolls_its_letter_back(dwc_txt_dir, tmp_path, monkeyp
     files = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt", "CM16-0221706.txt"])
     real_link = ingest_module.link_new_items
 
-    def linker(items, catalog):
+    def linker(items, catalog, plans=None):
         if any(item.determination.case_number == "CM16-0221706" for item, _ in items):
             raise RuntimeError("linker exploded")
-        return real_link(items, catalog)
+        return real_link(items, catalog, plans)
 
     monkeypatch.setattr(ingest_module, "link_new_items", linker)
     outcomes = ingest_paths(files)
@@ -240,7 +240,7 @@ def test_force_recovers_a_letter_that_failed_because_of_a_step(dwc_txt_dir, tmp_
     ingest_file(path)
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
 
-    def broken(items, catalog):
+    def broken(items, catalog, plans=None):
         raise RuntimeError("linker bug")
 
     real_link = ingest_module.link_new_items
