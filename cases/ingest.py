@@ -52,16 +52,17 @@ from search.taxonomy import default_taxonomy
 from . import store
 from .letter_files import UnreadableFile, expand_paths, read_letter, read_upload, too_large_message
 from .models import Determination, IngestJob, IngestJobFile, original_name
-from .outcomes import FAILED, NEW, UNCHANGED, UPDATED, Outcome, Summary  # noqa: F401 (re-exported)
+from .outcomes import FAILED, NEW, UNCHANGED, UPDATED, Outcome, Summary  # noqa: F401 (callers import them here)
 from .parser.pdf import is_pdf
-from .parsing import ParsedFile, parse_file_bytes, parse_many, parse_stored_text
+from .parsing import ParsedFile, parse_many
 
 log = logging.getLogger(__name__)
 
 BATCH = 50  # letters per transaction
 LOOKAHEAD = 2  # batches parsed ahead of the one being written
 DISPATCH_EVERY = 1000  # letters between two index updates of a long run
-RETRIES = 12  # attempts of a batch that meets a lock or a concurrent write
+RETRIES = 12  # attempts of a batch that meets a lock
+CONFLICT_RETRIES = 3  # attempts of a batch that meets a unique constraint (another process's letter)
 Progress = Callable[[int, int, Outcome], None]
 
 
@@ -305,29 +306,36 @@ def _keep_originals(batch: list[Letter]) -> None:
 
 def _write_with_retries(batch: list[Letter], state: Run) -> None:
     try:
-        _retrying(lambda: _write(batch, state), state)
-    except (OperationalError, IntegrityError):
-        raise
-    except Exception:  # noqa: BLE001 - a bug met by one letter: find it, store the others
+        _retrying(lambda: _write(batch, state))
+    except OperationalError:
+        raise  # the database is unusable (locked past every retry, gone): stop, say so
+    except Exception:  # noqa: BLE001 - a bug or a conflict met by one letter: find it, store the others
         log.exception("a batch failed; writing its letters one at a time")
         for letter in batch:
             try:
-                _retrying(lambda: _write([letter], state), state)
-            except (OperationalError, IntegrityError):
+                _retrying(lambda: _write([letter], state))
+            except OperationalError:
                 raise
             except Exception as exc:  # noqa: BLE001 - this letter fails, with its error kept
                 log.exception("ingest of %s failed", letter.name)
-                _retrying(lambda: _record_crash(letter, f"{type(exc).__name__}: {exc}", state), state)
+                if isinstance(exc, IntegrityError):
+                    message = f"conflicts with a stored letter ({exc})"
+                else:
+                    message = f"{type(exc).__name__}: {exc}"
+                _retrying(lambda: _record_crash(letter, message, state))
 
 
-def _retrying(write: Callable[[], None], state: Run) -> None:
-    """Run a write transaction; a lock or a concurrent write of the same letter rolls it back and
-    runs it again (it re-reads what is stored), with growing pauses."""
-    for attempt in range(1, RETRIES + 1):
+def _retrying(write: Callable[[], None]) -> None:
+    """Run a write transaction; a lock rolls it back and runs it again with growing pauses, and so
+    does a conflict with another process storing the same letter (the retry re-reads what is
+    stored and finds it). A conflict that stays is the letter's own: raised after a few tries."""
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return write()
         except (OperationalError, IntegrityError) as exc:
-            if attempt == RETRIES:
+            if attempt >= (RETRIES if isinstance(exc, OperationalError) else CONFLICT_RETRIES):
                 raise
             pause = min(0.05 * 2 ** attempt, 5.0) * (0.5 + random.random())
             log.warning("ingest batch retried in %.2f s (attempt %d): %s", pause, attempt, exc)
@@ -426,13 +434,6 @@ def _apply_index(state: Run, final: bool = False) -> None:
         # Now, or when the caller's own transaction commits, if the run is inside one.
         sync.dispatch_after_commit(keys)
         state.timings.add("index", t)
-
-
-def summarize(outcomes: Iterable[Outcome]) -> Summary:
-    summary = Summary()
-    for outcome in outcomes:
-        summary.add(outcome)
-    return summary
 
 
 # --- after a hand edit -----------------------------------------------------------------------------

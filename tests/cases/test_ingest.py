@@ -232,3 +232,20 @@ def test_worker_processes_link_as_the_writer_does(dwc_txt_dir, tmp_path):
     assert timings["link and quotes (plan)"] > 0  # planned in the parser processes
     assert _links_and_quotes() == alone
     assert len(alone[0]) == GuidelineCitation.objects.count() > 800 and len(alone[1]) > 300
+
+
+def test_a_reparse_that_takes_another_letter_s_case_number_fails_alone(dwc_txt_dir, tmp_path):
+    """A conflict that is the letter's own (its new case number belongs to another record) fails
+    that letter, quickly, and the others are re-parsed."""
+    from cases.ingest import reparse_letters
+
+    copy_letters(dwc_txt_dir, tmp_path, LETTERS)
+    ingest_paths([tmp_path])
+    first, second, third = (Determination.objects.get(case_number=n[:-4]) for n in LETTERS)
+    Determination.objects.filter(pk=first.pk).update(raw_text=first.raw_text.replace(first.case_number,
+                                                                                    second.case_number))
+    outcomes = reparse_letters([first.pk, second.pk, third.pk])
+    assert [o.status for o in outcomes] == ["failed", "updated", "updated"]
+    assert "conflicts with a stored letter" in outcomes[0].message
+    first.refresh_from_db()
+    assert first.case_number == "CM16-0219557" and first.parse_status == "ok" and first.items.exists()

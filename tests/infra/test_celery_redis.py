@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_DIR
 from tests.infra.helpers import FIXTURE_LETTERS, Worker, manage, project_env, run_python, wait_until
 
 pytestmark = pytest.mark.services
