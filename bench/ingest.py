@@ -12,7 +12,8 @@ in --cache. For each database and size N, from a fresh database holding only the
   text ingest       the N text letters (what `manage.py ingest` does: a job, run in-process)
   unchanged re-run  the same N files again: nothing to parse or write
   reparse --all     the N stored letters re-parsed from their text
-  one at a time     50 new letters, one ingest_file each (the Celery and admin path), index included
+  one at a time     50 new letters, one ingest_file each (the Celery and admin path), each with
+                    its index apply (the embedded backend's commit); and the same without it
   PDF ingest        --pdfs new PDF letters into the corpus of N
 
 Each database runs in its own child process (Django is set up once per process). PostgreSQL is
@@ -162,7 +163,7 @@ def child(args) -> int:
         copies = size // 150
         text = text_corpus(cache, copies)
         pdfs = pdf_corpus(cache, args.pdfs)
-        runs = {name: [] for name in ("text", "unchanged", "reparse", "one", "pdf")}
+        runs = {name: [] for name in ("text", "unchanged", "reparse", "one", "one_pipeline", "pdf")}
         steps = {name: Timings() for name in ("text", "reparse", "pdf")}
         for _ in range(args.runs):
             fresh()
@@ -186,9 +187,11 @@ def child(args) -> int:
                 single.parent.mkdir(exist_ok=True)
                 single.write_text(path.read_text(encoding="utf-8").replace(path.stem, single.stem), encoding="utf-8")
                 singles.append(single)
+            single_steps = Timings()
             t = time.perf_counter()
-            statuses = {ingest_file(p).status for p in singles}
+            statuses = {ingest_file(p, timings=single_steps).status for p in singles}
             runs["one"].append(time.perf_counter() - t)
+            runs["one_pipeline"].append(runs["one"][-1] - single_steps["index"])
             assert statuses == {"new"}, statuses
             shutil.rmtree(workdir / "single")
             t = time.perf_counter()
@@ -200,6 +203,7 @@ def child(args) -> int:
                                ("unchanged", f"unchanged re-run, {size}", size),
                                ("reparse", f"reparse --all, {size}", size),
                                ("one", f"one at a time, {ONE_AT_A_TIME} at {size}", ONE_AT_A_TIME),
+                               ("one_pipeline", "  of which not the index apply", ONE_AT_A_TIME),
                                ("pdf", f"PDF ingest, {n_pdf} into {size}", n_pdf)):
             median = statistics.median(runs[name])
             rows.append({"database": vendor, "size": size, "row": label, "letters": n, "seconds": median,

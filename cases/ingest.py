@@ -20,7 +20,10 @@ A run goes through its files in batches (BATCH letters), each batch in this orde
                and the guideline sections the batch quotes
   9. record    each file's outcome in its ingest job, if any (cases.jobs)
   and after commit, every DISPATCH_EVERY letters and at the end: have the index queue applied
-  (search.tasks.dispatch: a Celery task with the ids, or in-process without a broker).
+  (search.tasks.dispatch: a Celery task with the ids, or in-process without a broker). The
+  sections' rows are applied at the end of a bulk run (the commands) or by the periodic
+  catch-up (settings.CELERY_BEAT_SCHEDULE): their documents are summaries, and re-indexing them
+  for every single letter would cost more than the letter.
 
 Failures: a bad file is stored as a failed record with its error and the batch goes on. A lock
 ("database is locked") or a conflict with another process storing the same letter rolls the
@@ -105,28 +108,31 @@ class Timings(defaultdict):
 # --- entry points ---------------------------------------------------------------------------------
 
 def ingest_paths(paths: Iterable[str | Path], progress: Progress | None = None, force: bool = False,
-                 workers: int = 1, timings: Timings | None = None) -> list[Outcome]:
+                 workers: int = 1, timings: Timings | None = None, refresh_sections: bool = True) -> list[Outcome]:
     """Ingest files and folders; one outcome per file (and per path that could not be listed)."""
     found = expand_paths(paths)
     letters = [Letter(n, p.path.name, path=p.path, problem=p.message, keep_failure=p.is_letter)
                for n, p in enumerate(found.problems)]
     letters += [Letter(len(letters) + n, p.name, path=p) for n, p in enumerate(found.files)]
-    return run(letters, force=force, workers=workers, progress=progress, timings=timings)
+    return run(letters, force=force, workers=workers, progress=progress, timings=timings,
+               refresh_sections=refresh_sections)
 
 
-def ingest_file(path: str | Path, force: bool = False) -> Outcome:
-    """Ingest one file. Never raises for a bad file: the outcome says what happened."""
+def ingest_file(path: str | Path, force: bool = False, timings: Timings | None = None) -> Outcome:
+    """Ingest one file (the one-at-a-time path: its sections' summaries wait for the periodic
+    catch-up). Never raises for a bad file: the outcome says what happened."""
     path = Path(path)
-    return run([Letter(0, path.name, path=path)], force=force)[0]
+    return run([Letter(0, path.name, path=path)], force=force, timings=timings)[0]
 
 
 def reparse_letters(determination_ids: Iterable[int], progress: Progress | None = None, workers: int = 1,
-                    timings: Timings | None = None) -> list[Outcome]:
+                    timings: Timings | None = None, refresh_sections: bool = False) -> list[Outcome]:
     """Re-parse stored letters from their raw text (or from the stored original when the text is
     empty, e.g. a PDF that failed to extract) and rewrite their items. A failed re-parse leaves a
     letter that had parsed as it was."""
     letters = [Letter(n, "", determination_id=pk) for n, pk in enumerate(determination_ids)]
-    return run(letters, force=True, workers=workers, progress=progress, timings=timings)
+    return run(letters, force=True, workers=workers, progress=progress, timings=timings,
+               refresh_sections=refresh_sections)
 
 
 def reparse_determination(det: Determination) -> Outcome:
@@ -144,18 +150,21 @@ class Run:
     total: int
     parsers: ProcessPoolExecutor | None
     workers: int = 1
+    refresh_sections: bool = False
     done: int = 0
     to_index: list[int] = field(default_factory=list)
     to_index_sections: set[int] = field(default_factory=set)
 
 
 def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: Progress | None = None,
-        job: IngestJob | None = None, timings: Timings | None = None) -> list[Outcome]:
-    """The pipeline over these letters, in batches; returns their outcomes in order."""
+        job: IngestJob | None = None, timings: Timings | None = None, refresh_sections: bool = False) -> list[Outcome]:
+    """The pipeline over these letters, in batches; returns their outcomes in order.
+    refresh_sections: also apply the queued guideline sections at the end (bulk runs)."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if len(letters) <= BATCH:
         workers = 1  # one batch: not worth starting processes
-    state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), None, workers)
+    state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), None, workers,
+                refresh_sections)
     try:
         window: deque = deque()
         for batch in _batches(letters, BATCH):
@@ -426,9 +435,13 @@ def _record_job(batch: list[Letter], results: dict[int, Outcome], state: Run) ->
 
 def _apply_index(state: Run, final: bool = False) -> None:
     """Have the queued rows applied (they are committed: if this process dies now, the next
-    dispatch or `search_index --catch-up` applies them)."""
-    keys = sync.merge({sync.DETERMINATION: state.to_index, sync.SECTION: state.to_index_sections})
-    state.to_index, state.to_index_sections = [], set()
+    dispatch or `search_index --catch-up` applies them): the letters', and at the end of a bulk
+    run the quoted sections' (else the periodic catch-up applies those)."""
+    keys = {sync.DETERMINATION: state.to_index}
+    if final and state.refresh_sections:
+        keys[sync.SECTION] = sorted(state.to_index_sections)
+    keys = sync.merge(keys)
+    state.to_index = []
     if keys:
         t = time.perf_counter()
         # Now, or when the caller's own transaction commits, if the run is inside one.

@@ -96,14 +96,16 @@ def _letters(rows: Iterable[IngestJobFile]) -> list[Letter]:
 
 
 def run_job(job: IngestJob, workers: int = 1, progress: Callable[[int, int, Outcome], None] | None = None,
-            first: int = 0, last: int | None = None, timings=None) -> list[Outcome]:
+            first: int = 0, last: int | None = None, timings=None, refresh_sections: bool = False) -> list[Outcome]:
     """Run the job's pending files (those at positions first..last-1) through the pipeline here.
-    Files already done (by an earlier delivery of the same chunk) are left as they are."""
+    Files already done (by an earlier delivery of the same chunk) are left as they are.
+    refresh_sections: a bulk run in one process (the command) applies the quoted sections too."""
     IngestJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
     rows = job.files.filter(status=PENDING, position__gte=first).order_by("position")
     if last is not None:
         rows = rows.filter(position__lt=last)
-    outcomes = run(_letters(rows), force=job.force, workers=workers, progress=progress, job=job, timings=timings)
+    outcomes = run(_letters(rows), force=job.force, workers=workers, progress=progress, job=job, timings=timings,
+                   refresh_sections=refresh_sections)
     finish_if_done(job)
     return outcomes
 

@@ -132,6 +132,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# `celery beat`: apply whatever the index queue still holds (rows a dead worker left, and the
+# guideline sections' summaries, which one-letter ingests leave to this instead of re-indexing a
+# section per letter).
+CELERY_BEAT_SCHEDULE = {
+    "index-queue-catch-up": {"task": "search.tasks.apply_index_queue",
+                             "schedule": float(os.environ.get("INDEX_CATCH_UP_SECONDS", "300"))},
+}
 
 # --- Data -------------------------------------------------------------------------------------
 # The real letters beside the checkout (see README): used by the demo setup and the tests.

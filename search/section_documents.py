@@ -16,7 +16,7 @@ from guidelines.models import GuidelineSection, QuotedPassage
 # The quotes shown in a section's document, and how many of its latest quotes they are chosen
 # from: the cost of building the document stays the same at 150 letters or 1.5 million.
 REPRESENTATIVE_QUOTES = 5
-QUOTES_SAMPLED = 500
+QUOTES_SAMPLED = 200
 MAX_QUOTE_CHARS = 600
 
 

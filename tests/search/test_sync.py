@@ -315,3 +315,25 @@ def test_a_batch_that_dies_leaves_its_rows_for_catch_up(letters, monkeypatch):
     assert get_backend().ids("determination") == ids
     call_command("search_index", "--catch-up", stdout=StringIO())
     assert IndexQueue.objects.count() == 0
+
+
+def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(dwc_txt_dir, django_capture_on_commit_callbacks,
+                                                                 settings):
+    """One letter re-indexes itself at once; the summaries of the sections it quotes wait for the
+    periodic catch-up (celery beat), which applies every pending row."""
+    from cases.ingest import ingest_file
+    from guidelines.catalog_loader import load_catalog
+    from imr_kb.celery import app
+    from search.tasks import apply_index_queue
+
+    load_catalog()
+    IndexQueue.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = ingest_file(dwc_txt_dir / "CM16-0219557.txt")
+    assert get_backend().ids("determination") == {outcome.determination_id}
+    waiting = set(IndexQueue.objects.values_list("kind", flat=True))
+    assert waiting == {"section"}
+    schedule = settings.CELERY_BEAT_SCHEDULE["index-queue-catch-up"]
+    assert schedule["task"] == apply_index_queue.name and apply_index_queue.name in app.tasks
+    assert apply_index_queue.apply().get() > 0
+    assert IndexQueue.objects.count() == 0

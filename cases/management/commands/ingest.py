@@ -61,7 +61,8 @@ class Command(BaseCommand):
             # Paths that could not be listed were recorded as failed files when the job was made.
             for row in job.files.filter(status=FAILED).order_by("position"):
                 report(Outcome(FAILED, None, row.message, None, row.name, row.path))
-            run_job(job, workers=max(1, options["workers"]), progress=lambda done, total, outcome: report(outcome))
+            run_job(job, workers=max(1, options["workers"]), progress=lambda done, total, outcome: report(outcome),
+                    refresh_sections=True)
         line = summary.line()
         failed = summary.counts[FAILED]
         self.stdout.write(self.style.WARNING(line) if failed else self.style.SUCCESS(line))

@@ -58,7 +58,7 @@ class Command(BaseCommand):
                         self.stdout.write(f"re-parsed {label}")
                 bar.update(1)
 
-            reparse_letters(ids, progress=report, workers=max(1, options["workers"]))
+            reparse_letters(ids, progress=report, workers=max(1, options["workers"]), refresh_sections=True)
         self.stdout.write(summary.line())
 
 
