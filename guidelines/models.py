@@ -37,6 +37,18 @@ class GuidelineDocument(models.Model):
         from django.urls import reverse
         return reverse("guidelines:document", args=[self.slug])
 
+    @property
+    def label(self) -> str:
+        """The name a reader tells apart from every other document, editions included:
+        "Chronic Pain Medical Treatment Guidelines (2009)" vs "(2016)", "ACOEM Low Back
+        Disorders (3rd ed.)", "ODG Knee & Leg (Acute & Chronic)". Search facets show it."""
+        if self.family == self.Family.ODG:
+            return self.title if self.title.startswith("ODG") else f"ODG {self.title}"
+        if self.family == self.Family.ACOEM:
+            name = self.title if self.title.startswith("ACOEM") else f"ACOEM {self.title}"
+            return f"{name} ({self.edition})" if self.edition else name
+        return f"{self.title} ({self.edition_year})" if self.edition_year else self.title
+
 
 class GuidelineSection(models.Model):
     document = models.ForeignKey(GuidelineDocument, on_delete=models.CASCADE, related_name="sections")
@@ -69,6 +81,12 @@ class GuidelineSection(models.Model):
     @property
     def url(self) -> str:
         return self.get_absolute_url()
+
+    @property
+    def qualified_label(self) -> str:
+        """The section qualified by its document ("Low Back Complaints (2004) › Special
+        Studies"): "Summary" or "Treatment" alone name a section in many documents."""
+        return f"{self.document.label} › {self.label}"
 
 
 class ManualResolution(models.Model):

@@ -47,3 +47,27 @@ def citing_determinations(items) -> tuple[list[dict], dict]:
         if item.decision in counts:
             counts[item.decision] += 1
     return list(groups.values()), counts
+
+
+_section_urls: dict = {"loaded_at": None, "urls": {}}
+SECTION_URLS_TTL = 60.0  # seconds a process trusts its map: the catalog changes rarely
+
+
+def section_urls_by_label() -> dict[str, str]:
+    """Qualified section label ("Low Back Complaints (2004) › Special Studies") -> section page,
+    for search results that name sections by label. One query per process a minute at most."""
+    import time
+
+    from .models import GuidelineSection
+
+    now = time.monotonic()
+    loaded = _section_urls["loaded_at"]
+    if loaded is None or now - loaded > SECTION_URLS_TTL:
+        _section_urls["urls"] = {s.qualified_label: s.get_absolute_url()
+                                 for s in GuidelineSection.objects.select_related("document")}
+        _section_urls["loaded_at"] = now
+    return _section_urls["urls"]
+
+
+def forget_section_urls() -> None:
+    _section_urls["loaded_at"] = None

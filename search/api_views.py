@@ -5,6 +5,8 @@ so every page URL has an API twin with the same query string.
 """
 from __future__ import annotations
 
+import logging
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,18 +14,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
-from search.forms import SORTS, execute, parse_search_params
-from search.serializers import (
-    ErrorSerializer,
-    SearchResponseSerializer,
-    SectionSearchResponseSerializer,
-    payload,
-)
+from search.forms import SORTS, parse_search_params
+from search.payload import payload, run
+from search.serializers import ErrorSerializer, SearchResponseSerializer, SectionSearchResponseSerializer
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = "The search index is unavailable right now; please try again shortly."
 
 _COMMON = [
     OpenApiParameter("q", OpenApiTypes.STR, description=(
-        "Query as typed. Procedure abbreviations, synonyms and brand names are expanded "
-        "(MBB -> medial branch block, facet injection; Norco -> hydrocodone; EMG/NCS -> nerve conduction ...).")),
+        "Query as typed. A named procedure (abbreviations, synonyms and brand names included: MBB, Norco, "
+        "EMG/NCS) selects the decisions whose request or classified procedure is that procedure, and a named "
+        "body region ('lumbar MRI') those about that region; other words must appear in the decision's text.")),
+    OpenApiParameter("widen", OpenApiTypes.BOOL, description=(
+        "1: a named procedure may also be found in the decision's rationale or the letter's clinical summary")),
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="Decision date from (inclusive), YYYY-MM-DD"),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="Decision date to (inclusive), YYYY-MM-DD"),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=[s for s, _ in SORTS],
@@ -54,10 +58,11 @@ class _SearchView(APIView):
         if not params.is_valid:
             return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            result = execute(params)
-        except SearchBackendError as exc:
-            return Response({"errors": {"backend": [str(exc)]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(payload(result, params))
+            answer = run(params)
+        except SearchBackendError:
+            log.exception("search backend failed for %s", request.get_full_path())
+            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(payload(answer))
 
 
 class SearchAPIView(_SearchView):
@@ -66,8 +71,9 @@ class SearchAPIView(_SearchView):
     @extend_schema(
         operation_id="search_determinations",
         summary="Search IMR determinations",
-        description="Full-text and faceted search over determination letters. Facet counts are "
-                    "numbers of letters; item-level filters must hold for one and the same disputed item.",
+        description="Search IMR decisions (the disputed items of determination letters). Filters, facet "
+                    "counts and the outcome summary count decisions; results are the letters holding a "
+                    "matching decision, each with all of its decisions, the matching ones marked.",
         parameters=_COMMON + _facet_params(FACETS),
         responses={200: SearchResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
         tags=["search"],

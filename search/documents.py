@@ -1,25 +1,25 @@
-"""Index documents built from the database (the source of truth): one per determination and
-one per guideline section. Both backends index exactly these dicts (see search.backends.base).
+"""Index documents built from the database (the source of truth): one per decision (a disputed
+item), carrying its own fields and a copy of its letter's, grouped by letter for writing.
+
+Both engines index exactly these dicts (shapes at the end of search.backends.base).
 
 Guideline facets use the citations of the MAXIMUS reviewer (the passage the IMR decision relies
-on), not the claims administrator's. When the guidelines app has linked a citation to a
-GuidelineDocument/GuidelineSection (CitationLink), the resolved titles are indexed; otherwise the
-citation as parsed: the MTUS document title and its sections, or "ODG: <chapter>" for an ODG
-Non-MTUS citation. Other Non-MTUS citations (articles) stay searchable in the rationale text but
-are not a facet value.
+on), not the claims administrator's. A citation linked to the catalog (guidelines.CitationLink)
+contributes its document's label and its sections' qualified labels ("Low Back Complaints (2004)
+› Special Studies"); an unlinked one the citation as parsed: the MTUS document and its sections,
+or "ODG: <chapter>" for an ODG Non-MTUS citation. Other Non-MTUS citations (articles) stay
+searchable in the rationale but are not a facet value.
 """
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from django.apps import apps
 from django.db.models import Prefetch
 
 from cases.models import Determination, DisputedItem, GuidelineCitation
-
-from .rollup import letter_fields_from_items
-from .rollup import unique as _unique
+from guidelines.models import GuidelineSection, QuotedPassage
+from search.taxonomy import default_taxonomy
+from search.taxonomy.classify import body_regions, request_text
 
 ODG_RE = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I)
 # ODG chapter names, recognised by the first keyword after "ODG" in the citation.
@@ -41,47 +41,12 @@ ODG_CHAPTERS = [
     (re.compile(r"preface", re.I), "Preface"),
     (re.compile(r"\bpain\b", re.I), "Pain (Chronic)"),
 ]
+SECTION_SEPARATOR = " › "
 
 
 def indexable_determinations():
     """Determinations that belong in the index (failed parses stay out)."""
     return Determination.objects.exclude(parse_status=Determination.ParseStatus.FAILED)
-
-
-@lru_cache(maxsize=1)
-def _citation_link_accessor() -> str | None:
-    """Name of the reverse OneToOne accessor GuidelineCitation -> guidelines.CitationLink, if any.
-
-    Looked up at run time so this module works before (and without) the guidelines models.
-    """
-    if not apps.is_installed("guidelines"):
-        return None
-    try:
-        model = apps.get_model("guidelines", "CitationLink")
-    except LookupError:
-        return None
-    if not _table_exists(model):
-        return None  # model code ahead of its migration: index the citations as parsed
-    for f in model._meta.get_fields():
-        if getattr(f, "one_to_one", False) and getattr(f, "related_model", None) is GuidelineCitation:
-            return f.remote_field.get_accessor_name()
-    return None
-
-
-def _table_exists(model) -> bool:
-    from django.db import connections, router
-
-    connection = connections[router.db_for_read(model)]
-    with connection.cursor() as cursor:
-        return model._meta.db_table in connection.introspection.table_names(cursor)
-
-
-def _title(obj) -> str:
-    for attr in ("title", "name", "heading"):
-        value = getattr(obj, attr, None)
-        if value:
-            return str(value)
-    return str(obj)
 
 
 def odg_chapter(clause: str) -> str | None:
@@ -96,17 +61,21 @@ def odg_chapter(clause: str) -> str | None:
     return "ODG"
 
 
-def citation_guidelines(citation) -> tuple[list[str], list[str]]:
-    """(documents, sections) one citation contributes to the guideline facets."""
-    accessor = _citation_link_accessor()
-    if accessor:
-        link = getattr(citation, accessor, None) if _has_cached_or_exists(citation, accessor) else None
-        if link is not None and getattr(link, "document_id", None):
-            docs = [_title(link.document)]
-            sections = [_title(s) for s in link.sections.all()] if hasattr(link, "sections") else []
-            return docs, sections
+def citation_guidelines(citation: GuidelineCitation) -> tuple[list[str], list[dict]]:
+    """(document labels, sections [{label, url}]) one citation contributes to the guideline
+    facets. Reads citation.link (select_related) and its sections (prefetched)."""
+    link = citation.link if hasattr(citation, "link") else None
+    if link is not None and link.document_id:
+        document = link.document
+        return [document.label], [
+            {"label": s.qualified_label, "url": s.get_absolute_url()} for s in link.sections.all()
+            # A link may carry topics of a second chapter named in the same clause; facet them
+            # under their own document, as the labels say.
+        ]
     if citation.kind == GuidelineCitation.Kind.MTUS and citation.document:
-        return [citation.document.strip()], [s.strip() for s in (citation.sections or []) if s and s.strip()]
+        name = citation.document.strip()
+        return [name], [{"label": f"{name}{SECTION_SEPARATOR}{s.strip()}", "url": ""}
+                        for s in citation.sections or [] if s and s.strip()]
     if citation.kind == GuidelineCitation.Kind.NON_MTUS:
         chapter = odg_chapter(citation.document or citation.clause)
         if chapter:
@@ -114,69 +83,99 @@ def citation_guidelines(citation) -> tuple[list[str], list[str]]:
     return [], []
 
 
-def _has_cached_or_exists(obj, accessor) -> bool:
-    try:
-        getattr(obj, accessor)
-        return True
-    except Exception:  # RelatedObjectDoesNotExist: no link yet
-        return False
+def unique(values) -> list:
+    """Values in first-seen order, without duplicates or blanks."""
+    return list(dict.fromkeys(v for v in values if v not in (None, "")))
 
 
-def item_document(item) -> dict:
-    documents, sections = [], []
-    for citation in item.citations.all():
-        if citation.party != GuidelineCitation.Party.MAXIMUS:
-            continue
-        d, s = citation_guidelines(citation)
-        documents += d
-        sections += s
-    request = item.request
-    if item.disputed_portion:
-        request = f"{request} ({item.disputed_portion})"
+def regions(request: str, body_region: str) -> list[str]:
+    """Every body region the request names (classification keeps one, or "multiple"): "MRI of
+    the cervical and thoracic spine" is about both. Falls back to the classified region."""
+    tax = default_taxonomy()
+    found = body_regions(request_text(request or "", tax), tax)
+    if not found and body_region not in ("", tax.multiple_region, tax.unspecified_region):
+        found = [body_region]
+    return found
+
+
+def _letter_fields(det: Determination) -> dict:
+    days = None
+    if det.decision_date and det.date_assigned:
+        days = (det.decision_date - det.date_assigned).days
     return {
-        "order": item.order,
-        "request": request,
-        "decision": item.decision or "",
-        "procedure": item.procedure or "",
-        "procedure_category": item.procedure_category or "",
-        "body_region": item.body_region or "",
-        "rationale": item.rationale or "",
-        "guideline_documents": _unique(documents),
-        "guideline_sections": _unique(sections),
-    }
-
-
-def determination_document(det) -> dict:
-    """The index document for one Determination (items and citations prefetched or not)."""
-    items = [item_document(i) for i in sorted(det.items.all(), key=lambda i: i.order)]
-    return {
-        "id": det.pk,
+        "letter_id": det.pk,
         "case_number": det.case_number or "",
         "decision_date": det.decision_date.isoformat() if det.decision_date else None,
         "decision_year": str(det.decision_date.year) if det.decision_date else "",
-        "specialty": _unique(s.strip() for s in (det.reviewer_specialty or []) if isinstance(s, str)),
-        "licensure": _unique(s.strip() for s in (det.reviewer_licensure or []) if isinstance(s, str)),
+        "decision_month": det.decision_date.strftime("%Y-%m") if det.decision_date else "",
+        # When the letter was stored: what "new since the last alert" means.
+        "ingested_at": det.created_at.isoformat() if det.created_at else None,
+        "date_assigned": det.date_assigned.isoformat() if det.date_assigned else None,
+        "days_to_decision": days,
+        "priority": det.priority or "",
+        "specialty": unique(s.strip() for s in det.reviewer_specialty or [] if isinstance(s, str)),
+        "licensure": unique(s.strip() for s in det.reviewer_licensure or [] if isinstance(s, str)),
         "patient_age": det.patient_age,
         "patient_sex": det.patient_sex or "",
-        **letter_fields_from_items(items),
         "summary": det.clinical_summary or "",
     }
 
 
+def decision_document(item: DisputedItem, letter: dict, n_decisions: int) -> dict:
+    documents, sections = [], []
+    for citation in item.citations.all():
+        if citation.party == GuidelineCitation.Party.MAXIMUS:
+            d, s = citation_guidelines(citation)
+            documents += d
+            sections += s
+    section_links = list({s["label"]: s for s in sections}.values())
+    return {
+        **letter,
+        "id": item.pk,
+        "order": item.order,
+        "n_decisions": n_decisions,
+        "first": item.order == 0,
+        "request": item.request,
+        "disputed_portion": item.disputed_portion or "",
+        "title": item.disputed_portion or item.request,
+        "decision": item.decision or "",
+        "procedure": item.procedure or "",
+        "procedure_category": item.procedure_category or "",
+        "body_region": item.body_region or "",
+        "regions": regions(item.request, item.body_region or ""),
+        "laterality": item.laterality or "",
+        "guideline_document": unique(documents),
+        "guideline_section": [s["label"] for s in section_links],
+        "sections": section_links,
+        "rationale": item.rationale or "",
+        "quotes": "\n".join(q.text for q in item.quoted_passages.all()),
+    }
+
+
+def letter_document(det: Determination) -> dict:
+    """What index_determinations takes for one letter: its decisions, in letter order."""
+    letter = _letter_fields(det)
+    items = sorted(det.items.all(), key=lambda i: i.order)
+    return {"id": det.pk, "decisions": [decision_document(item, letter, len(items)) for item in items]}
+
+
 def prefetched(queryset):
-    """Prefetch what determination_document reads (items, citations and their links)."""
-    citations = GuidelineCitation.objects.order_by("party", "order")
-    accessor = _citation_link_accessor()
-    if accessor:
-        citations = citations.select_related(f"{accessor}__document").prefetch_related(f"{accessor}__sections")
+    """Prefetch what letter_document reads: items, their MAXIMUS citations with links, linked
+    documents and sections, and the reviewer quotes (five queries per batch)."""
+    citations = (GuidelineCitation.objects.filter(party=GuidelineCitation.Party.MAXIMUS)
+                 .select_related("link__document").order_by("order")
+                 .prefetch_related(Prefetch("link__sections",
+                                            queryset=GuidelineSection.objects.select_related("document")
+                                            .order_by("document_id", "order"))))
     return queryset.prefetch_related(
         Prefetch("items", queryset=DisputedItem.objects.order_by("order")),
         Prefetch("items__citations", queryset=citations),
+        Prefetch("items__quoted_passages", queryset=QuotedPassage.objects.order_by("order", "pk")),
     )
 
 
 def determination_documents(ids=None, batch_size: int = 500):
-    """Yield documents for indexable determinations (all, or those ids), in id order."""
+    """Yield letter documents for indexable determinations (all, or those ids), in id order."""
     qs = indexable_determinations().order_by("pk")
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
@@ -186,5 +185,5 @@ def determination_documents(ids=None, batch_size: int = 500):
         if not batch:
             return
         for det in batch:
-            yield determination_document(det)
+            yield letter_document(det)
         last = batch[-1].pk

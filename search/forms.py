@@ -2,18 +2,27 @@
 `manage.py search`, so a URL, an API call and a command line mean exactly the same search.
 
 GET parameters (every state of the page is a shareable URL):
-    q            the query as typed; abbreviations and brand names are expanded here
-                 (search.taxonomy.expand_query) before the backend sees them
+    q            the query as typed; procedure names, abbreviations and brands are recognised
+                 (search.taxonomy.expand_query) and turned into the decision query below
+    widen        1: a named procedure may also be found in rationales and clinical summaries
     <facet>      repeatable, one per selected value: decision=Upheld&procedure=MRI ...
                  (OR within one facet, AND across facets)
     date_from, date_to   YYYY-MM-DD, inclusive bounds on the decision date
     sort         relevance | -date (newest first) | date (oldest first)
     page, page_size
     target       determinations (default) | sections (search guideline sections)
+
+How a query becomes a decision query (see search.backends.base for what each part matches):
+"lumbar MRI" names a procedure (MRI, with its synonyms as phrases) and a body region (lumbar
+spine): it selects decisions whose request or classified procedure is an MRI and whose request
+names the lumbar spine. Words left over ("Norco weaning" -> "weaning") must appear in the
+decision's text. A query naming no procedure ("radiculopathy", "failed conservative care") is
+words, searched in requests, rationales, quotes and summaries.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
@@ -29,6 +38,10 @@ TARGETS = [("determinations", "Determinations"), ("sections", "Guideline section
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 1000
+MAX_QUERY = 500
+WORD_RE = re.compile(r"\w+")
+# Left out of the words a decision must contain ("MRI of the knee" needs no "of" and "the").
+STOPWORDS = frozenset("a an and at by for from in of on or the to with".split())
 
 FACET_LABELS = {
     "decision": "Outcome",
@@ -44,7 +57,8 @@ FACET_LABELS = {
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=500, strip=True)
+    q = forms.CharField(required=False, max_length=MAX_QUERY, strip=True)
+    widen = forms.BooleanField(required=False)
     sort = forms.ChoiceField(required=False, choices=SORTS)
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
@@ -60,6 +74,14 @@ class SearchForm(forms.Form):
         return data
 
 
+def words_of(text: str) -> list[str]:
+    """The words a decision must contain: lower-cased, stop words dropped (unless that leaves
+    nothing: a query of only "to be" still means something)."""
+    words = [w.lower() for w in WORD_RE.findall(text or "")]
+    content = [w for w in words if w not in STOPWORDS]
+    return list(dict.fromkeys(content or words))
+
+
 @dataclass
 class SearchParams:
     q: str = ""
@@ -70,7 +92,10 @@ class SearchParams:
     date_from: date | None = None
     date_to: date | None = None
     target: str = "determinations"
+    widen: bool = False
     expansion: Expansion = field(default_factory=lambda: Expansion(phrases=[], procedures=[]))
+    # What the user typed, kept for the search box even when it is invalid (too long).
+    typed: str = ""
     # field name -> messages, for a 400 from the API or a notice on the page.
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -86,38 +111,55 @@ class SearchParams:
     def is_empty(self) -> bool:
         return not (self.q or self.filters or self.date_from or self.date_to)
 
-    def to_query(self, highlight: bool = True) -> SearchQuery:
-        return SearchQuery(
-            text=self.q,
-            expansions=list(self.expansion.phrases),
+    @property
+    def names_procedure(self) -> bool:
+        return bool(self.expansion.procedures)
+
+    def with_query(self, q: str) -> "SearchParams":
+        return replace(self, q=q, typed=q, expansion=expand_query(q))
+
+    # --- what the engines run ---------------------------------------------------------------
+    def to_query(self) -> SearchQuery:
+        base = SearchQuery(
             filters={k: list(v) for k, v in self.filters.items()},
-            date_from=self.date_from,
-            date_to=self.date_to,
-            sort=self.sort,  # type: ignore[arg-type]
-            page=self.page,
-            page_size=self.page_size,
-            facets=self.facet_names,
-            highlight=highlight,
+            date_from=self.date_from, date_to=self.date_to, sort=self.sort,  # type: ignore[arg-type]
+            page=self.page, page_size=self.page_size, facets=self.facet_names,
+        )
+        if self.target == "sections":
+            return replace(base, text=self.q, expansions=list(self.expansion.phrases))
+        e = self.expansion
+        if not e.procedures:
+            return replace(base, words=words_of(self.q))
+        named = e.procedure_spans + (e.region_spans if e.body_regions else [])
+        # The procedure as typed, then its synonyms, brands and family members; abbreviations
+        # only through the classification (which matches them case-sensitively).
+        abbreviations = {a.lower() for a in e.abbreviations}
+        phrases = [p for p in e.mentions(e.procedure_spans) + list(e.phrases) if p.lower() not in abbreviations]
+        return replace(
+            base,
+            words=words_of(e.rest(sorted(named))),
+            procedures=list(e.procedures),
+            phrases=list(dict.fromkeys(phrases)),
+            regions=list(e.body_regions),
+            region_phrases=e.mentions(e.region_spans),
+            widen=self.widen,
         )
 
     # --- shareable URLs ---------------------------------------------------------------------
     def as_pairs(self, **changes) -> list[tuple[str, str]]:
         """The state as (name, value) pairs in a stable order; `changes` override
-        (q, sort, page, date_from, date_to, target, filters)."""
+        (q, widen, sort, page, page_size, date_from, date_to, target, filters)."""
         state = {
-            "q": self.q,
-            "target": self.target,
-            "filters": self.filters,
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "sort": self.sort,
-            "page": self.page,
+            "q": self.q, "widen": self.widen, "target": self.target, "filters": self.filters,
+            "date_from": self.date_from, "date_to": self.date_to, "sort": self.sort, "page": self.page,
             "page_size": self.page_size,
         }
         state.update(changes)
         pairs: list[tuple[str, str]] = []
         if state["q"]:
             pairs.append(("q", state["q"]))
+        if state["widen"]:
+            pairs.append(("widen", "1"))
         if state["target"] != "determinations":
             pairs.append(("target", state["target"]))
         for name in FACETS + [f for f in SECTION_FACETS if f not in FACETS]:
@@ -150,6 +192,35 @@ class SearchParams:
             filters.pop(facet)
         return self.querystring(filters=filters, page=1)
 
+    def with_filter_replaced(self, facet: str, value: str) -> str:
+        """URL that makes `value` the facet's only selection, back to page 1."""
+        filters = {k: list(v) for k, v in self.filters.items()}
+        filters[facet] = [value]
+        return self.querystring(filters=filters, page=1)
+
+    def facet_links(self, facet: str):
+        """(toggle, replace): functions value -> URL, as with_filter_toggled / _replaced but
+        encoding the rest of the state once (a page links a few hundred facet values)."""
+        order = FACETS + [f for f in SECTION_FACETS if f not in FACETS]
+        later = set(order[order.index(facet) + 1:]) | {"date_from", "date_to", "sort", "page_size", "page"}
+        pairs = self.as_pairs(filters={k: v for k, v in self.filters.items() if k != facet}, page=1)
+        cut = next((i for i, (name, _) in enumerate(pairs) if name in later), len(pairs))
+        before, after = urlencode(pairs[:cut]), urlencode(pairs[cut:])
+        current = list(self.filters.get(facet, []))
+
+        def build(values: list[str]) -> str:
+            middle = urlencode([(facet, v) for v in values])
+            joined = "&".join(part for part in (before, middle, after) if part)
+            return "?" + joined if joined else "?"
+
+        def toggle(value: str) -> str:
+            return build([v for v in current if v != value] if value in current else current + [value])
+
+        def replace_with(value: str) -> str:
+            return build([value])
+
+        return toggle, replace_with
+
     def is_selected(self, facet: str, value: str) -> bool:
         return value in self.filters.get(facet, [])
 
@@ -173,7 +244,7 @@ def parse_search_params(data: QueryDict | Mapping | Iterable[tuple[str, str]]) -
     """Parse a query string (a QueryDict, a mapping name -> value(s), or (name, value) pairs).
 
     Invalid values are reported in `errors` and replaced by their defaults, so the page can
-    still show results and the API can answer 400 naming the parameter.
+    still say what was wrong and the API can answer 400 naming the parameter.
     """
     qd = _as_querydict(data)
     form = SearchForm({k: qd.get(k) for k in SearchForm.base_fields if qd.get(k) not in (None, "")})
@@ -203,85 +274,8 @@ def parse_search_params(data: QueryDict | Mapping | Iterable[tuple[str, str]]) -
         date_from=cleaned.get("date_from"),
         date_to=cleaned.get("date_to") if "date_to" not in errors else None,
         target=target,
+        widen=bool(cleaned.get("widen")),
         expansion=expand_query(q),
+        typed=(qd.get("q") or "").strip(),
         errors=errors,
     )
-
-
-# Procedure-first relevance: past this many letters in the first tier the merge below would
-# scan too much of the result list, and plain engine ranking is used instead.
-MAX_TIER_ONE = 2000
-_SCAN_PAGE = 200
-
-
-def procedure_tier_filters(params: SearchParams) -> dict[str, list[str]] | None:
-    """Filters selecting the letters *about* what the query names: an item classified as one of
-    the procedures the query refers to (and, when the query names a body region, that region on
-    the same item). None when the query names no procedure or the user's own filters exclude it."""
-    procedures = list(params.expansion.procedures)
-    if not procedures or params.target != "determinations":
-        return None
-    filters = {k: list(v) for k, v in params.filters.items()}
-    for facet, wanted in (("procedure", procedures), ("body_region", list(params.expansion.body_regions))):
-        if not wanted:
-            continue
-        chosen = filters.get(facet)
-        values = [v for v in wanted if v in chosen] if chosen else wanted
-        if not values:
-            return None
-        filters[facet] = values
-    return filters
-
-
-def execute(params: SearchParams, backend=None, highlight: bool = True):
-    """Run the search the params describe against the configured backend.
-
-    Relevance is procedure first: when the query names a procedure ("MBB", "Norco", "lumbar
-    MRI"), letters with an item classified as that procedure (and region) come before letters
-    that only mention it, each group in the engine's score order. Totals, facets and the set of
-    letters are exactly the engine's for the query; only the order changes.
-    """
-    from search.backends import get_backend
-
-    backend = backend or get_backend()
-    query = params.to_query(highlight=highlight)
-    if params.target == "sections":
-        return backend.search_sections(query)
-    result = backend.search(query)
-    tier = procedure_tier_filters(params) if params.sort == "relevance" and params.q else None
-    if tier is None:
-        return result
-    return _tiered(backend, query, tier, result)
-
-
-def _tiered(backend, query: SearchQuery, tier: dict[str, list[str]], result):
-    from dataclasses import replace
-
-    tier_query = replace(query, filters=tier, facets=[], page=1)
-    n1 = backend.search(replace(tier_query, page_size=1, highlight=False)).total
-    if n1 == 0 or n1 >= result.total or n1 > MAX_TIER_ONE:
-        return result  # nothing to promote, everything is tier one, or too many to merge
-    # Tier membership as the engine decides it (item-coherent filters), not re-derived here.
-    tier_ids = {h.id for h in backend.search(replace(tier_query, page_size=n1, highlight=False)).hits}
-    start, size = query.offset, query.page_size
-    hits = []
-    if start < n1:
-        hits = backend.search(replace(tier_query, page_size=start + size)).hits[start:start + size]
-    if len(hits) < size:
-        # The rest, in engine order, skipping the tier-one letters.
-        skip, need = max(0, start - n1), size - len(hits)
-        page, passed = 1, 0
-        while need > 0:
-            chunk = backend.search(replace(query, facets=[], page=page, page_size=_SCAN_PAGE))
-            for hit in chunk.hits:
-                if hit.id in tier_ids:
-                    continue
-                if passed >= skip and need > 0:
-                    hits.append(hit)
-                    need -= 1
-                passed += 1
-            if not chunk.hits or page * _SCAN_PAGE >= chunk.total:
-                break
-            page += 1
-    result.hits = hits
-    return result

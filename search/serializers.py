@@ -1,105 +1,8 @@
-"""The JSON shape of search results, shared by GET /api/search/ and `manage.py search --json`.
-
-`determination_payload` / `section_payload` build plain dicts (the command prints them as is);
-the serializers below describe the same shape for the OpenAPI schema (drf-spectacular).
-"""
+"""The OpenAPI description (drf-spectacular) of the search payload that search.payload builds
+for GET /api/search/, `manage.py search --json` and the search page."""
 from __future__ import annotations
 
-import math
-
 from rest_framework import serializers
-
-from search.backends.base import SearchResult
-from search.forms import SearchParams
-
-
-def determination_url(case_number: str | None, pk: int | None = None) -> str | None:
-    """The letter's page (cases app): by case number, or by id for letters that carry none."""
-    if case_number:
-        return f"/determinations/{case_number}/"
-    return f"/determinations/id/{pk}/" if pk is not None else None
-
-
-def _facets(result: SearchResult, params: SearchParams) -> dict:
-    return {
-        name: [{"value": fv.value, "count": fv.count} for fv in result.facets.get(name, [])]
-        for name in params.facet_names
-        if name in result.facets
-    }
-
-
-def _page_info(result: SearchResult, params: SearchParams) -> dict:
-    return {
-        "count": result.total,
-        "page": params.page,
-        "page_size": params.page_size,
-        "num_pages": max(1, math.ceil(result.total / params.page_size)) if params.page_size else 1,
-    }
-
-
-def _query_info(params: SearchParams) -> dict:
-    return {
-        "q": params.q,
-        "target": params.target,
-        "expansions": list(params.expansion.phrases),
-        "procedures": list(params.expansion.procedures),
-        "filters": {k: list(v) for k, v in params.filters.items()},
-        "date_from": params.date_from.isoformat() if params.date_from else None,
-        "date_to": params.date_to.isoformat() if params.date_to else None,
-        "sort": params.sort,
-    }
-
-
-def determination_payload(result: SearchResult, params: SearchParams) -> dict:
-    results = []
-    for hit in result.hits:
-        src = hit.source or {}
-        results.append({
-            "id": hit.id,
-            "case_number": src.get("case_number") or None,
-            "decision_date": src.get("decision_date"),
-            "url": determination_url(src.get("case_number"), hit.id),
-            "score": round(float(hit.score), 4) if hit.score is not None else None,
-            "specialty": list(src.get("specialty") or []),
-            "items": [
-                {
-                    "request": item.get("request", ""),
-                    "decision": item.get("decision", ""),
-                    "procedure": item.get("procedure", ""),
-                    "procedure_category": item.get("procedure_category", ""),
-                    "body_region": item.get("body_region", ""),
-                    "guideline_documents": list(item.get("guideline_documents") or []),
-                    "guideline_sections": list(item.get("guideline_sections") or []),
-                }
-                for item in src.get("items") or []
-            ],
-            "highlights": {k: list(v) for k, v in (hit.highlights or {}).items()},
-        })
-    return {**_page_info(result, params), "query": _query_info(params), "results": results,
-            "facets": _facets(result, params)}
-
-
-def section_payload(result: SearchResult, params: SearchParams) -> dict:
-    results = []
-    for hit in result.hits:
-        src = hit.source or {}
-        results.append({
-            "id": hit.id,
-            "document": src.get("document", ""),
-            "family": src.get("family", ""),
-            "title": src.get("title", ""),
-            "url": src.get("url") or None,
-            "score": round(float(hit.score), 4) if hit.score is not None else None,
-            "highlights": {k: list(v) for k, v in (hit.highlights or {}).items()},
-        })
-    return {**_page_info(result, params), "query": _query_info(params), "results": results,
-            "facets": _facets(result, params)}
-
-
-def payload(result: SearchResult, params: SearchParams) -> dict:
-    if params.target == "sections":
-        return section_payload(result, params)
-    return determination_payload(result, params)
 
 
 # --- OpenAPI description of the same shapes ---------------------------------------------------
@@ -110,7 +13,7 @@ class FacetValueSerializer(serializers.Serializer):
 
 
 class FacetsSerializer(serializers.Serializer):
-    """Facet name -> values with letter counts (sorted by count, then value)."""
+    """Facet name -> values with decision counts (sorted by count, then value)."""
 
     decision = FacetValueSerializer(many=True, required=False)
     procedure_category = FacetValueSerializer(many=True, required=False)
@@ -124,26 +27,53 @@ class FacetsSerializer(serializers.Serializer):
 
 
 class QueryInfoSerializer(serializers.Serializer):
-    q = serializers.CharField(allow_blank=True)
+    q = serializers.CharField(allow_blank=True, help_text="The query as typed")
+    corrected = serializers.CharField(allow_null=True, help_text="The typo-corrected query that was run instead, "
+                                      "when the query as typed found nothing")
     target = serializers.ChoiceField(choices=["determinations", "sections"])
+    matched_on = serializers.ChoiceField(
+        choices=["request", "widened", "text", "sections"],
+        help_text="request: decisions whose request or classified procedure is the named procedure; widened: "
+                  "also decisions whose rationale or clinical summary names it; text: the words anywhere")
+    widen = serializers.BooleanField()
     expansions = serializers.ListField(child=serializers.CharField(),
-                                       help_text="Synonyms and abbreviations OR-ed in (from the procedure taxonomy)")
+                                       help_text="Synonyms, brands and family members of the named procedure")
     procedures = serializers.ListField(child=serializers.CharField(),
                                        help_text="Canonical procedures the query refers to")
+    regions = serializers.ListField(child=serializers.CharField(), help_text="Body regions the query names")
+    words = serializers.ListField(child=serializers.CharField(),
+                                  help_text="Other words, each required in the decision's text")
     filters = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     sort = serializers.ChoiceField(choices=["relevance", "-date", "date"])
 
 
+class SectionLinkSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text='Qualified by its document: "Low Back Complaints (2004) › Special Studies"')
+    url = serializers.CharField(allow_null=True, help_text="The section's page (null for an unlinked citation)")
+
+
+_SNIPPETS = serializers.DictField(
+    child=serializers.ListField(child=serializers.CharField()),
+    help_text="field -> HTML snippets: letter text HTML-escaped, matches wrapped in <mark>")
+
+
 class SearchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField(help_text="1-based position of the disputed item in its letter")
     request = serializers.CharField()
-    decision = serializers.CharField(allow_blank=True)
+    title = serializers.CharField(help_text="The disputed portion when the request was partly authorized, else the request")
+    disputed_portion = serializers.CharField(allow_null=True)
+    decision = serializers.CharField(allow_blank=True, help_text="Upheld: the denial stands; Overturned: the treatment is authorized")
+    matched = serializers.BooleanField(help_text="Whether this decision matches the query and filters")
     procedure = serializers.CharField(allow_blank=True)
     procedure_category = serializers.CharField(allow_blank=True)
     body_region = serializers.CharField(allow_blank=True)
     guideline_documents = serializers.ListField(child=serializers.CharField())
     guideline_sections = serializers.ListField(child=serializers.CharField())
+    sections = SectionLinkSerializer(many=True)
+    highlights = _SNIPPETS
 
 
 class DeterminationHitSerializer(serializers.Serializer):
@@ -153,11 +83,9 @@ class DeterminationHitSerializer(serializers.Serializer):
     url = serializers.CharField(allow_null=True)
     score = serializers.FloatField(allow_null=True)
     specialty = serializers.ListField(child=serializers.CharField())
-    items = SearchItemSerializer(many=True)
-    highlights = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="field -> HTML snippets: letter text HTML-escaped, matches wrapped in <mark>",
-    )
+    matched = serializers.IntegerField(help_text="How many of the letter's decisions match")
+    items = SearchItemSerializer(many=True, help_text="Every disputed item of the letter, in letter order")
+    highlights = _SNIPPETS
 
 
 class SectionHitSerializer(serializers.Serializer):
@@ -171,16 +99,50 @@ class SectionHitSerializer(serializers.Serializer):
 
 
 class _PageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Matching letters (or sections)")
+    count = serializers.IntegerField(help_text="Letters with a matching decision (sections, for sections)")
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
     num_pages = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
     query = QueryInfoSerializer()
     facets = FacetsSerializer()
 
 
+class DecisionCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Matching decisions (disputed items)")
+    Upheld = serializers.IntegerField(help_text="Of which the denial was upheld (the treatment stays denied)")
+    Overturned = serializers.IntegerField(help_text="Of which the denial was overturned (the treatment is authorized)")
+
+
+class ReliedOnSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Matching decisions whose reviewer cites it")
+    url = serializers.CharField(allow_null=True)
+
+
+class OutcomeSummarySerializer(serializers.Serializer):
+    decisions = serializers.IntegerField()
+    letters = serializers.IntegerField()
+    letters_exact = serializers.BooleanField()
+    upheld = serializers.IntegerField()
+    overturned = serializers.IntegerField()
+    overturn_rate = serializers.FloatField(allow_null=True)
+    overturn_rate_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
+                                               help_text="95% Wilson score interval [low, high]")
+    relied_on = ReliedOnSerializer(many=True, help_text="The guideline sections these decisions rely on most")
+
+
 class SearchResponseSerializer(_PageSerializer):
+    count_exact = serializers.BooleanField(
+        help_text="False when more than 50,000 decisions match and the letter count is the engine's estimate")
+    decisions = DecisionCountsSerializer()
+    summary = OutcomeSummarySerializer()
     results = DeterminationHitSerializer(many=True)
+    facet_alternatives = FacetsSerializer(
+        help_text="For each facet with a selection: counts with that facet's own filter removed")
+    suggestions = serializers.ListField(child=serializers.CharField(),
+                                        help_text="Procedure names nearest a query that found nothing")
 
 
 class SectionSearchResponseSerializer(_PageSerializer):

@@ -1,104 +1,52 @@
-"""The search page: /search/ (determinations) and /search/?target=sections (guideline sections).
+"""The search page: /search/ (decisions, grouped by letter) and /search/?target=sections.
 
-Every state is a GET URL built by search.forms.SearchParams, so any view of the results can be
+The page renders search.payload's answer, the same dict the API returns, and adds only links:
+every state is a GET URL built by search.forms.SearchParams, so any view of the results can be
 bookmarked and shared. Letter text reaches the template escaped by Django's autoescaping, except
-the backend's highlight snippets, which the backend has already escaped (search.backends.base.
-mark_snippet) and which are the only values rendered with |safe.
+the highlight snippets, which search.highlight has escaped and which are the only values
+rendered with |safe.
 """
 from __future__ import annotations
 
 import logging
-import re
-from urllib.parse import urlencode
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-from django.db import DatabaseError, transaction
 from django.shortcuts import render
-from django.urls import NoReverseMatch
 
-from search.backends.base import HIGHLIGHT_FIELDS, SECTION_HIGHLIGHT_FIELDS, SearchBackendError, SearchResult
-from search.forms import FACET_LABELS, SORTS, TARGETS, execute, parse_search_params
-from search.serializers import determination_url
+from search.backends.base import SearchBackendError
+from search.forms import FACET_LABELS, SORTS, TARGETS, parse_search_params
+from search.payload import payload, run
 
 log = logging.getLogger(__name__)
 
-HIGHLIGHT_LABELS = {"requests": "Request", "rationale": "Rationale", "summary": "Clinical summary",
-                    "title": "Title", "text": "Text", "quotes": "Quoted in letters"}
 # Facet values shown before "more" (the rest stay in the page, folded by <details>).
 FACET_SHOWN = 8
+UNAVAILABLE = "The search index is unavailable right now; please try again shortly."
 
 
-class _SectionLinker:
-    """URLs for cited guideline sections: the guidelines app's section page when it has one
-    (looked up at run time, so the page works with or without guidelines models), otherwise a
-    search of the guideline sections for that title."""
-
-    def __init__(self):
-        self.cache: dict[tuple[str, str], str] = {}
-        try:
-            self.model = apps.get_model("guidelines", "GuidelineSection")
-        except LookupError:
-            self.model = None
-        if self.model is not None and not hasattr(self.model, "get_absolute_url"):
-            self.model = None
-
-    def url(self, documents: list[str], section: str) -> str:
-        key = (tuple(documents), section)
-        if key not in self.cache:
-            self.cache[key] = self._lookup(documents, section) or "/search/?" + urlencode(
-                {"target": "sections", "q": section})
-        return self.cache[key]
-
-    def _lookup(self, documents: list[str], section: str) -> str | None:
-        if self.model is None:
-            return None
-        try:
-            # A savepoint, so a guidelines schema that is not migrated yet cannot poison the
-            # request's transaction.
-            with transaction.atomic():
-                candidates = list(self.model.objects.select_related("document").filter(title__iexact=section)[:50])
-            # The section of one of the documents the item cites ("Summary" exists in many).
-            wanted = {d.lower() for d in documents}
-            for obj in candidates:
-                doc = getattr(obj, "document", None)
-                names = {str(getattr(doc, a, "") or "").lower() for a in ("title", "short_title")}
-                if names & wanted:
-                    return obj.get_absolute_url()
-            return candidates[0].get_absolute_url() if len(candidates) == 1 else None
-        except DatabaseError as exc:
-            log.warning("guideline sections unavailable: %s", exc)
-            self.model = None
-            return None
-        except (FieldError, NoReverseMatch, AttributeError, ValueError) as exc:
-            log.debug("no guideline section link for %r: %s", section, exc)
-            return None
-
-
-def _facet_blocks(result: SearchResult, params) -> list[dict]:
+def _facet_blocks(data: dict, params) -> list[dict]:
+    """Each facet's values with links. A value's count is what following its link returns: an
+    unselected value adds its filter; in a facet with a selection, the other values replace it
+    (their counts are taken without that facet's own filter)."""
     blocks = []
     for name in params.facet_names:
-        values = result.facets.get(name, [])
-        counts = {fv.value: fv.count for fv in values}
-        # A selected value stays visible (and removable) even when the query leaves it at 0.
-        shown = [(fv.value, fv.count) for fv in values]
-        for value in params.filters.get(name, []):
-            if value not in counts:
-                shown.append((value, 0))
-        if not shown:
+        selected = params.filters.get(name, [])
+        counts = {fv["value"]: fv["count"] for fv in data["facets"].get(name, [])}
+        toggle, replace_with = params.facet_links(name)
+        entries = []
+        if selected:
+            for value in selected:
+                entries.append({"value": value, "count": counts.get(value, 0), "selected": True, "url": toggle(value)})
+            for fv in data.get("facet_alternatives", {}).get(name, []):
+                if fv["value"] not in selected:
+                    entries.append({"value": fv["value"], "count": fv["count"], "selected": False, "switch": True,
+                                    "url": replace_with(fv["value"])})
+        else:
+            entries = [{"value": fv["value"], "count": fv["count"], "selected": False, "url": toggle(fv["value"])}
+                       for fv in data["facets"].get(name, [])]
+        if not entries:
             continue
-        entries = [
-            {"value": v, "count": c, "selected": params.is_selected(name, v),
-             "url": params.with_filter_toggled(name, v)}
-            for v, c in shown
-        ]
-        blocks.append({
-            "name": name,
-            "label": FACET_LABELS.get(name, name),
-            "values": entries[:FACET_SHOWN],
-            "more": entries[FACET_SHOWN:],
-            "has_selection": bool(params.filters.get(name)),
-        })
+        blocks.append({"name": name, "label": FACET_LABELS.get(name, name), "values": entries[:FACET_SHOWN],
+                       "more": entries[FACET_SHOWN:], "has_selection": bool(selected)})
     return blocks
 
 
@@ -108,18 +56,16 @@ def _chips(params) -> list[dict]:
         for value in values:
             chips.append({"label": FACET_LABELS.get(name, name), "value": value,
                           "remove_url": params.with_filter_toggled(name, value)})
-    if params.date_from:
-        chips.append({"label": "From", "value": params.date_from.isoformat(),
-                      "remove_url": params.querystring(date_from=None, page=1)})
-    if params.date_to:
-        chips.append({"label": "To", "value": params.date_to.isoformat(),
-                      "remove_url": params.querystring(date_to=None, page=1)})
+    for name, label in (("date_from", "From"), ("date_to", "To")):
+        value = getattr(params, name)
+        if value:
+            chips.append({"label": label, "value": value.isoformat(), "remove_url": params.querystring(**{name: None}, page=1)})
     return chips
 
 
-def _pagination(total: int, params) -> dict:
-    pages = max(1, -(-total // params.page_size))
-    current = min(params.page, pages)
+def _pagination(count: int, params) -> dict:
+    pages = max(1, -(-count // params.page_size))
+    current = params.page
     window = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
     links, previous = [], 0
     for n in window:
@@ -127,77 +73,44 @@ def _pagination(total: int, params) -> dict:
             links.append({"gap": True})
         links.append({"number": n, "url": params.querystring(page=n), "current": n == current})
         previous = n
+    first = (current - 1) * params.page_size + 1
     return {
         "pages": pages,
         "current": current,
+        "past_end": current > pages,
+        "last_url": params.querystring(page=pages),
+        "first_index": first,
+        "last_index": min(count, current * params.page_size),
         "links": links if pages > 1 else [],
-        "previous_url": params.querystring(page=current - 1) if current > 1 else None,
+        "previous_url": params.querystring(page=min(current - 1, pages)) if current > 1 else None,
         "next_url": params.querystring(page=current + 1) if current < pages else None,
     }
 
 
-# Items listed on a hit before the rest fold away (letters can dispute twenty items).
-ITEMS_SHOWN = 4
+def _results(data: dict) -> list[dict]:
+    """Letters as the template shows them: the matching decisions first, the others folded."""
+    letters = []
+    for result in data["results"]:
+        items = result["items"]
+        letters.append({**result, "matching": [i for i in items if i["matched"]],
+                        "others": [i for i in items if not i["matched"]]})
+    return letters
 
 
-def _item_matches(item: dict, params) -> bool:
-    """Whether the item is what the query asks about: its classified procedure is one the query
-    names, or its request contains a word of the query."""
-    if item.get("procedure") in params.expansion.procedures:
-        return True
-    words = [w for w in re.findall(r"\w+", params.q.lower()) if len(w) > 2]
-    request = (item.get("request") or "").lower()
-    return bool(words) and any(w in request for w in words)
+def _percent(x: float) -> str:
+    return f"{x * 100:.1f}%"
 
 
-def _determination_hits(result: SearchResult, linker: _SectionLinker, params) -> list[dict]:
-    hits = []
-    for hit in result.hits:
-        src = hit.source or {}
-        items = []
-        for item in src.get("items") or []:
-            docs = list(item.get("guideline_documents") or [])
-            sections = [
-                {"title": s, "url": linker.url(docs, s)}
-                for s in item.get("guideline_sections") or []
-            ]
-            items.append({**item, "guideline_documents": docs, "sections": sections,
-                          "matches": _item_matches(item, params)})
-        # The items the query is about first, each group in letter order.
-        items.sort(key=lambda i: not i["matches"])
-        snippets = [
-            {"field": HIGHLIGHT_LABELS.get(f, f), "snippets": (hit.highlights or {}).get(f, [])[:3]}
-            for f in HIGHLIGHT_FIELDS if (hit.highlights or {}).get(f)
-        ]
-        hits.append({
-            "id": hit.id,
-            "case_number": src.get("case_number") or "",
-            "url": determination_url(src.get("case_number"), hit.id),
-            "decision_date": src.get("decision_date"),
-            "specialty": src.get("specialty") or [],
-            "items": items[:ITEMS_SHOWN],
-            "more_items": items[ITEMS_SHOWN:],
-            "highlights": snippets,
-        })
-    return hits
-
-
-def _section_hits(result: SearchResult) -> list[dict]:
-    hits = []
-    for hit in result.hits:
-        src = hit.source or {}
-        snippets = [
-            {"field": HIGHLIGHT_LABELS.get(f, f), "snippets": (hit.highlights or {}).get(f, [])[:3]}
-            for f in SECTION_HIGHLIGHT_FIELDS if (hit.highlights or {}).get(f)
-        ]
-        hits.append({"id": hit.id, "document": src.get("document", ""), "family": src.get("family", ""),
-                     "title": src.get("title", ""), "url": src.get("url") or None,
-                     "highlights": snippets})
-    return hits
+def rate_text(summary: dict) -> dict | None:
+    """The overturn rate and its 95% interval as the page prints them ("4.3%", "0.8%–21.0%")."""
+    if summary.get("overturn_rate") is None:
+        return None
+    low, high = summary["overturn_rate_ci95"]
+    return {"rate": _percent(summary["overturn_rate"]), "ci": f"{_percent(low)}–{_percent(high)}"}
 
 
 def _display_phrases(phrases: list[str], typed: str = "") -> list[str]:
-    """The expansion as shown to the user: without the plural variants added for the engine."""
+    """The synonyms as shown to the user: without the plural variants added for the engine."""
     lowered = {p.lower() for p in phrases} | {typed.lower().strip()}
 
     def is_plural_variant(p: str) -> bool:
@@ -207,58 +120,38 @@ def _display_phrases(phrases: list[str], typed: str = "") -> list[str]:
     return [p for p in phrases if not is_plural_variant(p)]
 
 
-def _multi_select_counts(result: SearchResult, params) -> None:
-    """For a facet with a selection, count its values without its own filter, so the other
-    values stay visible and can be added (OR within a facet); the other facets keep every filter."""
-    from dataclasses import replace
-
-    from search.backends import get_backend
-
-    backend = get_backend()
-    base = params.to_query(highlight=False)
-    for name in list(params.filters):
-        others = {k: v for k, v in params.filters.items() if k != name}
-        query = replace(base, filters=others, facets=[name], page=1, page_size=1)
-        counts = (backend.search_sections(query) if params.target == "sections" else backend.search(query)).facets
-        if name in counts:
-            result.facets[name] = counts[name]
-
-
 def search_page(request):
     params = parse_search_params(request.GET)
-    error = None
-    try:
-        result = execute(params)
-        _multi_select_counts(result, params)
-    except SearchBackendError as exc:
-        log.warning("search backend failed: %s", exc)
-        result, error = SearchResult(total=0), "The search index is unavailable right now; please try again shortly."
-    linker = _SectionLinker()
+    data, error = None, None
+    # A query the form rejects (too long, a bad date) is not run: the page says what was wrong
+    # and keeps what was typed in the box.
+    if not params.errors.get("q"):
+        try:
+            data = payload(run(params))
+        except SearchBackendError:
+            log.exception("search backend failed for %s", request.get_full_path())
+            error = UNAVAILABLE
     context = {
         "params": params,
-        "result": result,
+        "data": data,
         "error": error,
         "form_errors": params.errors,
-        "facets": _facet_blocks(result, params),
         "chips": _chips(params),
         "clear_url": params.querystring(filters={}, date_from=None, date_to=None, page=1),
         "sorts": [{"value": v, "label": label, "selected": v == params.sort,
                    "url": params.querystring(sort=v, page=1)} for v, label in SORTS],
         "tabs": [{"value": v, "label": label, "selected": v == params.target,
                   "url": params.querystring(target=v, filters={}, page=1)} for v, label in TARGETS],
-        "pagination": _pagination(result.total, params),
-        "first_index": (params.page - 1) * params.page_size + 1 if result.total else 0,
-        "last_index": min(result.total, params.page * params.page_size),
-        "expansion": params.expansion,
-        "expansion_phrases": _display_phrases(params.expansion.phrases, params.q),
-        "procedure_links": [
-            {"value": p, "url": params.with_filter_toggled("procedure", p),
-             "selected": params.is_selected("procedure", p)}
-            for p in params.expansion.procedures
-        ] if params.target == "determinations" else [],
+        "widen_url": params.querystring(widen=not params.widen, page=1),
     }
-    if params.target == "sections":
-        context["hits"] = _section_hits(result)
-    else:
-        context["hits"] = _determination_hits(result, linker, params)
+    if data is not None:
+        context.update({
+            "facets": _facet_blocks(data, params),
+            "pagination": _pagination(data["count"], params),
+            "letters": _results(data) if params.target == "determinations" else [],
+            "rate_text": rate_text(data["summary"]) if params.target == "determinations" else None,
+            "sections": data["results"] if params.target == "sections" else [],
+            "expansion_shown": _display_phrases(data["query"]["expansions"], params.q)[:12],
+            "expansion_more": max(0, len(_display_phrases(data["query"]["expansions"], params.q)) - 12),
+        })
     return render(request, "search/search.html", context)

@@ -1,9 +1,9 @@
 """get_backend(): the configured search backend (settings.SEARCH_BACKEND)."""
 from __future__ import annotations
 
-from .base import FACETS, FacetValue, Hit, SearchBackend, SearchBackendError, SearchQuery, SearchResult
+from .base import FACETS, FacetValue, LetterHit, SearchBackend, SearchBackendError, SearchQuery, SearchResult
 
-__all__ = ["FACETS", "FacetValue", "Hit", "SearchBackend", "SearchBackendError", "SearchQuery",
+__all__ = ["FACETS", "FacetValue", "LetterHit", "SearchBackend", "SearchBackendError", "SearchQuery",
            "SearchResult", "get_backend", "reset_backend"]
 
 _backends: dict[str, SearchBackend] = {}

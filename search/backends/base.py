@@ -1,33 +1,46 @@
-"""The search backend interface: what the search page, API and `manage.py search` code against.
+"""The search backend interface: what the search page, the API and `manage.py search` code against.
 
-Two implementations derive from the database through one sync path (search.sync / search.tasks):
-`embedded` (tantivy, the default) and `elasticsearch` (elasticsearch-dsl). Both take the same
-SearchQuery and return the same SearchResult, and the contract tests in
-tests/search/test_backends.py hold them to identical semantics.
+The unit of search is the **decision** (one disputed item of a letter): both engines index one
+document per decision, carrying its own fields and a copy of its letter's (search.documents).
+They match, filter and count decisions, and return a page of *letters*, each with all of its
+decisions, the matching ones marked. Two implementations derive from the database through one
+sync path (search.sync / search.tasks): `embedded` (tantivy, the default) and `elasticsearch`
+(elasticsearch-dsl); the contract tests in tests/search/test_backends.py hold them to the same
+semantics, stated here.
 
-Semantics every backend honours:
-- `text` is searched as typed (English stemming) over requests, rationale, summary and
-  procedure/guideline names; each phrase in `expansions` (synonyms filled by the caller from
-  search.taxonomy.expand_query, e.g. "MBB" -> ["medial branch block"]) is OR-ed with it as a
-  phrase. Synonyms live in our code so both backends behave the same.
-- `filters`: facet name -> values; OR within one facet, AND across facets. The item-level facets
-  (decision, procedure, procedure_category, body_region, guideline_document, guideline_section)
-  are coherent per disputed item: decision=Overturned AND procedure=X matches a letter only if
-  one and the same item is an overturned X.
-- `date_from`/`date_to` are inclusive bounds on decision_date.
-- facets come back sorted by count desc, then value; counts are of letters (determinations),
-  not items, and are computed over the query with all filters applied.
-- highlights are HTML-escaped text with <mark>...</mark> around matches (escaped first).
+A decision matches a SearchQuery when all of these hold:
+- `words`: every word appears (English stemming) in one of its text fields: request, disputed
+  portion, rationale, the reviewer quotes, its letter's clinical summary, or its names (procedure,
+  category, body regions, guideline labels, reviewer specialty, case number).
+- procedure (when `procedures` or `phrases` is given): its classified procedure is one of
+  `procedures`, or its request or disputed portion contains one of `phrases` (unstemmed, as a
+  phrase). With `widen`, a phrase in its rationale or the letter's summary also counts.
+- region (when `regions` is given): its request names one of `regions` (search.documents.regions);
+  with `widen`, one of `region_phrases` in its rationale or summary also counts.
+- `filters`: facet name -> values; OR within a facet, AND across facets, all on the decision
+  itself (its letter's fields are its own).
+- `date_from`/`date_to`: inclusive bounds on its letter's decision date.
+
+Counts: `total` is matching decisions; `letters` the letters having at least one. It is exact
+when the query selects whole letters (no words, procedure or region, filters on letter facets
+only: it counts first decisions) and otherwise while `total` <= EXACT_LETTERS_LIMIT (tantivy) or
+under Elasticsearch's cardinality precision threshold; above, it is the engine's estimate and
+`letters_exact` is False. `facets` count
+matching decisions per value under the whole query and all filters, sorted by count desc then
+value. `alternatives` has, for each facet with a selection, the counts with that facet's own
+filter removed: what replacing the selection with that value would give.
+
+Order: `relevance` (a letter ranks by its best decision's score), `-date` newest first, `date`
+oldest first (letters without a date last, resp. first). Pages are pages of letters.
 """
 from __future__ import annotations
 
-import html
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Literal
 
-# Facets over determinations, in display order.
+# Facets over decisions, in display order.
 FACETS = [
     "decision",
     "procedure_category",
@@ -39,22 +52,16 @@ FACETS = [
     "decision_year",
 ]
 
-# Facets that describe one disputed item; filters on several of them must match the same item.
-ITEM_FACETS = [
-    "decision",
-    "procedure_category",
-    "procedure",
-    "body_region",
-    "guideline_document",
-    "guideline_section",
-]
+# Facets that belong to the letter (every decision of a letter has the same values).
+LETTER_FACETS = {"specialty", "decision_year"}
 
 # Facets over guideline sections (search_sections).
 SECTION_FACETS = ["guideline_document", "family"]
-
-# Fields highlighted in determination hits, and in section hits.
-HIGHLIGHT_FIELDS = ["requests", "rationale", "summary"]
 SECTION_HIGHLIGHT_FIELDS = ["title", "text", "quotes"]
+
+# Up to this many matching decisions the letter count is exact (the engine collects their letter
+# ids); above it the engine's cardinality estimate is used and `letters_exact` is False.
+EXACT_LETTERS_LIMIT = 50_000
 
 Sort = Literal["relevance", "date", "-date"]
 Kind = Literal["determination", "section"]
@@ -62,27 +69,55 @@ Kind = Literal["determination", "section"]
 
 @dataclass
 class SearchQuery:
+    # Decisions (see the module docstring for what each part means).
+    words: list[str] = field(default_factory=list)
+    procedures: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    region_phrases: list[str] = field(default_factory=list)
+    widen: bool = False
+    # Guideline sections: the text as typed and phrases OR-ed with it.
     text: str = ""
-    # Alternative phrases OR-ed with `text` (synonym expansion done by the caller).
     expansions: list[str] = field(default_factory=list)
-    # facet name -> accepted values (OR within a facet, AND across facets).
+    # Both.
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: date | None = None
     date_to: date | None = None
-    sort: Sort = "relevance"  # "date" oldest first, "-date" newest first
+    sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20
     facets: list[str] = field(default_factory=lambda: list(FACETS))
-    highlight: bool = True
     # Most values returned per facet (the top ones by count).
     facet_size: int = 100
+    # Section search only: the engine's highlighted snippets (decision snippets are made by
+    # search.highlight from the query, the same for both engines).
+    highlight: bool = True
 
     @property
     def offset(self) -> int:
         return max(self.page - 1, 0) * self.page_size
 
-    def phrases(self) -> list[str]:
-        """The typed text and its expansions, stripped, de-duplicated, in order."""
+    def without_filter(self, facet: str) -> "SearchQuery":
+        return replace(self, filters={k: v for k, v in self.filters.items() if k != facet})
+
+    @property
+    def selects_whole_letters(self) -> bool:
+        """Whether a letter's decisions all match or none does: no words, procedure or region,
+        and filters on letter facets and dates only."""
+        return not (self.words or self.procedures or self.phrases or self.regions) and all(
+            f in LETTER_FACETS for f in self.active_filters())
+
+    def active_filters(self) -> dict[str, list[str]]:
+        """Filters with their blank values dropped (and facets left with none)."""
+        out = {}
+        for facet, values in (self.filters or {}).items():
+            kept = [str(v) for v in values or [] if v not in (None, "")]
+            if kept:
+                out[facet] = list(dict.fromkeys(kept))
+        return out
+
+    def phrases_for_sections(self) -> list[str]:
+        """Section search: the typed text and its expansions, de-duplicated, in order."""
         seen: list[str] = []
         for phrase in [self.text, *self.expansions]:
             phrase = (phrase or "").strip()
@@ -98,18 +133,43 @@ class FacetValue:
 
 
 @dataclass
-class Hit:
+class DecisionHit:
+    """One decision of a listed letter: its index document, and whether it matches the query."""
+
+    id: int
+    order: int  # 0-based position in the letter
+    matched: bool
+    source: dict
+
+
+@dataclass
+class LetterHit:
+    id: int  # the Determination's id
+    score: float
+    decisions: list[DecisionHit]  # every decision of the letter, in letter order
+
+    @property
+    def letter(self) -> dict:
+        """The letter's own fields (every decision document carries a copy)."""
+        return self.decisions[0].source if self.decisions else {}
+
+
+@dataclass
+class SectionHit:
     id: int
     score: float
-    source: dict  # the stored document (see search.documents)
+    source: dict
     highlights: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
 class SearchResult:
-    total: int
-    hits: list[Hit] = field(default_factory=list)
+    total: int  # matching decisions (sections, for search_sections)
+    letters: int = 0
+    letters_exact: bool = True
+    hits: list = field(default_factory=list)  # LetterHit (decisions) or SectionHit (sections)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    alternatives: dict[str, list[FacetValue]] = field(default_factory=dict)
 
 
 class SearchBackendError(Exception):
@@ -117,28 +177,30 @@ class SearchBackendError(Exception):
 
 
 class SearchBackend(ABC):
-    """One search engine holding two kinds of documents: determinations and guideline sections."""
+    """One search engine holding two kinds of documents: decisions (grouped by letter, kind
+    "determination") and guideline sections (kind "section")."""
 
     name: str = ""
 
-    # --- determinations ---------------------------------------------------------------------
+    # --- decisions, written a letter at a time -------------------------------------------------
     @abstractmethod
     def index_determinations(self, docs: Iterable[dict]) -> int:
-        """Add or replace determination documents (search.documents.determination_document)."""
+        """Replace every decision of each letter with the letter document's `decisions`
+        (search.documents.letter_document). Returns the number of letters."""
 
     @abstractmethod
     def delete_determinations(self, ids: Iterable[int]) -> None:
-        """Remove determinations by id (absent ids are ignored)."""
+        """Remove every decision of these letters (absent ids are ignored)."""
 
     @abstractmethod
     def search(self, query: SearchQuery) -> SearchResult:
-        """Hits for one page, total, facets and highlights."""
+        """A page of letters, the decision counts and the decision facets."""
 
+    @abstractmethod
     def count(self, query: SearchQuery) -> int:
-        q = SearchQuery(**{**query.__dict__, "page_size": 1, "facets": [], "highlight": False})
-        return self.search(q).total
+        """Matching decisions."""
 
-    # --- guideline sections -----------------------------------------------------------------
+    # --- guideline sections -------------------------------------------------------------------
     @abstractmethod
     def index_sections(self, docs: Iterable[dict]) -> int:
         """Add or replace guideline section documents (search.section_documents.section_document)."""
@@ -150,29 +212,24 @@ class SearchBackend(ABC):
     def search_sections(self, query: SearchQuery) -> SearchResult:
         """Text search over section title/text/quotes; facets guideline_document and family."""
 
-    # --- maintenance ------------------------------------------------------------------------
+    # --- maintenance --------------------------------------------------------------------------
     @abstractmethod
     def ids(self, kind: Kind = "determination") -> set[int]:
-        """Every id in the index for that kind (for `search_index --check`)."""
+        """Every letter id (kind "determination") or section id in the index, for --check."""
+
+    @abstractmethod
+    def document_count(self, kind: Kind = "determination") -> int:
+        """Documents held: decisions (kind "determination") or sections."""
 
     @abstractmethod
     def clear(self) -> None:
         """Drop everything (both kinds)."""
 
+    @abstractmethod
     def rebuild(self, kind: Kind, docs: Iterable[dict], progress=None) -> int:
-        """Replace everything of that kind with docs. Engines override this to build a new index
-        and swap it in atomically (searches never see a half-built index); progress(n) is called
-        as documents are indexed."""
-        ids = self.ids(kind)
-        if kind == "determination":
-            self.delete_determinations(ids)
-            n = self.index_determinations(docs)
-        else:
-            self.delete_sections(ids)
-            n = self.index_sections(docs)
-        if progress:
-            progress(n)
-        return n
+        """Replace everything of that kind with docs in a new index swapped in atomically
+        (searches never see a half-built index); progress(n) is called as documents are indexed.
+        Returns the number of documents given (letters, or sections)."""
 
     def refresh(self) -> None:
         """Make writes visible to searches."""
@@ -181,30 +238,33 @@ class SearchBackend(ABC):
         """Release resources (writers, connections)."""
 
 
-def sort_facet_values(counts: dict[str, int]) -> list[FacetValue]:
-    return [FacetValue(v, c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c > 0]
+def sort_facet_values(counts: dict[str, int], size: int | None = None) -> list[FacetValue]:
+    values = [FacetValue(v, c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if c > 0]
+    return values[:size] if size else values
 
 
-def mark_snippet(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """HTML-escape `text` and wrap the (start, end) character spans in <mark>, escaping first."""
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue
-        out.append(html.escape(text[pos:start]))
-        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
+def group_letters(pairs: Iterable[tuple[int, float]], offset: int, size: int) -> tuple[list[tuple[int, float]], int]:
+    """(letter id, score) of the letters on one page, from matching decisions in rank order
+    [(letter id, decision score)]: a letter takes the rank of its first (best) decision.
+    Also returns how many distinct letters were seen."""
+    seen: dict[int, float] = {}
+    for letter, score in pairs:
+        if letter not in seen:
+            seen[letter] = score
+    ordered = list(seen.items())
+    return ordered[offset:offset + size], len(ordered)
 
 
-# Document shapes (built by search.documents; the backends store them and return them as Hit.source).
+# Document shapes (built by search.documents; the engines store them and return them as sources).
 #
-# determination: id, case_number, decision_date (ISO "YYYY-MM-DD" or None), decision_year (str),
-#   specialty [str], licensure [str], patient_age (int|None), patient_sex, decision [str],
-#   procedure [str], procedure_category [str], body_region [str], guideline_document [str],
-#   guideline_section [str], requests (text), rationale (text), summary (text),
-#   items [{order, request, decision, procedure, procedure_category, body_region, rationale,
-#           guideline_documents [str], guideline_sections [str]}]
+# letter document (what index_determinations takes): {"id": letter id, "decisions": [decision]}
+# decision: id (DisputedItem pk), letter_id, order (0-based), n_decisions, first (bool),
+#   letter fields: case_number, decision_date (ISO or None), decision_year (str), decision_month
+#   ("YYYY-MM"), ingested_at (ISO datetime the letter was stored), date_assigned,
+#   days_to_decision (int|None), priority, specialty [str], licensure [str], patient_age,
+#   patient_sex, summary (text; stored on the first decision only, indexed on all),
+#   decision fields: request, disputed_portion, title, decision, procedure, procedure_category,
+#   body_region, regions [str], laterality, guideline_document [label], guideline_section
+#   [label], sections [{label, url}], rationale, quotes (text).
 # section: id, document (title), family ("MTUS", "ACOEM", "ODG", ...), title, text, quotes (text),
 #   url (optional); facets: guideline_document (= document), family.

@@ -30,12 +30,17 @@ def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
     tax = taxonomy or default_taxonomy()
     query = normalise_space(text)
     if not query:
-        return Expansion(phrases=[], procedures=[], body_regions=[])
+        return Expansion(phrases=[], procedures=[], body_regions=[], query=query)
 
     matched: list[Procedure] = []
+    procedure_spans: list[tuple[int, int]] = []
     for proc in tax.procedures:
-        if proc.expandable and any(rx.search(query) for rx in proc.query_matchers):
+        if not proc.expandable:
+            continue
+        spans = [m.span() for rx in proc.query_matchers for m in rx.finditer(query)]
+        if spans:
             matched.append(proc)
+            procedure_spans += spans
     # Family members are siblings ("MBB" -> facet joint injections too); a class word
     # ("opioids") stands for its whole category, while a drug name ("Norco") stays itself.
     selected: list[Procedure] = []
@@ -68,10 +73,30 @@ def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
 
     # Regions are reported, not OR-ed in: "lumbar" alone as an alternative would match every
     # letter that mentions the low back. The caller ranks letters whose item has the region first.
-    regions = [r for r in tax.regions if any(rx.search(query) for rx in r.query_matchers)]
+    regions, region_spans = [], []
+    for region in tax.regions:
+        spans = [m.span() for rx in region.query_matchers for m in rx.finditer(query)]
+        if spans:
+            regions.append(region)
+            region_spans += spans
 
     return Expansion(
         phrases=phrases,
         procedures=[p.name for p in selected],
+        abbreviations=list(dict.fromkeys(a for proc in selected for a in proc.abbrevs)),
         body_regions=[r.name for r in regions],
+        query=query,
+        procedure_spans=_merged(procedure_spans),
+        region_spans=_merged(region_spans),
     )
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined ("medial branch block" and "branch block" are one mention)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out

@@ -30,6 +30,26 @@ class Expansion:
     procedures: list[str]
     # Body regions the query names (canonical names), for display and optional filtering.
     body_regions: list[str] = field(default_factory=list)
+    # The abbreviations among `phrases` ("PT", "MBB"): letters match them case-sensitively, so
+    # a lower-casing text search must not use them ("pt" is also "patient"; "PT/PTT" a lab test).
+    abbreviations: list[str] = field(default_factory=list)
+    # The query (whitespace normalised) and where in it the procedures and regions are named.
+    query: str = ""
+    procedure_spans: list[tuple[int, int]] = field(default_factory=list)
+    region_spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def mentions(self, spans: list[tuple[int, int]]) -> list[str]:
+        """The query's words at those spans ("lumbar", "MRI"), as typed."""
+        return [self.query[start:end] for start, end in spans]
+
+    def rest(self, spans: list[tuple[int, int]]) -> str:
+        """The query with the text at those spans removed."""
+        out, pos = [], 0
+        for start, end in spans:
+            out.append(self.query[pos:start])
+            pos = end
+        out.append(self.query[pos:])
+        return " ".join(" ".join(out).split())
 
 
 @dataclass

@@ -73,8 +73,8 @@ def indexed_letters(settings, tmp_path, dwc_txt_dir):
     reset_backend()
 
 
-def _count(page) -> int:
-    return int(page.locator("#result-count strong").inner_text())
+def _decisions(page) -> int:
+    return int(page.locator("#result-count strong").first.inner_text())
 
 
 def test_search_mbb_facet_and_open_a_determination(live_server, indexed_letters, chromium):
@@ -88,33 +88,36 @@ def test_search_mbb_facet_and_open_a_determination(live_server, indexed_letters,
     box.fill("MBB")
     box.press("Enter")
     page.wait_for_url("**/search/?q=MBB*")
-    assert page.locator("#expansion").inner_text().count("medial branch block") >= 1
-    assert _count(page) >= 1
+    explain = page.locator("#explain").inner_text()
+    assert "request or classified procedure" in explain and "medial branch block" in explain
+    assert _decisions(page) >= 1
     first = page.locator("article.hit").first
-    assert first.get_attribute("data-case") == FACET_LETTER  # the facet-injection letter, first
-    assert "Facet joint injections L4-5, L5-S1" in first.inner_text()
+    assert first.get_attribute("data-case") == FACET_LETTER  # the facet-injection letter
+    assert "Facet joint injections L4-5, L5-S1" in first.locator("li.item.match").first.inner_text()
 
-    # A broader query, then a facet click narrows it and shows a removable chip.
+    # A broader query, then a facet click narrows it to the count the facet showed.
     query = page.locator("form.search-main input[name=q]")
-    query.fill("lumbar MRI")
+    query.fill("MRI")
     query.press("Enter")
     page.wait_for_load_state()
-    before = _count(page)
+    before = _decisions(page)
     assert before > 1
-    page.locator('section.facet[data-facet="decision"] a[data-value="Overturned"]').click()
+    overturned = page.locator('section.facet[data-facet="decision"] a[data-value="Overturned"]')
+    shown = int(overturned.locator(".count").inner_text())
+    overturned.click()
     page.wait_for_url("**decision=Overturned*")
-    after = _count(page)
-    assert 0 < after < before
+    assert _decisions(page) == shown
+    assert int(page.locator("#outcome .n-overturned").inner_text()) == shown
     chip = page.locator("#chips .chip")
     assert chip.count() == 1 and "Overturned" in chip.inner_text()
-    for article in page.locator("article.hit").all():
-        assert "Overturned" in article.inner_text()
+    for item in page.locator("article.hit li.item.match").all():
+        assert "Overturned" in item.inner_text()
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     # The chip removes the filter again.
     chip.locator("a.remove").click()
     page.wait_for_load_state()
-    assert _count(page) == before
+    assert _decisions(page) == before
 
     # Open a determination from the results.
     link = page.locator("article.hit h2 a.case-link").first
@@ -122,4 +125,31 @@ def test_search_mbb_facet_and_open_a_determination(live_server, indexed_letters,
     link.click()
     page.wait_for_url(f"**/determinations/{case_number}/")
     assert case_number in page.locator("h1").inner_text()
+    page.close()
+
+
+def test_pages_fit_a_phone_and_the_filters_start_folded(live_server, indexed_letters, chromium):
+    """390 px wide (an iPhone 12-15): no horizontal scroll on the home, search and letter pages;
+    on the search page the filters are folded above the results. The letter prints without the
+    site navigation."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    page = chromium.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    for path in ["/", "/search/?q=lumbar+MRI", "/search/?q=physical+therapy&decision=Upheld",
+                 f"/determinations/{FACET_LETTER}/", "/guidelines/"]:
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
+    page.goto(f"{live_server.url}/search/?q=physical+therapy")
+    filters = page.locator("details#filters")
+    assert filters.get_attribute("open") is None  # folded
+    box = page.locator("details#filters > summary").bounding_box()
+    results = page.locator("section.results").bounding_box()
+    assert box["y"] < results["y"]  # above the results
+    page.locator("details#filters > summary").click()
+    assert page.locator('section.facet[data-facet="decision"]').is_visible()
+    page.screenshot(path="/tmp/search-390.png", full_page=False)
+    page.goto(f"{live_server.url}/determinations/{FACET_LETTER}/")
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    assert page.locator("h1").is_visible()
     page.close()

@@ -8,6 +8,7 @@ CI=true it fails them.
 """
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -57,6 +58,7 @@ def letters_db(django_db_setup, django_db_blocker, tmp_path_factory):
     the end of the module (each test's own transaction nests in it as a savepoint). No commit
     happens, so no on_commit indexing runs here; tests index documents built from these rows."""
     require_shared_data()
+    from django.core.management import call_command
     from django.db import transaction
     from django.test.utils import override_settings
 
@@ -68,6 +70,8 @@ def letters_db(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
+            # The guideline catalog first, as the product runs: citations link to its sections.
+            call_command("load_guideline_catalog", stdout=open(os.devnull, "w"))
             outcomes = ingest_paths([DWC_TXT])
             failed = [o for o in outcomes if o.status == "failed"]
             assert len(outcomes) == 150 and not failed, failed[:3]

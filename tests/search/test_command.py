@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.search.test_views import corpus_index, letters_with_item, search_index_dir  # noqa: F401
+from tests.search import oracle
+from tests.search.test_views import corpus_index, search_index_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,22 @@ def test_json_is_the_api_json(client):
     api = client.get("/api/search/", {"q": "MBB", "decision": "Upheld"}).json()
     assert printed == api
     assert printed["count"] >= 1
-    assert all(any(i["decision"] == "Upheld" for i in r["items"]) for r in printed["results"])
+    for letter in printed["results"]:
+        assert {"case_number", "items"} <= set(letter)
+        assert all({"order", "request", "decision", "matched"} <= set(i) for i in letter["items"])
+        assert all(i["decision"] == "Upheld" for i in letter["items"] if i["matched"])
+
+
+def test_json_counts_decisions(client):
+    printed = json.loads(run("search", "lumbar MRI", "--json"))
+    case = next(c for c in oracle.PROCEDURE_CASES if c.q == "lumbar MRI" and not c.filters)
+    expected = case.expected()
+    counts = oracle.decisions_of(expected)
+    assert printed["count"] == len(oracle.letters_of(expected))
+    assert printed["decisions"] == {"total": len(expected), "Upheld": counts["Upheld"], "Overturned": counts["Overturned"]}
+    assert {f["value"]: f["count"] for f in printed["facets"]["decision"]} == dict(counts)
+    widened = json.loads(run("search", "lumbar MRI", "--json", "--widen"))
+    assert widened["query"]["matched_on"] == "widened" and widened["decisions"]["total"] > len(expected)
 
 
 def test_sort_page_and_filters(client):
@@ -41,7 +57,9 @@ def test_sort_page_and_filters(client):
 def test_text_output_lists_letters_and_facets():
     out = run("search", "Norco")
     assert "expanded:" in out and "hydrocodone" in out
-    assert "result(s)" in out and "decision:" in out
+    assert "3 decision(s) in 3 letter(s): 2 upheld (denial stands), 1 overturned" in out
+    assert "overturn rate 33.3%" in out and "decision: Upheld (2), Overturned (1)" in out
+    assert "relied on: " in out
 
 
 @pytest.mark.parametrize("args, message", [

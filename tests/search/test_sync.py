@@ -83,7 +83,7 @@ def test_after_commit_task_applies_and_clears_the_queue(letters, django_capture_
     assert IndexQueue.objects.count() == 0
     assert backend.ids("determination") == ids
     det = Determination.objects.order_by("id").first()
-    assert backend.search(SearchQuery(text=det.case_number)).hits[0].id == det.id
+    assert backend.search(SearchQuery(words=[det.case_number])).hits[0].id == det.id
 
     # A hand edit (what the admin does on save) is derived again and re-indexes the letter.
     item = DisputedItem.objects.filter(determination=det).first()
@@ -92,7 +92,7 @@ def test_after_commit_task_applies_and_clears_the_queue(letters, django_capture_
         item.save()
         rederive([det.id])
     assert IndexQueue.objects.count() == 0
-    assert [h.id for h in backend.search(SearchQuery(text="quokka")).hits] == [det.id]
+    assert [h.id for h in backend.search(SearchQuery(words=["quokka"])).hits] == [det.id]
 
     # A deletion (the admin's delete) removes it.
     det_id = det.id
@@ -173,8 +173,11 @@ def test_rebuild_and_check(letters, django_capture_on_commit_callbacks, capsys):
 
     # A letter the index has but the database does not (e.g. deleted while the engine was down).
     backend = get_backend()
-    doc = backend.search(SearchQuery(page_size=1)).hits[0].source
-    backend.index_determinations([{**doc, "id": 987654}])
+    from search.documents import determination_documents
+
+    letter = next(determination_documents())
+    backend.index_determinations([{"id": 987654, "decisions": [
+        {**d, "id": 9_876_540 + n, "letter_id": 987654} for n, d in enumerate(letter["decisions"])]}])
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("search_index", "--check", stdout=out, stderr=StringIO())
@@ -198,12 +201,12 @@ def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, 
     from search.backends.base import SearchBackendError
 
     # An index directory left by an older version (different fields), behind the usual symlink.
-    old = search_index_dir / "determinations.old-version"
+    old = search_index_dir / "decisions.old-version"
     old.mkdir(parents=True)
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
     tantivy.Index(sb.build(), path=str(old))
-    (search_index_dir / "determinations").symlink_to(old.name)
+    (search_index_dir / "decisions").symlink_to(old.name)
     with pytest.raises(SearchBackendError, match="search_index --rebuild"):
         get_backend().ids("determination")
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,8 +10,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
-from search.forms import SORTS, execute, parse_search_params
-from search.serializers import payload
+from search.forms import SORTS, parse_search_params
+from search.payload import payload, run
 
 
 class Command(BaseCommand):
@@ -28,6 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--page-size", type=int, default=None)
         parser.add_argument("--date-from", default=None, help="YYYY-MM-DD")
         parser.add_argument("--date-to", default=None, help="YYYY-MM-DD")
+        parser.add_argument("--widen", action="store_true",
+                            help="a named procedure may also be found in rationales and clinical summaries")
         parser.add_argument("--sections", action="store_true", help="search guideline sections instead")
         parser.add_argument("--json", action="store_true", help="print the API's JSON")
 
@@ -50,15 +52,16 @@ class Command(BaseCommand):
                 pairs.append((key, options[key]))
         if options["sections"]:
             pairs.append(("target", "sections"))
+        if options["widen"]:
+            pairs.append(("widen", "1"))
         params = parse_search_params(pairs)
         if not params.is_valid:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in params.errors.items())
             raise CommandError(f"invalid search: {problems}")
         try:
-            result = execute(params)
+            data = payload(run(params))
         except SearchBackendError as exc:
             raise CommandError(f"search backend failed: {exc}") from exc
-        data = payload(result, params)
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
@@ -66,17 +69,34 @@ class Command(BaseCommand):
 
     def _print_text(self, data, params):
         out = self.stdout
-        if params.expansion.phrases:
-            out.write("expanded: " + ", ".join(params.expansion.phrases[:10])
-                      + (" ..." if len(params.expansion.phrases) > 10 else ""))
-        out.write(f"{data['count']} result(s), page {data['page']} of {data['num_pages']}")
-        for r in data["results"]:
-            if params.target == "sections":
+        query = data["query"]
+        if query["corrected"]:
+            out.write(f"nothing matches {query['q']!r}; showing {query['corrected']!r}")
+        if query["expansions"]:
+            out.write("expanded: " + ", ".join(query["expansions"][:10])
+                      + (" ..." if len(query["expansions"]) > 10 else ""))
+        if params.target == "sections":
+            out.write(f"{data['count']} section(s), page {data['page']} of {data['num_pages']}")
+            for r in data["results"]:
                 out.write(f"- {r['document']}: {r['title']}")
-                continue
-            out.write(f"- {r['case_number'] or '#' + str(r['id'])}  {r['decision_date'] or ''}")
-            for item in r["items"]:
-                out.write(f"    {item['decision'] or '?':10} {item['request'][:90]}  [{item['procedure']}; {item['body_region']}]")
+        else:
+            s = data["summary"]
+            rate = f"{s['overturn_rate']:.1%}" if s["overturn_rate"] is not None else "n/a"
+            ci = s["overturn_rate_ci95"]
+            out.write(f"{s['decisions']} decision(s) in {'' if s['letters_exact'] else 'about '}{s['letters']} "
+                      f"letter(s): {s['upheld']} upheld (denial stands), {s['overturned']} overturned; overturn rate "
+                      f"{rate}" + (f" (95% CI {ci[0]:.1%}-{ci[1]:.1%})" if ci else ""))
+            for section in s["relied_on"]:
+                out.write(f"  relied on: {section['label']} ({section['count']})")
+            out.write(f"letters, page {data['page']} of {data['num_pages']}:")
+            for r in data["results"]:
+                out.write(f"- {r['case_number'] or '#' + str(r['id'])}  {r['decision_date'] or ''}")
+                for item in r["items"]:
+                    mark = "*" if item["matched"] else " "
+                    out.write(f"  {mark} {item['order']:>2}. {item['decision'] or '?':10} {item['title'][:90]}  "
+                              f"[{item['procedure']}; {item['body_region']}]")
+            if data["suggestions"]:
+                out.write("nearest procedures: " + ", ".join(data["suggestions"]))
         for name, values in data["facets"].items():
             if values:
                 out.write(f"{name}: " + ", ".join(f"{v['value']} ({v['count']})" for v in values[:8]))
