@@ -113,6 +113,15 @@ def one_at_a_time_letters(cache: Path) -> list[Path]:
 
 # --- one database (child process) -----------------------------------------------------------------------
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the parser processes end with each
+    run): on a shared machine, wall time above it is waiting for the CPU."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def child(args) -> int:
     import django
 
@@ -164,21 +173,25 @@ def child(args) -> int:
         text = text_corpus(cache, copies)
         pdfs = pdf_corpus(cache, args.pdfs)
         runs = {name: [] for name in ("text", "unchanged", "reparse", "one", "one_pipeline", "pdf")}
+        cpu = {name: [] for name in runs}
         steps = {name: Timings() for name in ("text", "reparse", "pdf")}
         for _ in range(args.runs):
             fresh()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             progress = ingest_job(text, steps["text"])
             runs["text"].append(time.perf_counter() - t)
+            cpu["text"].append(cpu_seconds() - c)
             assert progress["new"] == size and progress["failed"] == 0, progress
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             progress = ingest_job(text, Timings())
             runs["unchanged"].append(time.perf_counter() - t)
+            cpu["unchanged"].append(cpu_seconds() - c)
             assert progress["unchanged"] == size, progress
             ids = list(Determination.objects.order_by("pk").values_list("pk", flat=True))
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             outcomes = reparse_letters(ids, workers=args.workers, timings=steps["reparse"])
             runs["reparse"].append(time.perf_counter() - t)
+            cpu["reparse"].append(cpu_seconds() - c)
             assert {o.status for o in outcomes} == {"updated"}, {o.status for o in outcomes}
             # One at a time: new letters (copies under another case number), each its own run.
             singles = []
@@ -188,15 +201,18 @@ def child(args) -> int:
                 single.write_text(path.read_text(encoding="utf-8").replace(path.stem, single.stem), encoding="utf-8")
                 singles.append(single)
             single_steps = Timings()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             statuses = {ingest_file(p, timings=single_steps).status for p in singles}
             runs["one"].append(time.perf_counter() - t)
+            cpu["one"].append(cpu_seconds() - c)
+            cpu["one_pipeline"].append(float("nan"))
             runs["one_pipeline"].append(runs["one"][-1] - single_steps["index"])
             assert statuses == {"new"}, statuses
             shutil.rmtree(workdir / "single")
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             progress = ingest_job(pdfs, steps["pdf"])
             runs["pdf"].append(time.perf_counter() - t)
+            cpu["pdf"].append(cpu_seconds() - c)
             n_pdf = sum(len(list(f.glob("*.pdf"))) for f in pdfs)
             assert progress["new"] == n_pdf and progress["failed"] == 0, progress
         for name, label, n in (("text", f"text ingest, {size} letters", size),
@@ -207,7 +223,8 @@ def child(args) -> int:
                                ("pdf", f"PDF ingest, {n_pdf} into {size}", n_pdf)):
             median = statistics.median(runs[name])
             rows.append({"database": vendor, "size": size, "row": label, "letters": n, "seconds": median,
-                         "rate": n / median, "ms_per_letter": 1000 * median / n})
+                         "rate": n / median, "ms_per_letter": 1000 * median / n,
+                         "cpu_ms_per_letter": 1000 * statistics.median(cpu[name]) / n})
         letters = {"text": size, "reparse": size, "pdf": n_pdf}
         for name, timings in steps.items():
             total = sum(timings.values())
@@ -277,10 +294,12 @@ def main() -> int:
     print(f"Ingest at corpus scale: catalog loaded, {args.workers} worker process(es), median of {args.runs} run(s), "
           f"{os.cpu_count()} CPU(s), load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
           f"after {os.getloadavg()[0]:.2f}")
-    print(f"{'database':<9} {'row':<34} {'letters':>7} {'seconds':>8} {'letters/s':>10} {'ms/letter':>10}")
+    print("(CPU ms/letter: this process and its parser processes; wall time above CPU/2 is waiting for a core)")
+    print(f"{'database':<9} {'row':<34} {'letters':>7} {'seconds':>8} {'letters/s':>10} {'ms/letter':>10} {'CPU ms/letter':>14}")
     for r in (r for r in rows if "row" in r):
+        cpu_ms = "" if r["cpu_ms_per_letter"] != r["cpu_ms_per_letter"] else f"{r['cpu_ms_per_letter']:.2f}"
         print(f"{r['database']:<9} {r['row']:<34} {r['letters']:>7} {r['seconds']:>8.2f} {r['rate']:>10.1f} "
-              f"{r['ms_per_letter']:>10.2f}")
+              f"{r['ms_per_letter']:>10.2f} {cpu_ms:>14}")
     for database in args.databases:
         per = {r["size"]: r for r in rows if r.get("database") in (database, database.replace("postgres", "postgresql"))
                and r.get("row", "").startswith("text ingest")}
