@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -190,16 +191,29 @@ def _match(letter, same_bytes, by_case, caseless, force: bool) -> Write:
     return write
 
 
+def _delete_where_in(model, column: str, subquery) -> None:
+    """DELETE FROM model WHERE column IN (subquery): one statement, no rows fetched (the ORM's
+    delete() loads every row, rationales and all, to cascade by hand)."""
+    sql, params = subquery.query.sql_with_params()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(column)} IN ({sql})", params)
+
+
 def _delete_items(det_ids: list[int]) -> None:
-    """Remove the items of these letters and all that hangs off them, in a few statements."""
+    """Remove the items of these letters and all that hangs off them, children first."""
     if not det_ids:
         return
-    through = CitationLink.sections.through
-    through.objects.filter(citationlink__citation__item__determination_id__in=det_ids).delete()
-    CitationLink.objects.filter(citation__item__determination_id__in=det_ids).delete()
-    QuotedPassage.objects.filter(item__determination_id__in=det_ids).delete()
-    GuidelineCitation.objects.filter(item__determination_id__in=det_ids).delete()
-    DisputedItem.objects.filter(determination_id__in=det_ids).delete()
+    # order_by(): the models' default ordering would join the letters into every subquery.
+    items = DisputedItem.objects.filter(determination_id__in=det_ids).order_by().values("pk")
+    citations = GuidelineCitation.objects.filter(item__determination_id__in=det_ids).order_by().values("pk")
+    links = CitationLink.objects.filter(citation__item__determination_id__in=det_ids).order_by().values("pk")
+    _delete_where_in(CitationLink.sections.through, "citationlink_id", links)
+    _delete_where_in(QuotedPassage, "item_id", items)
+    _delete_where_in(CitationLink, "citation_id", citations)
+    _delete_where_in(GuidelineCitation, "item_id", items)
+    _delete_where_in(DisputedItem, "determination_id",
+                     Determination.objects.filter(pk__in=det_ids).order_by().values("pk"))
 
 
 def write_letters(writes: list[Write]) -> list[Write]:
