@@ -22,7 +22,7 @@ A run goes through its files in batches (BATCH letters), each batch in this orde
   and after commit, every DISPATCH_EVERY letters and at the end: have the index queue applied
   (search.tasks.dispatch: a Celery task with the ids, or in-process without a broker). The
   sections' rows are applied at the end of a bulk run (the commands) or by the periodic
-  catch-up (settings.CELERY_BEAT_SCHEDULE): their documents are summaries, and re-indexing them
+  sweep (settings.CELERY_BEAT_SCHEDULE): their documents are summaries, and re-indexing them
   for every single letter would cost more than the letter.
 
 Failures: a bad file is stored as a failed record with its error and the batch goes on. A lock

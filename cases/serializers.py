@@ -1,6 +1,11 @@
-"""Read-only API representations of determinations, with items and citations nested."""
+"""Read-only API representations of determinations, with items and citations nested.
+
+A citation carries its guideline link (the guidelines app's CitationLink: document, sections and
+their URLs), read through the related name `link` so this app imports nothing of guidelines.
+"""
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,12 +13,67 @@ from rest_framework import serializers
 from .models import Determination, DisputedItem, GuidelineCitation
 
 
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request else path
+
+
+class LinkedDocumentSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    url = serializers.URLField(help_text="The document's page")
+    api_url = serializers.URLField(help_text="The document in the API")
+
+
+class LinkedSectionSerializer(serializers.Serializer):
+    anchor = serializers.CharField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    document = serializers.CharField(help_text="Slug of the section's document")
+    url = serializers.URLField(help_text="The section's page")
+    api_url = serializers.URLField(help_text="The section in the API, with its text and citing letters")
+
+
+class CitationLinkSerializer(serializers.Serializer):
+    document = LinkedDocumentSerializer(allow_null=True)
+    sections = LinkedSectionSerializer(many=True)
+    method = serializers.CharField(help_text="How the linker resolved it (exact_title, alias, ..., unresolved)")
+    needs_review = serializers.BooleanField()
+
+    def to_representation(self, link):
+        request = self.context.get("request")
+        doc = link.document
+        document = None
+        if doc is not None:
+            document = {
+                "slug": doc.slug, "title": doc.title, "year": doc.edition_year,
+                "url": _absolute(request, doc.get_absolute_url()),
+                "api_url": _absolute(request, reverse("guideline-detail", kwargs={"slug": doc.slug})),
+            }
+        sections = [{
+            "anchor": s.anchor, "number": s.number, "title": s.title, "document": s.document.slug,
+            "url": _absolute(request, s.get_absolute_url()),
+            "api_url": _absolute(request, reverse("guideline-section", kwargs={"slug": s.document.slug, "anchor": s.anchor})),
+        } for s in sorted(link.sections.all(), key=lambda s: s.order)]
+        return {"document": document, "sections": sections, "method": link.method, "needs_review": link.needs_review}
+
+
 class GuidelineCitationSerializer(serializers.ModelSerializer):
     sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+    link = serializers.SerializerMethodField()
 
     class Meta:
         model = GuidelineCitation
-        fields = ["party", "order", "kind", "document", "year", "sections", "pages", "clause"]
+        fields = ["party", "order", "kind", "document", "year", "sections", "pages", "clause", "link"]
+
+    @extend_schema_field(CitationLinkSerializer(allow_null=True))
+    def get_link(self, citation) -> dict | None:
+        """The guideline document and sections this citation resolved to (null: not linked yet)."""
+        try:
+            link = citation.link
+        except ObjectDoesNotExist:
+            return None
+        return CitationLinkSerializer(link, context=self.context).data
 
 
 class DisputedItemSerializer(serializers.ModelSerializer):

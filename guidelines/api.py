@@ -44,10 +44,9 @@ class DocumentListSerializer(serializers.ModelSerializer):
 
 
 class GuidelineDocumentViewSet(viewsets.ReadOnlyModelViewSet):
-    """The catalog (a few dozen documents: one unpaginated list); a document with its sections."""
+    """The catalog, paginated like every list (imr_kb.pagination); a document with its sections."""
 
     lookup_field = "slug"
-    pagination_class = None
 
     def get_queryset(self):
         queryset = GuidelineDocument.objects.order_by("family", "order", "title")

@@ -1,68 +1,63 @@
-"""Turn a DATABASE_URL into a Django DATABASES entry (sqlite:///path, postgres://...).
+"""DATABASE_URL -> a Django DATABASES entry: dj-database-url, held to the forms the README documents.
 
-Kept tiny and local rather than adding a dependency for two URL schemes.
-
-    sqlite:///relative/path.db     -> relative to the working directory
-    sqlite:////absolute/path.db    -> /absolute/path.db
+    sqlite:///relative/path.db      -> relative to the working directory
+    sqlite:////absolute/path.db     -> /absolute/path.db
     sqlite:// or sqlite:///:memory: -> in-memory database
-    postgres://user:pass@host:5432/dbname?sslmode=require
+    postgres://user:pass@host:5432/dbname?sslmode=require   (query parameters: connection options)
     postgres://user@%2Frun%2Fpostgresql/dbname   (percent-encoded unix socket directory)
-    postgres:///dbname?host=/run/postgresql&port=5433
+    postgres:///dbname?host=/run/postgresql&port=5433   (libpq-style host and port parameters)
+
+dj-database-url parses; this adds what it leaves out: only SQLite and PostgreSQL (the backends
+the project is tested on), libpq's host/port query parameters, a socket directory's case, a
+missing database name and a bad port as clear errors that never show the password.
 """
-from urllib.parse import parse_qs, unquote, urlparse
+from __future__ import annotations
 
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+from urllib.parse import unquote, urlsplit
+
+import dj_database_url
+
+SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres", "pgsql": "postgres"}
 
 
-def parse_database_url(url: str) -> dict:
+def parse_database_url(url: str, conn_max_age: int = 0) -> dict:
     if not url or not url.strip():
         raise ValueError("DATABASE_URL is empty (use sqlite:///path or postgres://user@host/db)")
     url = url.strip()
-    parsed = urlparse(url)
-    scheme = parsed.scheme.lower()
-    if scheme == "sqlite":
-        # sqlite:///relative.db -> "relative.db"; sqlite:////abs/path.db -> "/abs/path.db"
-        path = url[len("sqlite://"):].split("?", 1)[0]
-        if path.startswith("/"):
-            path = path[1:]
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(path) or ":memory:"}
-    if scheme in POSTGRES_SCHEMES:
-        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        # A host or port given as a query parameter (libpq style) is the connection's host/port.
-        host = options.pop("host", "")
-        port = options.pop("port", "")
-        userinfo, _, hostport = parsed.netloc.rpartition("@")
-        # parsed.hostname lower-cases and keeps %-escapes; a unix socket directory needs neither.
-        netloc_host = hostport
-        if hostport.startswith("["):  # IPv6 literal: [::1]:5432
-            netloc_host = hostport[1:hostport.index("]")]
-        elif ":" in hostport:
-            netloc_host = hostport.rsplit(":", 1)[0]
-        try:
-            netloc_port = parsed.port
-        except ValueError as exc:
-            raise ValueError(f"DATABASE_URL: bad port in {_redacted(url)!r}") from exc
-        name = unquote(parsed.path.lstrip("/"))
-        if not name:
-            raise ValueError(f"DATABASE_URL: no database name in {_redacted(url)!r}")
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": unquote(netloc_host) or host,
-            "PORT": str(netloc_port or port or ""),
-            "OPTIONS": options,
-        }
-    raise ValueError(
-        f"DATABASE_URL: unsupported scheme {scheme!r} in {_redacted(url)!r} "
-        "(use sqlite:///path or postgres://user:password@host:port/dbname)"
-    )
+    parts = urlsplit(url)
+    kind = SCHEMES.get(parts.scheme.lower())
+    if kind is None:
+        raise ValueError(
+            f"DATABASE_URL: unsupported scheme {parts.scheme.lower()!r} in {_redacted(url)!r} "
+            "(use sqlite:///path or postgres://user:password@host:port/dbname)"
+        )
+    # dj-database-url looks schemes up as written; urlsplit lower-cases them.
+    url = parts._replace(scheme=parts.scheme.lower()).geturl() if parts.scheme != parts.scheme.lower() else url
+    if kind == "sqlite":
+        config = dj_database_url.parse(url)
+        return {"ENGINE": config["ENGINE"], "NAME": config.get("NAME") or ":memory:"}
+    try:
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0)
+    except ValueError as exc:
+        raise ValueError(f"DATABASE_URL: bad port in {_redacted(url)!r}") from exc
+    if not config.get("NAME"):
+        raise ValueError(f"DATABASE_URL: no database name in {_redacted(url)!r}")
+    # Options as written (dj-database-url turns "5" into 5 and "true" into True).
+    options = {key: str(value).lower() if isinstance(value, bool) else str(value)
+               for key, value in config.pop("OPTIONS", {}).items()}
+    # libpq's host/port parameters (a socket directory has no place in the netloc otherwise).
+    query_host, query_port = options.pop("host", ""), options.pop("port", "")
+    # dj-database-url lower-cases the host; a socket directory keeps its case.
+    netloc_host = parts.netloc.rpartition("@")[2]
+    host = unquote(netloc_host) if "%" in netloc_host else config.get("HOST", "")
+    config.update(HOST=host or query_host, PORT=str(config.get("PORT") or query_port or ""), OPTIONS=options)
+    return config
 
 
 def _redacted(url: str) -> str:
     """The URL with its password replaced, for error messages."""
-    parsed = urlparse(url)
-    if parsed.password:
-        return url.replace(f":{parsed.password}@", ":***@", 1)
-    return url
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    return url.replace(f":{password}@", ":***@", 1) if password else url

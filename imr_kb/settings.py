@@ -1,6 +1,13 @@
-"""Settings for the IMR knowledge base. Everything deployment-specific comes from the environment."""
+"""Settings for the IMR knowledge base. Everything deployment-specific comes from the environment.
+
+The production environment (what `check --deploy` is clean with) is documented in README
+"Deploy" and deploy/production.env.example.
+"""
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from .dburl import parse_database_url
 
@@ -16,19 +23,104 @@ except OSError:
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: expected a whole number") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# --- Security (prod) ----------------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    # A fixed key is only acceptable for local development; production must set one.
-    SECRET_KEY = "insecure-local-development-key-set-DJANGO_SECRET_KEY"
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# The key used when DJANGO_SECRET_KEY is unset: fine for tests and management commands, refused
+# by every WSGI server when DEBUG is off (imr_kb/wsgi.py) and an error in `check --deploy`
+# (imr_kb/checks.py). The "django-insecure-" prefix also makes Django's own W009 fire.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-set-DJANGO_SECRET_KEY-for-deployments"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Behind an HTTPS proxy: the origins forms are posted from (https://kb.example.org), or the admin
+# login fails CSRF's origin check.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# "HTTP_X_FORWARDED_PROTO,https": the header the proxy sets and its value for HTTPS requests.
+_proxy_ssl_header = env_list("DJANGO_SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ValueError("DJANGO_SECURE_PROXY_SSL_HEADER: expected HEADER,VALUE (e.g. HTTP_X_FORWARDED_PROTO,https)")
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+# DJANGO_HTTPS=1 (the site is served over HTTPS) turns on everything below; each is overridable.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+# Health checks come over plain HTTP from inside the deployment (docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# The header's "preload" token only permits submitting the domain to the browsers' list.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). Templates load CSS from static/css and have no inline
+# styles or scripts, so everything is 'self'; the API docs views widen it for themselves only
+# (imr_kb/api_docs.py). DJANGO_CSP: "enforce" (default), "report-only" or "off".
+CSP_MODE = os.environ.get("DJANGO_CSP", "enforce").strip().lower() or "enforce"
+if CSP_MODE not in ("enforce", "report-only", "off"):
+    raise ValueError(f"DJANGO_CSP={CSP_MODE!r}: expected enforce, report-only or off")
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if os.environ.get("DJANGO_CSP_REPORT_URI", "").strip():
+    _csp["DIRECTIVES"]["report-uri"] = [os.environ["DJANGO_CSP_REPORT_URI"].strip()]
+if CSP_MODE == "enforce":
+    CONTENT_SECURITY_POLICY = _csp
+elif CSP_MODE == "report-only":
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+
+# Admin login throttling (django-axes): a username+address pair is locked out after
+# DJANGO_LOGIN_FAILURE_LIMIT failures for DJANGO_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind N reverse proxies the client address is in X-Forwarded-For (the proxies set it).
+if env_int("DJANGO_PROXY_COUNT", 0):
+    AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# --- end Security (prod) ------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # WhiteNoise serves static files under runserver too (same files and headers as production).
+    "whitenoise.runserver_nostatic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -37,7 +129,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "imr_kb",
     "cases",
     "guidelines",
     "search",
@@ -45,12 +142,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "imr_kb.urls"
@@ -71,11 +172,16 @@ TEMPLATES = [
     },
 ]
 
+# --- Database (prod) ----------------------------------------------------------------------------
+# DATABASE_URL (README "PostgreSQL"); DATABASE_CONN_MAX_AGE keeps connections open across
+# requests (seconds; 0 closes each after its request), checked before reuse.
 DATABASES = {
     "default": parse_database_url(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'imr_kb.sqlite3'}"
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'imr_kb.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# --- end Database (prod) ------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- SQLite under concurrency (ingest issue) ----------------------------------------------------
@@ -100,10 +206,24 @@ TIME_ZONE = "America/Los_Angeles"
 USE_I18N = False
 USE_TZ = True
 
+# --- Static files (prod) ------------------------------------------------------------------------
+# Our own CSS, the admin's and the API docs' assets (drf-spectacular-sidecar): served locally by
+# WhiteNoise from STATIC_ROOT (`collectstatic`, run by scripts/serve.sh), nothing from a CDN.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-# Our own CSS (and any vendored assets): served locally, nothing loads from a CDN.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
+except OSError:
+    pass  # a read-only image collected its files at build time
+# Compressed (gzip) copies, no manifest: pages render before `collectstatic` has run (tests,
+# management commands), at the price of short cache lifetimes instead of hashed names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = env_int("DJANGO_STATIC_MAX_AGE", 3600)
+# --- end Static files (prod) --------------------------------------------------------------------
 
 # --- Search -----------------------------------------------------------------------------------
 # "embedded" (tantivy, an index directory on disk) or "elasticsearch".
@@ -132,32 +252,57 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-# `celery beat`: apply whatever the index queue still holds (rows a dead worker left, and the
-# guideline sections' summaries, which one-letter ingests leave to this instead of re-indexing a
-# section per letter).
-CELERY_BEAT_SCHEDULE = {
-    "index-queue-catch-up": {"task": "search.tasks.apply_index_queue",
-                             "schedule": float(os.environ.get("INDEX_CATCH_UP_SECONDS", "300"))},
-}
+# The periodic index-queue sweep (CELERY_BEAT_SCHEDULE, "Celery beat" below) also applies the
+# guideline sections' summaries, which one-letter ingests leave to it rather than re-index a
+# section per letter.
 
 # --- Data -------------------------------------------------------------------------------------
 # The real letters beside the checkout (see README): used by the demo setup and the tests.
 SHARED_DATA_DIR = Path(os.environ.get("IMR_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 
+# --- API (prod) ---------------------------------------------------------------------------------
+# Reads are public; writes need a token (`Authorization: Token <key>`, tokens managed in the
+# admin) or an admin session. Token authentication comes first so an anonymous write gets 401
+# with a WWW-Authenticate header, not 403.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "imr_kb.pagination.StandardPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "PAGE_SIZE": 20,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IMR Knowledge Base API",
     "DESCRIPTION": "California workers' compensation IMR determinations, guideline sections and search.",
     "VERSION": "0.1.0",
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# --- end API (prod) -----------------------------------------------------------------------------
 
+# Errors (500s, engine failures) go to the console with their traceback, DEBUG or not.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Celery beat (prod) -------------------------------------------------------------------------
+# The index queue is applied by a task sent after each commit; if that message is lost (broker
+# restart, worker killed), the rows wait. Beat applies whatever is still queued every few minutes.
+CELERY_BEAT_SCHEDULE = {
+    "apply-index-queue": {
+        "task": "search.tasks.apply_index_queue",
+        "schedule": float(env_int("IMR_INDEX_QUEUE_SWEEP_SECONDS", 300)),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# --- end Celery beat (prod) ---------------------------------------------------------------------

@@ -21,6 +21,18 @@ def require_shared_data():
         pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path):
+    """Every test's embedded index lives in its own tmp dir, never the checkout's var/ (letter pages
+    read the index for their similar decisions). tests/search/ overrides this fixture by name."""
+    from search.backends import reset_backend
+
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    reset_backend()
+    yield settings.SEARCH_INDEX_DIR
+    reset_backend()
+
+
 @pytest.fixture(scope="session")
 def dwc_txt_dir():
     require_shared_data()

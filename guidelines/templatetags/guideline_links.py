@@ -1,7 +1,6 @@
 """{% citation_targets citation as t %}: where a citation links to and the passage to show inline."""
 from django import template
-
-from guidelines.models import CitationLink, QuotedPassage
+from django.core.exceptions import ObjectDoesNotExist
 
 register = template.Library()
 
@@ -12,16 +11,18 @@ def citation_targets(citation):
 
     One target per resolved section, or the document when only it resolved. `text` is the
     official section text when imported; `quotes` are what this item's reviewer quoted there.
+    Reads the link, its sections and the item's quotes through `.all()`, so a page that
+    prefetched them (cases.queries.items_with_citations) runs no query per citation.
     """
     try:
         link = citation.link
-    except CitationLink.DoesNotExist:
+    except ObjectDoesNotExist:
         return {"link": None, "targets": []}
     if link.document_id is None:
         return {"link": link, "targets": []}
-    quotes = list(QuotedPassage.objects.filter(item_id=citation.item_id, document_id=link.document_id))
+    quotes = [q for q in citation.item.quoted_passages.all() if q.document_id == link.document_id]
     targets = []
-    for section in link.sections.select_related("document").order_by("order"):
+    for section in sorted(link.sections.all(), key=lambda s: s.order):
         targets.append({
             "url": section.get_absolute_url(),
             "label": section.label,

@@ -35,6 +35,7 @@ oldest first (letters without a date last, resp. first). Pages are pages of lett
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -172,6 +173,72 @@ class SearchResult:
     alternatives: dict[str, list[FacetValue]] = field(default_factory=dict)
 
 
+# --- precedents: past decisions like a request ---------------------------------------------------
+#
+# precedents(query) ranks decisions in tiers, then by text similarity within a tier:
+#   tier 2  its classified procedure is `query.procedure` and, when `query.regions` is given,
+#           its regions include one of them;
+#   tier 1  its procedure is `query.procedure` but its regions include none of `query.regions`
+#           (only when regions are given);
+#   tier 0  any other decision whose text is similar at all (similarity > 0).
+# With no procedure (the request names none the taxonomy knows) every decision is tier 0.
+# Similarity is the engine's BM25 over more-like-this terms of `query.text` (the request and any
+# pasted clinical summary or UR reasoning): for each field of PRECEDENT_FIELDS one more-like-this
+# query with the parameters below, weighted by the field's boost, summed. A tier-2 or tier-1
+# decision is listed even when it shares no term (similarity 0). Decisions of `exclude_letters`
+# never appear. Order: tier desc, similarity desc, decision id asc; at most `size` hits.
+# Stop words are taken out of the text first (like_text).
+
+# Fields the pasted text is compared with, and their weights: what the reviewer wrote about a
+# request like this one (rationale), the case it was written for (summary), and the request itself.
+PRECEDENT_FIELDS = {"request": 2.0, "rationale": 1.0, "summary": 0.5}
+# More-like-this parameters, the same for both engines: a pasted request is a few words, each
+# once, so every term counts (min term frequency 1) if it occurs in any decision at all.
+MLT_MIN_TERM_FREQ = 1
+MLT_MIN_DOC_FREQ = 1
+MLT_MAX_QUERY_TERMS = 25
+# Lucene's English stop set: words that say nothing about a case. They are taken out of the text
+# before it reaches either engine (like_text) rather than given as more-like-this stop_words:
+# osmem-server drops every term that merely starts with a stop word ("on" drops "one", "the"
+# drops "therapy").
+MLT_STOP_WORDS = frozenset(("a an and are as at be but by for if in into is it no not of on or such that the their "
+                            "then there these they this to was will with").split())
+_STOP_RE = re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(MLT_STOP_WORDS, key=len, reverse=True)) + r")(?![^\W_])",
+                      re.IGNORECASE)
+PRECEDENTS_MAX = 100
+
+
+@dataclass
+class PrecedentQuery:
+    text: str  # the request, and optionally the clinical summary or the UR denial's reasoning
+    procedure: str = ""  # the request's classified procedure; "" when the taxonomy names none
+    regions: list[str] = field(default_factory=list)  # body regions the request names
+    exclude_letters: list[int] = field(default_factory=list)
+    size: int = 20
+
+
+@dataclass
+class PrecedentHit:
+    id: int  # the DisputedItem's id
+    letter_id: int
+    tier: int  # 2, 1 or 0 (see above)
+    similarity: float  # the engine's BM25 score for the pasted text
+    source: dict  # the decision document (without the letter's summary)
+
+    @property
+    def score(self) -> float:
+        """One number that orders hits as precedents() does: the tier, plus the similarity
+        squashed into [0, 1)."""
+        s = max(self.similarity, 0.0)
+        return self.tier + s / (1.0 + s)
+
+
+def like_text(text: str) -> str:
+    """The pasted text as the engines' more-like-this gets it: without stop words (whole words,
+    as the engines' tokenizers split them: runs of letters and digits)."""
+    return _STOP_RE.sub(" ", text or "")
+
+
 class SearchBackendError(Exception):
     """The search engine failed or is unreachable (the index queue keeps pending rows)."""
 
@@ -199,6 +266,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def count(self, query: SearchQuery) -> int:
         """Matching decisions."""
+
+    @abstractmethod
+    def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
+        """Past decisions most like a request, best first (semantics above PrecedentQuery)."""
 
     # --- guideline sections -------------------------------------------------------------------
     @abstractmethod

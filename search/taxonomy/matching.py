@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-_BOUNDARY_BEFORE = r"(?<![A-Za-z0-9])"
-_BOUNDARY_AFTER = r"(?![A-Za-z0-9])"
+BOUNDARY_BEFORE = r"(?<![A-Za-z0-9])"
+BOUNDARY_AFTER = r"(?![A-Za-z0-9])"
 
 
 def phrase_regex(phrase: str) -> str:
@@ -27,7 +27,7 @@ def phrase_regex(phrase: str) -> str:
     body = "".join(parts)
     if phrase[-1:].isalpha():
         body += r"(?:s|es)?"
-    return _BOUNDARY_BEFORE + body + _BOUNDARY_AFTER
+    return BOUNDARY_BEFORE + body + BOUNDARY_AFTER
 
 
 def compile_phrase(phrase: str, case_sensitive: bool = False) -> re.Pattern:

@@ -21,3 +21,19 @@ def ingested(db, dwc_txt_dir, seed_letter_path, tmp_path):
     outcomes = ingest_paths([folder])
     assert sorted(o.status for o in outcomes) == ["failed"] + ["new"] * 6, outcomes
     return {o.source_name: o for o in outcomes}
+
+
+LINKED_CASE = "CM16-0219557"  # MAXIMUS cites Low Back Complaints 2004 Summary and Chronic Pain 2016 Facet blocks
+
+
+@pytest.fixture
+def linked_letter(db, dwc_txt_dir):
+    """A real letter stored with the guideline catalog loaded, so its citations are linked."""
+    from guidelines.catalog_loader import load_catalog
+    from guidelines.linking import clear_cache
+    from tests.guidelines.helpers import store_letter
+
+    clear_cache()
+    load_catalog()
+    yield store_letter((dwc_txt_dir / f"{LINKED_CASE}.txt").read_text(encoding="utf-8"), f"{LINKED_CASE}.txt")
+    clear_cache()

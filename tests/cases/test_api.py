@@ -52,6 +52,8 @@ def test_list_is_paginated(api, ingested):
     assert len(set(seen)) == 6
     assert len(api.get("/api/determinations/").json()["results"]) == 6
     assert api.get("/api/determinations/", {"page": 99}).status_code == 404
+    assert (page2["page"], page2["num_pages"], page2["page_size"], page2["next"]) == (2, 2, 4, None)
+    assert page2["previous"] == "/api/determinations/?page_size=4"
 
 
 def test_detail_nests_items_and_citations(api, ingested):
@@ -72,8 +74,10 @@ def test_detail_nests_items_and_citations(api, ingested):
 
 def test_detail_404_and_read_only(api, ingested):
     assert api.get("/api/determinations/CM99-0000000/").status_code == 404
-    assert api.post("/api/determinations/", {}).status_code == 405
-    assert api.delete("/api/determinations/CM16-0219557/").status_code == 405
+    # Anonymous writes are refused before anything else (401); an authenticated client learns
+    # that determinations are read-only (405). Tokens: tests/cases/test_api_production.py.
+    assert api.post("/api/determinations/", {}).status_code == 401
+    assert api.delete("/api/determinations/CM16-0219557/").status_code == 401
 
 
 def test_schema_of_the_determinations_views_has_no_warnings():

@@ -22,14 +22,15 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 from cases.models import Determination
-from cases.views import filter_determinations, filter_specialty
+from cases.filters import DeterminationFilter
+from cases.queries import filter_specialty
 
 qs = Determination.objects.all()
 out = {
     "family": sorted(d.case_number for d in filter_specialty(qs, "family practice")),
     "partial": filter_specialty(qs, "Medicine").count(),
-    "overturned": sorted(d.case_number for d in filter_determinations(qs, decision="Overturned")),
-    "year": filter_determinations(qs, year="2016").count() + filter_determinations(qs, year="2017").count(),
+    "overturned": sorted(d.case_number for d in DeterminationFilter({"decision": "Overturned"}, qs).qs),
+    "year": DeterminationFilter({"year": "2016"}, qs).qs.count() + DeterminationFilter({"year": "2017"}, qs).qs.count(),
     "api": APIClient().get("/api/determinations/", {"specialty": "Family Practice"}).json()["count"],
     "detail": APIClient().get("/api/determinations/CM16-0219557/").status_code,
 }

@@ -130,6 +130,9 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
         worker.wait_ready()
         wait_until(lambda: _pending_index_rows(db_path) == 0, TASK_TIMEOUT,
                    what="the worker to apply the index queue")
+        # The rows go inside the task; its "succeeded" line is logged a moment after (a busy
+        # machine showed the gap).
+        wait_until(lambda: "succeeded" in worker.output(), TASK_TIMEOUT, what="the task's succeeded line")
         log = worker.output()
     finally:
         worker.stop()

@@ -1,4 +1,4 @@
-"""DATABASE_URL parsing (imr_kb.dburl) and how settings use it."""
+"""DATABASE_URL parsing (imr_kb.dburl over dj-database-url) and how settings use it."""
 import os
 import subprocess
 import sys
@@ -26,7 +26,7 @@ def test_sqlite_urls(url, name):
 
 def test_postgres_full_url():
     cfg = parse_database_url("postgres://imr:s%40cret%3A1@db.example.org:6543/imr_kb?sslmode=require")
-    assert cfg == {
+    assert {k: cfg[k] for k in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")} == {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "imr_kb",
         "USER": "imr",
@@ -35,6 +35,18 @@ def test_postgres_full_url():
         "PORT": "6543",
         "OPTIONS": {"sslmode": "require"},
     }
+    # Connections are closed after each request unless DATABASE_CONN_MAX_AGE says otherwise.
+    assert cfg["CONN_MAX_AGE"] == 0
+
+
+def test_postgres_persistent_connections_are_health_checked():
+    cfg = parse_database_url("postgres://u@h/db", conn_max_age=60)
+    assert (cfg["CONN_MAX_AGE"], cfg["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+def test_option_values_are_kept_as_written():
+    cfg = parse_database_url("postgres://u@h/db?connect_timeout=10&keepalives=1&sslmode=verify-full")
+    assert cfg["OPTIONS"] == {"connect_timeout": "10", "keepalives": "1", "sslmode": "verify-full"}
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql", "pgsql"])

@@ -1,7 +1,7 @@
 """manage.py setup_demo (the first quick-start command's data step), in a subprocess on a temp database."""
 import sqlite3
 
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env
+from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python
 
 
 def _rows(db_path, sql):
@@ -21,11 +21,19 @@ def test_setup_demo_without_shared_data_loads_the_fixture_letters_and_an_admin(t
     assert _rows(db, "SELECT count(*) FROM cases_determination") == [(len(letters),)], first.stdout
     assert _rows(db, "SELECT username, is_staff, is_superuser FROM auth_user") == [("demo", 1, 1)]
 
-    # Idempotent: a second run adds nothing and keeps one admin.
+    # Idempotent: a second run adds nothing, keeps one admin and never resets its password,
+    # even when the password was changed since (and the environment still names the old one).
+    password_hash = _rows(db, "SELECT password FROM auth_user")[0][0]
+    run_python(env, "from django.contrib.auth.models import User\n"
+                    "u = User.objects.get(username='demo'); u.set_password('changed-by-the-owner'); u.save()")
+    changed_hash = _rows(db, "SELECT password FROM auth_user")[0][0]
+    assert changed_hash != password_hash
     second = manage(env, "setup_demo")
-    assert "Admin user updated" in second.stdout
+    assert "Admin user 'demo' exists: left unchanged" in second.stdout
+    assert "s3cret-demo" not in second.stdout
     assert _rows(db, "SELECT count(*) FROM cases_determination") == [(len(letters),)], second.stdout
     assert _rows(db, "SELECT count(*) FROM auth_user") == [(1,)]
+    assert _rows(db, "SELECT password FROM auth_user") == [(changed_hash,)]
 
 
 def test_setup_demo_with_shared_data_loads_every_dwc_letter_and_the_seed(tmp_path, dwc_pdf_dir, seed_letter_path):

@@ -336,7 +336,7 @@ def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(dwc_txt_dir, dj
     assert get_backend().ids("determination") == {outcome.determination_id}
     waiting = set(IndexQueue.objects.values_list("kind", flat=True))
     assert waiting == {"section"}
-    schedule = settings.CELERY_BEAT_SCHEDULE["index-queue-catch-up"]
+    schedule = settings.CELERY_BEAT_SCHEDULE["apply-index-queue"]
     assert schedule["task"] == apply_index_queue.name and apply_index_queue.name in app.tasks
     assert apply_index_queue.apply().get() > 0
     assert IndexQueue.objects.count() == 0

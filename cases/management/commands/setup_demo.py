@@ -1,7 +1,7 @@
 """Load a ready-to-explore demo: guideline catalog, letters, citation links, search index, admin.
 
 Used by scripts/setup-and-run.sh after `migrate`. Idempotent: every step is safe to re-run
-(ingest skips letters it already holds; the admin user is updated, not duplicated).
+(ingest skips letters it already holds; the admin user is created once, never reset).
 
 Each step calls another management command only if it exists (get_commands()), so the demo
 works with whatever part of the product is installed.
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--username", default=os.environ.get("DEMO_ADMIN_USER", "admin"))
         parser.add_argument("--password", default=os.environ.get("DEMO_ADMIN_PASSWORD", "admin"))
-        parser.add_argument("--no-admin", action="store_true", help="Do not create or update the admin user")
+        parser.add_argument("--no-admin", action="store_true", help="Do not create the admin user")
         parser.add_argument(
             "--strict", action="store_true", help="Exit with an error if any step failed (default: warn and go on)"
         )
@@ -106,16 +106,15 @@ class Command(BaseCommand):
         self.stderr.write(self.style.ERROR(f"   {name} FAILED: {message}"))
 
     def ensure_admin(self, username: str, password: str):
+        """Create the admin user the first time only: an existing user (and a password someone
+        changed) is left exactly as it is."""
         User = get_user_model()
-        user, created = User.objects.get_or_create(username=username, defaults={"email": ""})
-        user.is_staff = True
-        user.is_superuser = True
-        user.is_active = True
-        user.set_password(password)
-        user.save()
-        verb = "created" if created else "updated"
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(f"Admin user {username!r} exists: left unchanged (its password is not reset)")
+            return
+        User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(self.style.SUCCESS(
-            f"Admin user {verb}: username={username!r} password={password!r} "
+            f"Admin user created: username={username!r} password={password!r} "
             "(local demo only; set DEMO_ADMIN_USER / DEMO_ADMIN_PASSWORD to change)"
         ))
 

@@ -27,6 +27,8 @@ from ..base import (
     SECTION_FACETS,
     DecisionHit,
     LetterHit,
+    PrecedentHit,
+    PrecedentQuery,
     SearchBackend,
     SearchBackendError,
     SearchQuery,
@@ -35,6 +37,7 @@ from ..base import (
     sort_facet_values,
 )
 from ..es_transport import PlainJsonHttpNode
+from . import precedents
 from .mappings import DecisionDoc, SectionDoc, decision_source
 from .queries import SECTION_FACET_FIELDS, decision_query, facet_filter, section_query
 
@@ -283,6 +286,10 @@ class ElasticsearchBackend(SearchBackend):
     def count(self, query: SearchQuery) -> int:
         q = Q("bool", must=[decision_query(query)], filter=[facet_filter(query.active_filters())])
         return int(self._call(self.client.count, index=self._ensure("determination"), query=q.to_dict())["count"])
+
+    def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
+        return precedents.precedents(lambda **kw: self._call(self.client.search, **kw),
+                                     self._ensure("determination"), query)
 
     def search_sections(self, query: SearchQuery) -> SearchResult:
         index = self._ensure("section")

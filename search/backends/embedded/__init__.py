@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
-from ..base import FACETS, SECTION_FACETS, SearchBackend, SearchQuery, SearchResult
-from . import decisions, sections
+from ..base import FACETS, SECTION_FACETS, PrecedentHit, PrecedentQuery, SearchBackend, SearchQuery, SearchResult
+from . import decisions, precedents, sections
 from .store import Store
 
 BULK_LETTERS = 1000  # past this many letters in one write, use the big multi-threaded writer
@@ -63,6 +63,9 @@ class EmbeddedBackend(SearchBackend):
 
     def count(self, query: SearchQuery) -> int:
         return decisions.count(self.decisions.index(), query)
+
+    def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
+        return precedents.precedents(self.decisions.index(), query)
 
     def search_sections(self, query: SearchQuery) -> SearchResult:
         if query.facets == FACETS:
