@@ -11,9 +11,11 @@ from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from .ingest import FAILED, reparse_determination
-from .models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
-from .signals import determination_written
+from search import sync
+
+from .ingest import rederive, reparse_letters
+from .models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation, IngestJob, IngestJobFile
+from .outcomes import FAILED
 from .views import distinct_specialties, filter_specialty
 
 
@@ -163,19 +165,29 @@ class DeterminationAdmin(admin.ModelAdmin):
         )
 
     def save_related(self, request, form, formsets, change):
-        # A hand edit changes what other apps derived (links, taxonomy, index): tell them, inside
-        # the admin's transaction, as ingest does.
+        # A hand edit changes what was derived from the letter (taxonomy, links, quotes) and its
+        # search document: derive them again and queue it, inside the admin's transaction.
         super().save_related(request, form, formsets, change)
-        determination_written.send(sender=Determination, determination_id=form.instance.pk)
+        rederive([form.instance.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        sync.queue_for_index(sync.DETERMINATION, [pk], sync.DELETE)
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        sync.queue_for_index(sync.DETERMINATION, ids, sync.DELETE)
 
     @admin.action(description="Re-parse selected letters")
     def reparse_selected(self, request, queryset):
         counts = {"ok": 0, "failed": 0}
-        for det in queryset.order_by("pk"):
-            outcome = reparse_determination(det)
+        for outcome in reparse_letters(queryset.order_by("pk").values_list("pk", flat=True)):
             if outcome.status == FAILED:
                 counts["failed"] += 1
-                self.message_user(request, f"{det}: {outcome.message}", messages.WARNING)
+                self.message_user(request, f"{outcome.case_number or outcome.source_name}: {outcome.message}",
+                                  messages.WARNING)
             else:
                 counts["ok"] += 1
         self.message_user(request, f"Re-parsed {counts['ok']} letter(s); {counts['failed']} failed.",
@@ -200,7 +212,16 @@ class DisputedItemAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        determination_written.send(sender=Determination, determination_id=form.instance.determination_id)
+        rederive([form.instance.determination_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        rederive([obj.determination_id])
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("determination_id", flat=True))
+        super().delete_queryset(request, queryset)
+        rederive(ids)
 
     @admin.display(description="Request", ordering="request")
     def short_request(self, obj):
@@ -214,6 +235,20 @@ class GuidelineCitationAdmin(admin.ModelAdmin):
     search_fields = ("document", "clause", "item__determination__case_number")
     list_select_related = ("item", "item__determination")
     raw_id_fields = ("item",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        rederive([obj.item.determination_id])
+
+    def delete_model(self, request, obj):
+        det_id = obj.item.determination_id
+        super().delete_model(request, obj)
+        rederive([det_id])
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("item__determination_id", flat=True))
+        super().delete_queryset(request, queryset)
+        rederive(ids)
 
 
 @admin.register(DeterminationRevision)
@@ -232,3 +267,82 @@ class DeterminationRevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class IngestJobFileInline(admin.TabularInline):
+    model = IngestJobFile
+    fields = ("position", "name", "status", "case_number", "message", "attempts", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("position",)
+
+    def get_queryset(self, request):
+        # A job may hold thousands of files: the page shows the failures and what is left.
+        return super().get_queryset(request).exclude(status__in=["new", "updated", "unchanged"])
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IngestJob)
+class IngestJobAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "origin", "requester", "created_at", "state", "progress", "n_new", "n_updated",
+                    "n_unchanged", "n_failed", "progressed_at")
+    list_filter = ("origin",)
+    readonly_fields = ("origin", "requested_by", "requester", "remote_addr", "request", "force", "total", "created_at",
+                       "started_at", "finished_at", "progressed_at", "state", "progress")
+    fields = readonly_fields
+    inlines = [IngestJobFileInline]
+
+    def get_queryset(self, request):
+        done = ~Q(files__status="pending")
+        return super().get_queryset(request).annotate(
+            n_done=Count("files", filter=done),
+            n_new=Count("files", filter=Q(files__status="new")),
+            n_updated=Count("files", filter=Q(files__status="updated")),
+            n_unchanged=Count("files", filter=Q(files__status="unchanged")),
+            n_failed=Count("files", filter=Q(files__status="failed")),
+        )
+
+    @admin.display(description="state")
+    def state(self, obj):
+        from django.conf import settings
+        from django.utils import timezone
+
+        if obj.finished_at:
+            return "done"
+        if not obj.started_at:
+            return "queued"
+        last = obj.progressed_at or obj.started_at
+        if (timezone.now() - last).total_seconds() > settings.CELERY_VISIBILITY_TIMEOUT:
+            # Past the broker's visibility timeout with no progress: no worker has its chunks.
+            return f"stalled (no progress since {last:%Y-%m-%d %H:%M})"
+        return "running"
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        return f"{obj.n_done}/{obj.total}"
+
+    @admin.display(description="new", ordering="n_new")
+    def n_new(self, obj):
+        return obj.n_new
+
+    @admin.display(description="updated", ordering="n_updated")
+    def n_updated(self, obj):
+        return obj.n_updated
+
+    @admin.display(description="unchanged", ordering="n_unchanged")
+    def n_unchanged(self, obj):
+        return obj.n_unchanged
+
+    @admin.display(description="failed", ordering="n_failed")
+    def n_failed(self, obj):
+        return obj.n_failed
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,455 +1,468 @@
-"""Ingest IMR letter files into Determination records: one file, one transaction, one outcome.
+"""The ingest pipeline: letter files in; letters stored, linked, classified, quoted and queued
+for the search index out. `manage.py ingest`, `manage.py reparse`, the Celery tasks (cases.tasks),
+ingest jobs (cases.jobs) and the admin's re-parse all come here.
 
-Used by `manage.py ingest`, the admin re-parse action and the Celery task (cases.tasks).
-
+    outcomes = ingest_paths(["/data/letters/"], workers=2, progress=lambda done, total, outcome: ...)
     outcome = ingest_file("/data/CM16-0219557.pdf")
-    outcomes = ingest_paths(["/data/letters/"], progress=lambda done, total, outcome: ...)
+    outcomes = reparse_letters(determination_ids)       # from the stored text (after a parser fix)
 
-Rules (see DEVELOPERS.md):
-- Idempotent: a file whose bytes (sha256) are already stored is `unchanged` and nothing is written.
-- Nothing is lost: a file that cannot be read or parsed is still stored, as a Determination with
-  parse_status "failed", its sha256, source name, whatever text was extracted and the errors.
-  Failed records are found again by sha256, so re-ingesting a bad file is `unchanged` too.
-- One bad file never stops a batch: every exception becomes a `failed` outcome naming the file.
-- determination_written is sent inside the letter's transaction, so the receivers of other apps
-  (citation linking, procedure taxonomy, index queue) commit or roll back with the letter.
+A run goes through its files in batches (BATCH letters), each batch in this order:
+
+  1. read      each file's bytes and SHA-256; keep the original (file storage, named by SHA-256)
+  2. skip      files whose bytes are stored already: `unchanged` (one query for the batch)
+  3. extract   the text of the PDF or text file  }  in worker processes (workers > 1), while this
+  4. parse     the letter, classify each item    }  process writes the batch before
+  then, in ONE database transaction for the batch:
+  5. store     the letters (new, or updated with a revision), their items and citations
+  6. link      the citations to guideline sections (guidelines.linking)
+  7. quotes    the reviewers' quotes of guidelines, with the section each relies on
+  8. queue     each letter once for the search index (search.sync: a row in this transaction),
+               and the guideline sections the batch quotes
+  9. record    each file's outcome in its ingest job, if any (cases.jobs)
+  and after commit, every DISPATCH_EVERY letters and at the end: have the index queue applied
+  (search.tasks.dispatch: a Celery task with the ids, or in-process without a broker). The
+  sections' rows are applied at the end of a bulk run (the commands) or by the periodic
+  sweep (settings.CELERY_BEAT_SCHEDULE): their documents are summaries, and re-indexing them
+  for every single letter would cost more than the letter.
+
+Failures: a bad file is stored as a failed record with its error and the batch goes on. A lock
+("database is locked") or a conflict with another process storing the same letter rolls the
+batch back and retries it (it re-checks what is stored): it is never a letter's failure. Any
+other error redoes the batch one letter per transaction, so only the letter that raised fails.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+import random
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
-from django.db import IntegrityError, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
 
-from .models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
-from .parser import ExtractionError, ParsedLetter, extract_text, parse_text
-from .signals import determination_written, ingest_batch
+from guidelines.linking import current_catalog, link_new_items
+from search import sync
+from search.taxonomy import default_taxonomy
+
+from . import store
+from .letter_files import UnreadableFile, expand_paths, read_letter, read_upload, too_large_message
+from .models import Determination, IngestJob, IngestJobFile, original_name
+from .outcomes import FAILED, NEW, UNCHANGED, UPDATED, Outcome, Summary  # noqa: F401 (callers import them here)
+from .parser.pdf import is_pdf
+from .parsing import ParsedFile, parse_many
 
 log = logging.getLogger(__name__)
 
-# Real letters are 50-400 KB; anything past this is not a letter, and reading it whole could
-# exhaust a worker's memory.
-MAX_FILE_BYTES = 20 * 1024 * 1024
-# Folders are expanded to these; a file named explicitly is ingested whatever its suffix.
-LETTER_SUFFIXES = (".pdf", ".txt")
-
-NEW, UPDATED, UNCHANGED, FAILED = "new", "updated", "unchanged", "failed"
-
-# Scalar fields copied from ParsedLetter onto Determination (field name on both).
-DATE_FIELDS = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
-# Fields compared to tell what a re-ingest changed (recorded in DeterminationRevision).
-COMPARED_FIELDS = (
-    "case_number", *DATE_FIELDS, "priority", "reviewer_licensure", "reviewer_specialty", "patient_age",
-    "patient_sex", "clinical_summary", "layout", "source_name", "raw_text", "parse_status", "parse_errors",
-    "parse_warnings",
-)
-
-# File signatures worth naming when a ".pdf" is not a PDF at all.
-MAGIC_NAMES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive (or Office document)"),
-    (b"\xd0\xcf\x11\xe0", "an old-format Office document"),
-    (b"{\\rtf", "an RTF document"),
-    (b"<!DOCTYPE html", "an HTML page"),
-    (b"<html", "an HTML page"),
-)
+BATCH = 50  # letters per transaction
+LOOKAHEAD = 2  # batches parsed ahead of the one being written
+DISPATCH_EVERY = 1000  # letters between two index updates of a long run
+RETRIES = 12  # attempts of a batch that meets a lock
+CONFLICT_RETRIES = 3  # attempts of a batch that meets a unique constraint (another process's letter)
+Progress = Callable[[int, int, Outcome], None]
 
 
 @dataclass
-class Outcome:
-    status: str  # new | updated | unchanged | failed
-    case_number: Optional[str]
-    message: str
-    determination_id: Optional[int]
-    source_name: str = ""
-    path: str = ""
+class Letter:
+    """One file on its way through the pipeline."""
 
-    def line(self) -> str:
-        """One human-readable line: "new CM16-0219557 (CM16-0219557.pdf)", "failed foo.pdf: encrypted PDF"."""
-        if self.status == FAILED:
-            return f"failed {self.source_name or self.path}: {self.message}"
-        label = self.case_number or "(no case number)"
-        text = f"{self.status} {label} ({self.source_name})"
-        return f"{text}: {self.message}" if self.message else text
+    position: int
+    name: str
+    path: Path | None = None  # a file on this machine ...
+    upload: str = ""  # ... or one in file storage (an upload)
+    determination_id: int | None = None  # re-parse: the stored record
+    job_file_id: int | None = None
+    problem: str = ""  # found while listing the files (broken symlink, ...)
+    sha256: str = ""
+    data: bytes | None = None
+    original_name: str = ""
+    work_text: str = ""  # re-parse: the stored raw text
+    work: ParsedFile | None = None
+    outcome: Outcome | None = None
+    keep_failure: bool = False  # the file could not be read: record a failed letter for it
 
-
-@dataclass
-class Summary:
-    counts: dict = field(default_factory=lambda: {NEW: 0, UPDATED: 0, UNCHANGED: 0, FAILED: 0})
-
-    def add(self, outcome: Outcome) -> None:
-        self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
-
-    def line(self) -> str:
-        return ", ".join(f"{status}: {self.counts.get(status, 0)}" for status in (NEW, UPDATED, UNCHANGED, FAILED))
+    def fail(self, message: str, det_id: int | None = None) -> None:
+        self.outcome = Outcome(FAILED, None, message, det_id, self.name, str(self.path or self.upload))
 
 
-class LetterRejected(Exception):
-    """A file that cannot become a parsed letter; the message says why (shown to the user)."""
+class Timings(defaultdict):
+    """Seconds per pipeline step, summed over a run (bench/ingest.py prints the shares). The
+    extract/parse/classify steps are measured in the worker processes."""
 
-    def __init__(self, message: str, text: str = ""):
-        super().__init__(message)
-        self.text = text
+    def __init__(self):
+        super().__init__(float)
 
-
-# --- reading ----------------------------------------------------------------------------------
-
-def _read_limited(path: Path) -> tuple[bytes | None, str, int]:
-    """(bytes or None when over the limit, sha256 of the whole file, size). Memory stays bounded:
-    at most MAX_FILE_BYTES + 1 bytes are held; the rest of a huge file is only hashed, in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        head = handle.read(MAX_FILE_BYTES + 1)
-        digest.update(head)
-        size = len(head)
-        if size <= MAX_FILE_BYTES:
-            return head, digest.hexdigest(), size
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return None, digest.hexdigest(), size
+    def add(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self[step] += now - since
+        return now
 
 
-def _is_pdf(data: bytes) -> bool:
-    # The spec lets "%PDF-" appear within the first 1024 bytes (some writers prepend junk).
-    return b"%PDF-" in data[:1024]
+# --- entry points ---------------------------------------------------------------------------------
+
+def ingest_paths(paths: Iterable[str | Path], progress: Progress | None = None, force: bool = False,
+                 workers: int = 1, timings: Timings | None = None, refresh_sections: bool = True) -> list[Outcome]:
+    """Ingest files and folders; one outcome per file (and per path that could not be listed)."""
+    found = expand_paths(paths)
+    letters = [Letter(n, p.path.name, path=p.path, problem=p.message, keep_failure=p.is_letter)
+               for n, p in enumerate(found.problems)]
+    letters += [Letter(len(letters) + n, p.name, path=p) for n, p in enumerate(found.files)]
+    return run(letters, force=force, workers=workers, progress=progress, timings=timings,
+               refresh_sections=refresh_sections)
 
 
-def _describe_magic(data: bytes) -> str | None:
-    start = data[:64].lstrip().lower()
-    for magic, name in MAGIC_NAMES:
-        if start.startswith(magic.lower()):
-            return name
-    return None
-
-
-def _extract(path: Path, data: bytes) -> str:
-    """The letter's text, or LetterRejected saying why there is none. The parser's extract_text
-    does the PDF and text-decoding work; the checks here only name the commonest wrong files."""
-    if not data.strip():
-        raise LetterRejected("empty file")
-    if not _is_pdf(data):
-        magic = _describe_magic(data)
-        if path.suffix.lower() == ".pdf":
-            raise LetterRejected(f"not a PDF (the file is {magic})" if magic else "not a PDF (no %PDF- header)")
-        if magic:
-            raise LetterRejected(f"not a letter: the file is {magic}")
-    try:
-        text = extract_text(path)
-    except ExtractionError as exc:
-        raise LetterRejected(str(exc) or "text extraction failed") from exc
-    if not text.strip():
-        raise LetterRejected("no text found in the file")
-    return text
-
-
-def _unprefixed(messages: Iterable[str], path: Path) -> list[str]:
-    """Messages without the leading "<path>: " the parser adds: the record and the outcome line
-    name the file already."""
-    prefixes = (f"{path}: ", f"{path.name}: ")
-    out = []
-    for message in messages:
-        for prefix in prefixes:
-            if message.startswith(prefix):
-                message = message[len(prefix):]
-                break
-        out.append(message)
-    return out
-
-
-def _parse(path: Path, data: bytes) -> tuple[ParsedLetter | None, str, list[str]]:
-    """(parsed letter or None, text extracted, errors). Errors non-empty means failed."""
-    try:
-        text = _extract(path, data)
-    except LetterRejected as exc:
-        return None, exc.text, _unprefixed([str(exc)], path)
-    try:
-        parsed = parse_text(text, source_name=path.name)
-    except Exception as exc:  # noqa: BLE001 - a parser bug fails this letter, keeping its text
-        log.exception("parser crashed on %s", path)
-        return None, text, [f"parser error: {type(exc).__name__}: {exc}"]
-    errors = _unprefixed(parsed.errors, path)
-    parsed.warnings = _unprefixed(parsed.warnings, path)
-    if not errors and not parsed.items:
-        errors.append("not an IMR determination letter (no disputed items found)")
-    return parsed, text, errors
-
-
-# --- storing ----------------------------------------------------------------------------------
-
-def _snapshot(det: Determination) -> dict:
-    data = {name: getattr(det, name) for name in COMPARED_FIELDS}
-    if det.pk:
-        data["items"] = [
-            (i.request, i.disputed_portion, i.decision, i.rationale,
-             sorted((c.party, c.order, c.kind, c.document, c.year, tuple(c.sections), c.pages, c.clause)
-                    for c in i.citations.all()))
-            for i in det.items.order_by("order").prefetch_related("citations")
-        ]
-    else:
-        data["items"] = []
-    return data
-
-
-def _apply_letter(det: Determination, parsed: ParsedLetter | None, errors: list[str]) -> None:
-    """Copy the parse onto the record (no save). A failed parse keeps only what the parser found."""
-    p = parsed or ParsedLetter()
-    for name in DATE_FIELDS:
-        setattr(det, name, getattr(p, name))
-    det.priority = p.priority or ""
-    det.reviewer_licensure = list(p.reviewer.licensure)
-    det.reviewer_specialty = list(p.reviewer.specialty)
-    det.patient_age = p.patient.age
-    det.patient_sex = p.patient.sex or ""
-    det.clinical_summary = p.clinical_summary or ""
-    det.layout = p.layout or ""
-    det.parse_errors = list(errors)
-    det.parse_warnings = list(p.warnings)
-    if errors:
-        det.parse_status = Determination.ParseStatus.FAILED
-    elif p.warnings:
-        det.parse_status = Determination.ParseStatus.WARNINGS
-    else:
-        det.parse_status = Determination.ParseStatus.OK
-
-
-def _write_items(det: Determination, parsed: ParsedLetter | None) -> int:
-    """Replace the record's items and citations with the parse's. Returns the number of items."""
-    det.items.all().delete()  # cascades to citations (and to any rows other apps hang off them)
-    if parsed is None or det.parse_status == Determination.ParseStatus.FAILED:
-        return 0
-    items = DisputedItem.objects.bulk_create([
-        DisputedItem(
-            determination=det, order=n, request=item.request, disputed_portion=item.disputed_portion,
-            decision=item.decision or "", rationale=item.rationale or "",
-        )
-        for n, item in enumerate(parsed.items)
-    ])
-    if any(i.pk is None for i in items):  # backends that do not return ids from bulk inserts
-        items = list(det.items.order_by("order"))
-    citations = []
-    for row, item in zip(items, parsed.items):
-        for party in (GuidelineCitation.Party.CLAIMS_ADMINISTRATOR, GuidelineCitation.Party.MAXIMUS):
-            for n, cit in enumerate(getattr(item, party.value)):
-                citations.append(GuidelineCitation(
-                    item=row, party=party, order=n, kind=cit.kind, document=cit.document, year=cit.year,
-                    sections=list(cit.sections), pages=cit.pages, clause=cit.clause or "",
-                ))
-    GuidelineCitation.objects.bulk_create(citations)
-    return len(items)
-
-
-def _find_existing(case_number: str | None, source_name: str, failed: bool):
-    """(record to update or None, case number to store). A failed parse never overwrites a good
-    record: it gets its own failed record, without the case number (unique) the good one holds."""
-    qs = Determination.objects.select_for_update()
-    if case_number:
-        det = qs.filter(case_number=case_number).first()
-        if det is not None and (not failed or det.parse_status == Determination.ParseStatus.FAILED):
-            return det, case_number
-        if det is not None:
-            case_number = None
-    # Letters without a case number (the older layout) and earlier failures of the same file.
-    candidates = qs.filter(case_number__isnull=True, source_name=source_name)
-    if failed:
-        candidates = candidates.filter(parse_status=Determination.ParseStatus.FAILED)
-    return candidates.order_by("-updated_at", "-pk").first(), case_number
-
-
-def _store(source_name: str, sha256: str, text: str, parsed: ParsedLetter | None, errors: list[str]) -> Outcome:
-    failed = bool(errors)
-    case_number = parsed.case_number if parsed else None
-    with transaction.atomic():
-        det, case_number = _find_existing(case_number, source_name, failed)
-        if det is not None and det.sha256 == sha256:
-            # Another worker stored these very bytes since our hash lookup.
-            return Outcome(UNCHANGED, det.case_number, "", det.id, source_name)
-        if failed and parsed and parsed.case_number and not case_number:
-            errors = errors + [f"case number {parsed.case_number} is already stored from a letter that parsed"]
-        before = _snapshot(det) if det is not None else None
-        previous_sha, previous_text = (det.sha256, det.raw_text) if det is not None else ("", "")
-        if det is None:
-            det = Determination()
-        det.case_number = case_number
-        det.source_name = source_name
-        det.sha256 = sha256
-        det.raw_text = text
-        _apply_letter(det, parsed, errors)
-        det.save()
-        _write_items(det, parsed)
-        if before is not None:
-            after = _snapshot(det)
-            changed = [name for name in after if after[name] != before[name]]
-            DeterminationRevision.objects.create(
-                determination=det, source_name=source_name, previous_sha256=previous_sha, new_sha256=sha256,
-                changed_fields=changed, previous_raw_text=previous_text,
-            )
-        if not failed:
-            # Earlier failures of these very bytes (e.g. a receiver error, since fixed, then a
-            # forced re-ingest) are stale: the letter they kept is now stored here.
-            Determination.objects.filter(sha256=sha256, parse_status=Determination.ParseStatus.FAILED).exclude(
-                pk=det.pk).delete()
-        determination_written.send(sender=Determination, determination_id=det.id)
-    if failed:
-        status, message = FAILED, "; ".join(errors)
-    else:
-        status = UPDATED if before is not None else NEW
-        message = "" if status == NEW else "changed: " + (", ".join(changed) or "file bytes only")
-    return Outcome(status, det.case_number, message, det.id, source_name)
-
-
-def _store_failure(source_name: str, sha256: str, text: str, message: str) -> Optional[int]:
-    """Last resort after an unexpected error: keep the file's record with the error. No signal:
-    the error may have come from a receiver, and a failed record has nothing to link or index."""
-    try:
-        with transaction.atomic():
-            det = Determination.objects.filter(sha256=sha256, parse_status=Determination.ParseStatus.FAILED).first()
-            det = det or Determination(source_name=source_name, sha256=sha256)
-            det.raw_text = text
-            det.parse_status = Determination.ParseStatus.FAILED
-            det.parse_errors = [message]
-            det.save()
-            return det.id
-    except Exception:  # noqa: BLE001 - the outcome already reports the original error
-        log.exception("could not store the failure of %s", source_name)
-        return None
-
-
-def ingest_file(path: str | Path, force: bool = False) -> Outcome:
-    """Ingest one file. Never raises for a bad file: the outcome says what happened.
-    force: re-parse and rewrite even when the same bytes are already stored."""
+def ingest_file(path: str | Path, force: bool = False, timings: Timings | None = None) -> Outcome:
+    """Ingest one file (the one-at-a-time path: its sections' summaries wait for the periodic
+    catch-up). Never raises for a bad file: the outcome says what happened."""
     path = Path(path)
-    name = path.name
-    sha256, text = "", ""
-    try:
-        try:
-            data, sha256, size = _read_limited(path)
-        except OSError as exc:
-            return Outcome(FAILED, None, f"cannot read file: {exc.strerror or exc}", None, name, str(path))
-
-        existing = Determination.objects.filter(sha256=sha256).order_by("pk").first()
-        if existing is not None and not force:
-            notes = [] if existing.source_name == name else [f"same content as {existing.source_name}"]
-            if existing.parse_status == Determination.ParseStatus.FAILED:
-                notes.append("stored earlier as failed: " + "; ".join(existing.parse_errors or []))
-            return Outcome(UNCHANGED, existing.case_number, "; ".join(notes), existing.id, name, str(path))
-
-        if data is None:
-            parsed, errors = None, [f"file too large ({size / 1048576:.1f} MB; the limit is "
-                                    f"{MAX_FILE_BYTES // 1048576} MB)"]
-        else:
-            parsed, text, errors = _parse(path, data)
-        for attempt in (1, 2):
-            try:
-                if existing is not None and force and existing.parse_status != Determination.ParseStatus.FAILED:
-                    outcome = _rewrite(existing, parsed, text, errors, source_name=name)
-                else:
-                    outcome = _store(name, sha256, text, parsed, errors)
-                break
-            except IntegrityError:
-                # Another worker stored the same case number meanwhile: the retry updates it.
-                if attempt == 2:
-                    raise
-        outcome.path = str(path)
-        return outcome
-    except Exception as exc:  # noqa: BLE001 - one file never stops a batch
-        log.exception("ingest of %s failed", path)
-        message = f"{type(exc).__name__}: {exc}"
-        det_id = _store_failure(name, sha256, text, message) if sha256 else None
-        return Outcome(FAILED, None, message, det_id, name, str(path))
+    return run([Letter(0, path.name, path=path)], force=force, timings=timings)[0]
 
 
-def _rewrite(det: Determination, parsed: ParsedLetter | None, text: str, errors: list[str],
-             source_name: str | None = None) -> Outcome:
-    """Rewrite an existing record from a fresh parse of the same letter (no revision: the letter
-    itself did not change). Used by re-parse and forced re-ingest."""
-    failed = bool(errors)
-    if failed and det.parse_status != Determination.ParseStatus.FAILED:
-        # Same rule as ingest: a failed parse never overwrites a record that parsed.
-        return Outcome(FAILED, det.case_number, "; ".join(errors) + " (the stored version is kept)", det.id,
-                       det.source_name)
-    with transaction.atomic():
-        det = Determination.objects.select_for_update().get(pk=det.pk)
-        if not failed and parsed and parsed.case_number:
-            det.case_number = parsed.case_number
-        if source_name:
-            det.source_name = source_name
-        det.raw_text = text
-        _apply_letter(det, parsed, errors)
-        det.save()
-        _write_items(det, parsed)
-        determination_written.send(sender=Determination, determination_id=det.id)
-    if failed:
-        return Outcome(FAILED, det.case_number, "; ".join(errors), det.id, det.source_name)
-    return Outcome(UPDATED, det.case_number, "re-parsed", det.id, det.source_name)
+def reparse_letters(determination_ids: Iterable[int], progress: Progress | None = None, workers: int = 1,
+                    timings: Timings | None = None, refresh_sections: bool = False) -> list[Outcome]:
+    """Re-parse stored letters from their raw text (or from the stored original when the text is
+    empty, e.g. a PDF that failed to extract) and rewrite their items. A failed re-parse leaves a
+    letter that had parsed as it was."""
+    letters = [Letter(n, "", determination_id=pk) for n, pk in enumerate(determination_ids)]
+    return run(letters, force=True, workers=workers, progress=progress, timings=timings,
+               refresh_sections=refresh_sections)
 
 
 def reparse_determination(det: Determination) -> Outcome:
-    """Re-parse a stored letter from its raw text (after a parser fix) and rewrite its items."""
+    return reparse_letters([det.pk])[0]
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    force: bool
+    job: IngestJob | None
+    progress: Progress | None
+    timings: Timings
+    total: int
+    parsers: ProcessPoolExecutor | None
+    workers: int = 1
+    refresh_sections: bool = False
+    done: int = 0
+    to_index: list[int] = field(default_factory=list)
+    to_index_sections: set[int] = field(default_factory=set)
+
+
+def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: Progress | None = None,
+        job: IngestJob | None = None, timings: Timings | None = None, refresh_sections: bool = False) -> list[Outcome]:
+    """The pipeline over these letters, in batches; returns their outcomes in order.
+    refresh_sections: also apply the queued guideline sections at the end (bulk runs)."""
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    if len(letters) <= BATCH:
+        workers = 1  # one batch: not worth starting processes
+    state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), None, workers,
+                refresh_sections)
     try:
-        if not det.raw_text.strip():
-            return Outcome(FAILED, det.case_number, "no stored text to re-parse", det.id, det.source_name)
-        parsed = parse_text(det.raw_text, source_name=det.source_name)
-        errors = _unprefixed(parsed.errors, Path(det.source_name))
-        parsed.warnings = _unprefixed(parsed.warnings, Path(det.source_name))
-        if not errors and not parsed.items:
-            errors.append("not an IMR determination letter (no disputed items found)")
-        return _rewrite(det, parsed, det.raw_text, errors)
-    except IntegrityError:
-        return Outcome(FAILED, det.case_number, "the re-parsed case number belongs to another record",
-                       det.id, det.source_name)
-    except Exception as exc:  # noqa: BLE001 - reported per letter
-        log.exception("re-parse of determination %s failed", det.pk)
-        return Outcome(FAILED, det.case_number, f"{type(exc).__name__}: {exc}", det.id, det.source_name)
+        window: deque = deque()
+        for batch in _batches(letters, BATCH):
+            window.append(_prepare(batch, state))
+            if len(window) > LOOKAHEAD:
+                _finish(*window.popleft(), state)
+        while window:
+            _finish(*window.popleft(), state)
+    finally:
+        if state.parsers is not None:
+            state.parsers.shutdown(cancel_futures=True)
+        _apply_index(state, final=True)
+    return [letter.outcome for letter in letters]
 
 
-# --- batches ----------------------------------------------------------------------------------
+def _batches(letters: list[Letter], size: int) -> Iterator[list[Letter]]:
+    for start in range(0, len(letters), size):
+        yield letters[start:start + size]
 
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Outcome]]:
-    """Files to ingest (folders expanded recursively to *.pdf and *.txt, sorted; files given
-    explicitly kept whatever their suffix) and failed outcomes for paths that do not exist."""
-    files: list[Path] = []
-    missing: list[Outcome] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LETTER_SUFFIXES)
-        elif path.is_file():
-            found = [path]
-        else:
-            missing.append(Outcome(FAILED, None, "no such file or folder", None, path.name, str(path)))
+
+def _prepare(batch: list[Letter], state: Run):
+    """Steps 1-2, and 3-4 sent to the worker processes: returns (batch, pending parse)."""
+    t = time.perf_counter()
+    _load_stored(batch)
+    for letter in batch:
+        if letter.problem:
+            letter.fail(letter.problem)
+        elif letter.determination_id is None and letter.outcome is None:
+            _read(letter)
+    t = state.timings.add("read", t)
+    if not state.force:
+        _skip_unchanged(batch)
+    t = state.timings.add("skip unchanged", t)
+    _keep_originals(batch)
+    t = state.timings.add("keep original", t)
+    todo = [lt for lt in batch if lt.outcome is None and lt.work is None]
+    work = [("bytes", lt.name, lt.data) if lt.data is not None else ("text", lt.name, lt.work_text) for lt in todo]
+    if state.workers > 1 and work and state.parsers is None:
+        # Started when there is something to parse (a re-run of unchanged files needs none).
+        default_taxonomy()  # loaded once here, inherited by the worker processes,
+        current_catalog()  # and so is the catalog they plan links with (its version is checked)
+        # fork: the workers only run pure parsing code, never this process's database connection.
+        state.parsers = ProcessPoolExecutor(state.workers, mp_context=multiprocessing.get_context("fork"))
+    if state.parsers is not None and work:
+        size = max(1, len(work) // (2 * state.workers))
+        futures = [(todo[i:i + size], state.parsers.submit(parse_many, work[i:i + size]))
+                   for i in range(0, len(work), size)]
+        return batch, futures
+    for letter, item in zip(todo, work):
+        letter.work = parse_many([item])[0]
+    return batch, []
+
+
+def _finish(batch: list[Letter], futures, state: Run) -> None:
+    """Wait for the batch's parses, write it (steps 5-9), report, and apply the index now and then."""
+    t = time.perf_counter()
+    for letters, future in futures:
+        for letter, work in zip(letters, future.result()):
+            letter.work = work
+    t = state.timings.add("wait for parsers", t)
+    for letter in batch:
+        if letter.work is not None:
+            for step, seconds in letter.work.seconds.items():
+                state.timings[step] += seconds
+        letter.data = None  # bounded memory: the bytes are in storage now
+    _write_with_retries(batch, state)
+    for letter in batch:
+        state.done += 1
+        if state.progress:
+            state.progress(state.done, state.total, letter.outcome)
+    if len(state.to_index) >= DISPATCH_EVERY:
+        _apply_index(state)
+
+
+# --- steps 1-2: read, skip unchanged -----------------------------------------------------------------
+
+def _read(letter: Letter) -> None:
+    try:
+        got = read_upload(letter.upload) if letter.upload else read_letter(letter.path)
+    except UnreadableFile as exc:
+        letter.keep_failure = True
+        letter.fail(str(exc))
+        return
+    letter.sha256 = got.sha256
+    if got.data is None:
+        letter.work = ParsedFile(errors=[too_large_message(got.size)])
+    else:
+        letter.data = got.data
+
+
+def _load_stored(batch: list[Letter]) -> None:
+    """Re-parse: the stored letters' text (one query for the batch)."""
+    ids = [lt.determination_id for lt in batch if lt.determination_id is not None]
+    if not ids:
+        return
+    fields = ("id", "source_name", "sha256", "raw_text", "original", "case_number")
+    stored = {d.pk: d for d in Determination.objects.filter(pk__in=ids).only(*fields)}
+    for letter in batch:
+        if letter.determination_id is None:
             continue
-        for p in found:
-            key = p.resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append(p)
-    return files, missing
+        det = stored.get(letter.determination_id)
+        if det is None:
+            letter.fail("the letter was deleted meanwhile")
+            continue
+        letter.name, letter.sha256, letter.original_name = det.source_name, det.sha256, det.original.name
+        letter.work_text = det.raw_text
+        if not det.raw_text.strip():
+            if det.original:
+                with det.original.open("rb") as handle:
+                    letter.data = handle.read()
+            else:
+                letter.work = ParsedFile(errors=["no stored text or original file to re-parse"])
 
 
-def ingest_paths(
-    paths: Iterable[str | Path],
-    progress: Callable[[int, int, Outcome], None] | None = None,
-    force: bool = False,
-) -> list[Outcome]:
-    """Ingest files and folders; one outcome per file (and per missing path), in order.
-    progress(done, total, outcome) is called after each file."""
-    files, outcomes = expand_paths(paths)
-    total = len(files) + len(outcomes)
-    for n, outcome in enumerate(outcomes, 1):
-        if progress:
-            progress(n, total, outcome)
-    with ingest_batch():
-        for path in files:
-            outcome = ingest_file(path, force=force)
-            outcomes.append(outcome)
-            if progress:
-                progress(len(outcomes), total, outcome)
-    return outcomes
+def _skip_unchanged(batch: list[Letter]) -> None:
+    """Files whose bytes are stored: their outcome now, without parsing (one query)."""
+    waiting = [lt for lt in batch if lt.outcome is None and lt.sha256]
+    stored = store.stored_by_sha(lt.sha256 for lt in waiting)
+    for letter in waiting:
+        det = stored.get(letter.sha256)
+        if det is None:
+            continue
+        status, message = store.unchanged_outcome(letter, det)
+        letter.outcome = Outcome(status, det.case_number, message, det.pk, letter.name, str(letter.path or ""))
+        if not det.original and letter.data is not None:
+            # Stored before originals were kept: attach the file now.
+            det.original.name = _save_original(letter)
+            Determination.objects.filter(pk=det.pk).update(original=det.original.name)
+
+
+def _save_original(letter: Letter) -> str:
+    """Step 1's keeping of the original: the bytes under their SHA-256 name, once."""
+    name = original_name(letter.sha256, is_pdf(letter.data))
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(letter.data))
+        if saved != name:  # another process saved the same bytes meanwhile
+            default_storage.delete(saved)
+    return name
+
+
+def _keep_originals(batch: list[Letter]) -> None:
+    for letter in batch:
+        if letter.outcome is None and letter.data is not None and not letter.original_name:
+            letter.original_name = _save_original(letter)
+
+
+# --- steps 5-9: one transaction per batch ------------------------------------------------------------
+
+def _write_with_retries(batch: list[Letter], state: Run) -> None:
+    try:
+        _retrying(lambda: _write(batch, state))
+    except OperationalError:
+        raise  # the database is unusable (locked past every retry, gone): stop, say so
+    except Exception:  # noqa: BLE001 - a bug or a conflict met by one letter: find it, store the others
+        log.exception("a batch failed; writing its letters one at a time")
+        for letter in batch:
+            try:
+                _retrying(lambda: _write([letter], state))
+            except OperationalError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - this letter fails, with its error kept
+                log.exception("ingest of %s failed", letter.name)
+                if isinstance(exc, IntegrityError):
+                    message = f"conflicts with a stored letter ({exc})"
+                else:
+                    message = f"{type(exc).__name__}: {exc}"
+                _retrying(lambda: _record_crash(letter, message, state))
+
+
+def _retrying(write: Callable[[], None]) -> None:
+    """Run a write transaction; a lock rolls it back and runs it again with growing pauses, and so
+    does a conflict with another process storing the same letter (the retry re-reads what is
+    stored and finds it). A conflict that stays is the letter's own: raised after a few tries."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return write()
+        except (OperationalError, IntegrityError) as exc:
+            if attempt >= (RETRIES if isinstance(exc, OperationalError) else CONFLICT_RETRIES):
+                raise
+            pause = min(0.05 * 2 ** attempt, 5.0) * (0.5 + random.random())
+            log.warning("ingest batch retried in %.2f s (attempt %d): %s", pause, attempt, exc)
+            time.sleep(pause)
+
+
+def _write(batch: list[Letter], state: Run) -> None:
+    if state.job is None and all(lt.outcome is not None and not (lt.keep_failure and lt.outcome.determination_id is None)
+                                 for lt in batch):
+        return  # nothing to write: every file was unchanged (or could not even be named)
+    t = time.perf_counter()
+    results: dict[int, Outcome] = {}
+    index: list[int] = []
+    sections: set[int] = set()
+    with transaction.atomic():
+        for failure in [lt for lt in batch if lt.keep_failure and lt.outcome and lt.outcome.determination_id is None]:
+            det = store.failure_record(failure.name, "", "", failure.outcome.message)
+            results[failure.position] = Outcome(FAILED, None, failure.outcome.message, det.pk, failure.name,
+                                                failure.outcome.path)
+        catalog = None
+        pending = [lt for lt in batch if lt.outcome is None]
+        while pending:
+            # Letters of one batch sharing bytes, a case number or a name are written in turn.
+            round_, later, claimed = [], [], set()
+            for letter in pending:
+                keys = store.keys_of(letter)
+                (later if keys & claimed else round_).append(letter)
+                claimed |= keys
+            writes = store.match_letters(round_, state.force)
+            parsed = store.write_letters(writes)
+            t = state.timings.add("store", t)
+            if parsed:
+                catalog = catalog or current_catalog()
+                plans = [plan for w in parsed for plan in (w.letter.work.plans or [None] * len(w.items))]
+                sections |= link_new_items([item for w in parsed for item in w.items], catalog, plans)
+                t = state.timings.add("link and quotes", t)
+                index += [w.det.pk for w in parsed]
+            for w in writes:
+                results[w.letter.position] = Outcome(w.status, w.det.case_number, w.message, w.det.pk, w.letter.name,
+                                                     str(w.letter.path or w.letter.upload))
+            pending = later
+        # The letters, and the guideline sections they quote (their documents count the quotes).
+        sync.enqueue_keys({sync.DETERMINATION: index, sync.SECTION: sections})
+        t = state.timings.add("queue", t)
+        _record_job(batch, results, state)
+        t = state.timings.add("record job", t)
+    state.timings.add("commit", t)
+    for letter in batch:
+        if letter.position in results:
+            letter.outcome = results[letter.position]
+    state.to_index += index
+    state.to_index_sections |= sections
+
+
+def _record_crash(letter: Letter, message: str, state: Run) -> None:
+    """A letter that raised: kept as a failed record with its text and the error."""
+    with transaction.atomic():
+        det = store.failure_record(letter.name, letter.sha256, letter.work.text if letter.work else "", message,
+                                   letter.original_name)
+        letter.outcome = Outcome(FAILED, None, message, det.pk, letter.name, str(letter.path or letter.upload))
+        _record_job([letter], {letter.position: letter.outcome}, state)
+
+
+def _record_job(batch: list[Letter], results: dict[int, Outcome], state: Run) -> None:
+    """Step 9: the files' outcomes, in the transaction that stored them (a redelivered chunk
+    finds them done and does not count them twice)."""
+    if state.job is None:
+        return
+    now = timezone.now()
+    rows = []
+    for letter in batch:
+        outcome = results.get(letter.position) or letter.outcome
+        if letter.job_file_id is None or outcome is None:
+            continue
+        rows.append(IngestJobFile(job_id=state.job.pk, position=letter.position, name=letter.name,
+                                  path=str(letter.path or ""), upload=letter.upload, status=outcome.status,
+                                  determination_id=outcome.determination_id, case_number=outcome.case_number or "",
+                                  message=outcome.message, finished_at=now))
+    if rows:
+        # The rows exist: one upsert on (job, position) sets their outcomes in a single statement.
+        IngestJobFile.objects.bulk_create(rows, update_conflicts=True, unique_fields=["job", "position"],
+                                          update_fields=["status", "determination", "case_number", "message",
+                                                         "finished_at"])
+        IngestJob.objects.filter(pk=state.job.pk).update(progressed_at=now)
+
+
+# --- after commit: the index ----------------------------------------------------------------------------
+
+def _apply_index(state: Run, final: bool = False) -> None:
+    """Have the queued rows applied (they are committed: if this process dies now, the next
+    dispatch or `search_index --catch-up` applies them): the letters', and at the end of a bulk
+    run the quoted sections' (else the periodic catch-up applies those)."""
+    keys = {sync.DETERMINATION: state.to_index}
+    if final and state.refresh_sections:
+        keys[sync.SECTION] = sorted(state.to_index_sections)
+    keys = sync.merge(keys)
+    state.to_index = []
+    if keys:
+        t = time.perf_counter()
+        # Now, or when the caller's own transaction commits, if the run is inside one.
+        sync.dispatch_after_commit(keys)
+        state.timings.add("index", t)
+
+
+# --- after a hand edit -----------------------------------------------------------------------------
+
+def rederive(determination_ids: Iterable[int]) -> None:
+    """Steps 4 and 6-8 again for stored letters whose items or citations a person edited (the
+    admin): classify their items, relink their citations and quotes, and queue them for the index
+    (applied after the caller's transaction commits)."""
+    from search.classify import FIELDS, classify_items
+
+    from guidelines.linking import relink
+
+    from .models import DisputedItem
+
+    ids = sorted({int(i) for i in determination_ids if i is not None})
+    items = DisputedItem.objects.filter(determination_id__in=ids)
+    classify_items(items.only("id", "determination_id", "request", *FIELDS))
+    relink(items.values_list("pk", flat=True))
+    sync.queue_for_index(sync.DETERMINATION, ids)

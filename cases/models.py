@@ -1,5 +1,15 @@
-"""IMR final determinations as structured records. The raw letter text is always kept."""
+"""IMR final determinations as structured records. The raw letter text and the original file
+are always kept. IngestJob / IngestJobFile record what an ingest was asked to do and how each
+file went (see cases.jobs)."""
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+
+def original_name(sha256: str, is_pdf: bool) -> str:
+    """Where a letter's original file is stored: named by its SHA-256, so the same bytes are
+    stored once whatever the file was called, and a name says what it holds."""
+    return f"letters/{sha256[:2]}/{sha256}.{'pdf' if is_pdf else 'txt'}"
 
 
 class Determination(models.Model):
@@ -38,6 +48,10 @@ class Determination(models.Model):
     source_name = models.CharField(max_length=255, help_text="File name the letter was ingested from")
     sha256 = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the source file bytes")
     raw_text = models.TextField(blank=True, help_text="Text extracted from the source, kept verbatim")
+    # The file's bytes in Django's default storage (MEDIA_ROOT), named by sha256 (original_name).
+    # Blank for letters stored before originals were kept (re-ingest the file to attach it) and
+    # for files too large to read.
+    original = models.FileField(max_length=120, blank=True, help_text="The letter file as ingested (PDF or text)")
 
     parse_status = models.CharField(max_length=16, choices=ParseStatus.choices, default=ParseStatus.OK, db_index=True)
     parse_errors = models.JSONField(default=list, blank=True)
@@ -51,6 +65,11 @@ class Determination(models.Model):
         indexes = [
             models.Index(fields=["parse_status", "decision_date"]),
             models.Index(fields=["source_name"]),
+        ]
+        constraints = [
+            # One record per file content: concurrent ingests of the same bytes (a letter with no
+            # case number, or a failed file) cannot both insert; the loser retries and finds it.
+            models.UniqueConstraint(fields=["sha256"], condition=~Q(sha256=""), name="unique_determination_sha256"),
         ]
 
     def __str__(self):
@@ -140,3 +159,71 @@ class GuidelineCitation(models.Model):
     def __str__(self):
         label = self.document or self.get_kind_display()
         return f"{self.get_party_display()}: {label[:80]}"
+
+
+class IngestJob(models.Model):
+    """One ingest request: the command, the Celery bulk ingest or an upload. Its files (one
+    IngestJobFile each, written in the same transaction as the letter) say how each went; the
+    counts are derived from them, so a redelivered chunk never counts a file twice."""
+
+    class Origin(models.TextChoices):
+        COMMAND = "command", "manage.py ingest"
+        CELERY = "celery", "Celery bulk ingest"
+        UPLOAD = "upload", "Upload (API)"
+        ADMIN = "admin", "Admin"
+
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="ingest_jobs")
+    requester = models.CharField(max_length=150, blank=True, help_text="Who asked: user name, or the shell user and host")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True, help_text="Client address of an upload")
+    request = models.JSONField(default=dict, blank=True, help_text="What was asked: paths, uploads, options")
+    force = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Last time a chunk committed: a running job whose progress is older than the broker's
+    # visibility timeout has lost its worker (its chunks come back after that timeout).
+    progressed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"ingest job {self.pk} ({self.get_origin_display()}, {self.total} file(s))"
+
+
+class IngestJobFile(models.Model):
+    """One file of a job: where to read it, and once done, its outcome (new / updated /
+    unchanged / failed), the letter it became and the message."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        NEW = "new", "New"
+        UPDATED = "updated", "Updated"
+        UNCHANGED = "unchanged", "Unchanged"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(IngestJob, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255, help_text="File name, stored as the letter's source name")
+    path = models.TextField(blank=True, help_text="Absolute path of a file on the server")
+    upload = models.CharField(max_length=120, blank=True, help_text="Storage name of an uploaded file")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    determination = models.ForeignKey(Determination, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    case_number = models.CharField(max_length=32, blank=True)
+    message = models.TextField(blank=True)
+    # Deliveries of the chunk holding this file: a file whose worker died several times is
+    # recorded as failed rather than crash workers for ever.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_job_file_position")]
+        indexes = [models.Index(fields=["job", "status"])]
+
+    def __str__(self):
+        return f"{self.name}: {self.status}"

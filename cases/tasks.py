@@ -1,59 +1,65 @@
-"""Bulk ingest through Celery: one task per letter file, so a batch spreads over the workers and
-one bad file never holds up the rest.
+"""Bulk ingest through Celery: an ingest job whose files go to the workers in chunks of
+cases.jobs.CHUNK files per task (ids only in the messages), each chunk through the pipeline.
 
     from cases.tasks import enqueue_ingest
-    enqueue_ingest(["/data/letters/CM16-0219557.pdf", ...])
+    job = enqueue_ingest(["/data/letters/"], requester="alice")
+    cases.jobs.job_progress(job)          # {"state": "running", "done": 150, "new": 148, ...}
 
 With CELERY_BROKER_URL unset, tasks run eagerly in-process (see settings), so the same call works
 on a machine with no Redis.
+
+Delivery: acks_late and reject_on_worker_lost, so a chunk whose worker was killed goes back to
+the queue (after the broker's visibility timeout, settings.CELERY_VISIBILITY_TIMEOUT, when the
+whole worker died); the pipeline skips what that worker had committed and each file is counted
+once. A locked or briefly unreachable database is retried with backoff, never recorded as a
+letter's failure.
 """
 from __future__ import annotations
 
-import dataclasses
+import getpass
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
+
+log = logging.getLogger(__name__)
 
 
-def _outcome_dict(outcome) -> dict:
-    """The ingest Outcome as plain JSON-able data (the task result must serialize)."""
-    if dataclasses.is_dataclass(outcome):
-        data = dataclasses.asdict(outcome)
-    elif hasattr(outcome, "_asdict"):
-        data = outcome._asdict()
-    else:
-        data = {
-            name: getattr(outcome, name, None) for name in ("status", "case_number", "message", "determination_id")
-        }
-    return {key: (value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value))
-            for key, value in data.items()}
-
-
-# A locked or briefly unreachable database is worth retrying with backoff; a bad letter is not
-# (ingest_file stores it with its error and reports it in the outcome).
 @shared_task(
-    name="cases.tasks.ingest_file_task",
-    autoretry_for=(OperationalError,),
+    name="cases.tasks.ingest_chunk",
+    bind=True,
+    autoretry_for=(OperationalError, IntegrityError),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=10,
     acks_late=True,
+    reject_on_worker_lost=True,
 )
-def ingest_file_task(path: str, force: bool = False) -> dict:
-    from cases.ingest import ingest_file  # imported here: the worker loads tasks before apps are used
+def ingest_chunk(self, job_id: int, first: int, last: int) -> dict:
+    """Ingest the pending files of one job at positions first..last-1. Returns the counts."""
+    from .jobs import run_chunk_guarded
+    from .models import IngestJob
+    from .outcomes import Summary
 
-    return _outcome_dict(ingest_file(Path(path), force=force))
+    if (self.request.delivery_info or {}).get("redelivered"):
+        log.warning("ingest job %s, files %s-%s: delivered again (its worker died?); resuming", job_id, first, last - 1)
+    job = IngestJob.objects.get(pk=job_id)
+    summary = Summary()
+    for outcome in run_chunk_guarded(job, first, last):
+        summary.add(outcome)
+    return summary.counts
 
 
-def enqueue_ingest(paths: Iterable[str | Path], force: bool = False) -> list:
-    """Send one ingest_file_task per letter file; folders are expanded like `manage.py ingest` does.
-    Paths are made absolute: the worker may run in another directory. Returns the AsyncResults."""
-    from cases.ingest import expand_paths
+def enqueue_ingest(paths: Iterable[str | Path], force: bool = False, requested_by=None, requester: str = ""):
+    """Create an ingest job for these files and folders and send it to the workers. Returns the
+    job (cases.jobs.job_progress tells how it goes)."""
+    from .jobs import create_job, start_job
+    from .models import IngestJob
 
-    files, problems = expand_paths(paths)
-    if problems:  # a missing path: say so before sending anything rather than drop it silently
-        raise FileNotFoundError("; ".join(problem.line() for problem in problems))
-    return [ingest_file_task.delay(str(Path(p).resolve()), force=force) for p in files]
+    job = create_job(paths, origin=IngestJob.Origin.CELERY, requested_by=requested_by,
+                     requester=requester or getpass.getuser(), force=force)
+    start_job(job)
+    return job

@@ -10,8 +10,19 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from search import sync
+
 from .linking import apply_manual
 from .models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
+
+
+def queue_sections(section_ids, action=sync.INDEX) -> None:
+    """A section's search document, and the letters whose guideline facets name it."""
+    section_ids = list(section_ids)
+    sync.queue_for_index(sync.SECTION, section_ids, action)
+    letters = CitationLink.objects.filter(sections__in=section_ids).values_list("citation__item__determination_id",
+                                                                               flat=True)
+    sync.queue_for_index(sync.DETERMINATION, set(letters))
 
 
 class SectionInline(admin.TabularInline):
@@ -37,6 +48,20 @@ class GuidelineDocumentAdmin(admin.ModelAdmin):
     def section_count(self, obj):
         return obj.sections.count()
 
+    def save_related(self, request, form, formsets, change):
+        # The document's title is in its sections' documents and in its letters' facets.
+        super().save_related(request, form, formsets, change)
+        doc = form.instance
+        sync.queue_for_index(sync.SECTION, doc.sections.values_list("pk", flat=True))
+        sync.queue_for_index(sync.DETERMINATION, sync.letters_linking_to_documents([doc.pk]))
+
+    def delete_model(self, request, obj):
+        sections = list(obj.sections.values_list("pk", flat=True))
+        letters = sync.letters_linking_to_documents([obj.pk])
+        super().delete_model(request, obj)
+        sync.queue_for_index(sync.SECTION, sections, sync.DELETE)
+        sync.queue_for_index(sync.DETERMINATION, letters)
+
 
 @admin.register(GuidelineSection)
 class GuidelineSectionAdmin(admin.ModelAdmin):
@@ -52,6 +77,17 @@ class GuidelineSectionAdmin(admin.ModelAdmin):
         if document and document.isdigit():
             queryset = queryset.filter(document_id=int(document))
         return queryset, distinct
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        queue_sections([obj.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        letters = set(CitationLink.objects.filter(sections=obj).values_list("citation__item__determination_id", flat=True))
+        super().delete_model(request, obj)
+        sync.queue_for_index(sync.SECTION, [pk], sync.DELETE)
+        sync.queue_for_index(sync.DETERMINATION, letters)
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):
@@ -122,7 +158,8 @@ class CitationLinkAdmin(admin.ModelAdmin):
         if not link.resolution_key:
             link.resolution_key = resolution.key
             link.save(update_fields=["resolution_key"])
-        n = apply_manual(resolution)
+        n, changed = apply_manual(resolution)
+        sync.queue_for_index(sync.DETERMINATION, changed)
         messages.info(request, f"Choice stored; applied to {n} citation(s) with the same text.")
 
 
@@ -135,7 +172,8 @@ class ManualResolutionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        apply_manual(form.instance)
+        _, changed = apply_manual(form.instance)
+        sync.queue_for_index(sync.DETERMINATION, changed)
 
 
 @admin.register(QuotedPassage)
@@ -144,3 +182,15 @@ class QuotedPassageAdmin(admin.ModelAdmin):
     list_filter = ("document__family", "document")
     search_fields = ("text",)
     raw_id_fields = ("item", "section")
+
+    def save_model(self, request, obj, form, change):
+        before = QuotedPassage.objects.filter(pk=obj.pk).values_list("section_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        sync.queue_for_index(sync.SECTION, {before, obj.section_id})
+        sync.queue_for_index(sync.DETERMINATION, [obj.item.determination_id])
+
+    def delete_model(self, request, obj):
+        section, letter = obj.section_id, obj.item.determination_id
+        super().delete_model(request, obj)
+        sync.queue_for_index(sync.SECTION, [section])
+        sync.queue_for_index(sync.DETERMINATION, [letter])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from search import sync
+
 from .linker import load_catalog_file
 from .linker.catalog import CATALOG_FILE
 from .models import GuidelineDocument, GuidelineSection
@@ -29,6 +31,7 @@ def load_catalog(path=CATALOG_FILE) -> dict:
     documents = load_catalog_file(path)
     counts = {"documents_created": 0, "documents_updated": 0, "sections_created": 0, "sections_updated": 0,
               "sections_removed": 0, "relink_needed": False}
+    changed_sections, removed_sections, changed_documents = set(), set(), set()
     with transaction.atomic():
         for entry in documents:
             values = {name: entry[name] for name in DOC_FIELDS}
@@ -38,6 +41,7 @@ def load_catalog(path=CATALOG_FILE) -> dict:
                 counts["documents_created"] += 1
             elif _update_if_changed(doc, values):
                 counts["documents_updated"] += 1
+                changed_documents.add(doc.pk)
             existing = {s.anchor: s for s in doc.sections.all()}
             by_anchor = {}
             for s in entry["sections"]:
@@ -48,8 +52,12 @@ def load_catalog(path=CATALOG_FILE) -> dict:
                 if section is None:
                     section = GuidelineSection.objects.create(document=doc, anchor=s["anchor"], **values)
                     counts["sections_created"] += 1
+                    changed_sections.add(section.pk)
                 elif _update_if_changed(section, values):
                     counts["sections_updated"] += 1
+                    changed_sections.add(section.pk)
+                elif doc.pk in changed_documents:
+                    changed_sections.add(section.pk)  # its search document carries the document's title
                 by_anchor[s["anchor"]] = section
             for anchor, section in existing.items():
                 # A section gone from the catalog goes, unless it holds imported text or a
@@ -58,6 +66,12 @@ def load_catalog(path=CATALOG_FILE) -> dict:
                 if anchor not in by_anchor and not section.text and not section.manualresolution_set.exists():
                     if section.citation_links.exists():
                         counts["relink_needed"] = True
+                    removed_sections.add(section.pk)
                     section.delete()
                     counts["sections_removed"] += 1
+        # The search index follows: changed sections, removed ones, and the letters whose
+        # guideline facets carry a renamed document's title.
+        sync.queue_for_index(sync.SECTION, changed_sections)
+        sync.queue_for_index(sync.SECTION, removed_sections, sync.DELETE)
+        sync.queue_for_index(sync.DETERMINATION, sync.letters_linking_to_documents(changed_documents))
     return counts

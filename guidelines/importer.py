@@ -17,6 +17,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from search import sync
+
 from .linker.textsplit import split_sections
 from .models import GuidelineDocument
 
@@ -165,4 +167,5 @@ def import_document(document: GuidelineDocument, path, dry_run: bool = False) ->
             document.text_source = path.name
             document.imported_at = timezone.now()
             document.save(update_fields=["text_source", "imported_at"])
+            sync.queue_for_index(sync.SECTION, [s.pk for s in sections if s.anchor in result.sections])
     return report

@@ -88,11 +88,6 @@ class GuidelineSection(models.Model):
         Studies"): "Summary" or "Treatment" alone name a section in many documents."""
         return f"{self.document.label} › {self.label}"
 
-    @property
-    def quotes(self) -> list[str]:
-        """What reviewers quote from this section (read by the search index)."""
-        return list(self.quoted_passages.order_by("pk").values_list("text", flat=True))
-
 
 class ManualResolution(models.Model):
     """A person's choice for a citation text: applies to every citation with the same normalised

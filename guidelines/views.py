@@ -3,11 +3,15 @@ text (or the import command when the official text is not loaded), the reviewers
 determinations that cite it. Letter text is autoescaped, never marked safe."""
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from .models import CitationLink, GuidelineDocument, QuotedPassage
 from .queries import citing_determinations, citing_items, document_citing_count, section_tree
+
+
+QUOTES_PER_PAGE = 50
 
 
 def document_list(request):
@@ -39,9 +43,12 @@ def section_detail(request, slug: str, anchor: str):
     doc = get_object_or_404(GuidelineDocument, slug=slug)
     section = get_object_or_404(doc.sections.select_related("parent"), anchor=anchor)
     groups, counts = citing_determinations(citing_items(section=section))
-    quotes = section.quoted_passages.select_related("item__determination").order_by("item__determination__decision_date")
+    # Read from the database a page at a time: a much-cited section has thousands of quotes (its
+    # search document holds only a summary, search.section_documents).
+    quotes = Paginator(section.quoted_passages.select_related("item__determination")
+                       .order_by("-item__determination__decision_date", "pk"), QUOTES_PER_PAGE)
     return render(request, "guidelines/section_detail.html", {
         "doc": doc, "section": section, "children": section.children.order_by("order"),
-        "groups": groups, "counts": counts, "quotes": quotes,
+        "groups": groups, "counts": counts, "quotes": quotes.get_page(request.GET.get("quotes")),
         "import_command": f"python manage.py import_guideline {doc.slug} FILE",
     })

@@ -184,6 +184,23 @@ DATABASES = {
 # --- end Database (prod) ------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- SQLite under concurrency (ingest issue) ----------------------------------------------------
+# A Celery worker has several processes and two `ingest` runs may overlap. WAL lets readers go on
+# while one writer writes; IMMEDIATE takes the write lock when a transaction begins (so two
+# writers queue up at BEGIN instead of failing at their first write); the busy timeout is how
+# long one waits for the lock before "database is locked", which ingest retries.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "30")),
+    })
+
+# --- Letter files (ingest issue) ---------------------------------------------------------------
+# The original of every letter (PDF or text), in Django's default storage, named by SHA-256 (see
+# cases.models.original_name). Never served as static media: a view streams it.
+MEDIA_ROOT = Path(os.environ.get("IMR_MEDIA_DIR", VAR_DIR / "media"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = False
@@ -228,6 +245,16 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# --- Celery redelivery (ingest issue) ---
+# A task a worker took but never acknowledged (the worker was killed) goes back to the queue
+# after this many seconds (Redis' default is an hour). Longer than any one task: an ingest chunk
+# takes seconds.
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# The periodic index-queue sweep (CELERY_BEAT_SCHEDULE, "Celery beat" below) also applies the
+# guideline sections' summaries, which one-letter ingests leave to it rather than re-index a
+# section per letter.
 
 # --- Data -------------------------------------------------------------------------------------
 # The real letters beside the checkout (see README): used by the demo setup and the tests.

@@ -1,35 +1,40 @@
 """Django glue for the procedure taxonomy: fills DisputedItem.procedure, procedure_category,
 body_region, laterality and taxonomy_version from search.taxonomy.classify.
 
-Wiring: `connect()` attaches the receiver to cases.signals.determination_written (called from
-SearchConfig.ready()). The signal is sent inside the ingest transaction, so a letter is stored
-and classified all or not at all, and the index document built after commit sees the fields.
+Called explicitly: the ingest pipeline (cases.ingest) classifies each item as it builds it, in
+the letter's transaction, so the index document built after commit sees the fields;
+`manage.py reclassify` recomputes stored items after the taxonomy changes.
 """
 from __future__ import annotations
 
 from typing import Iterable, Optional
 
+import warnings
+
 from cases.models import DisputedItem
-from cases.signals import determination_written
 from search.taxonomy import Taxonomy, classify, default_taxonomy
 
 FIELDS = ["procedure", "procedure_category", "body_region", "laterality", "taxonomy_version"]
-DISPATCH_UID = "search.classify.on_determination_written"
 
 
-def classify_item(item: DisputedItem, taxonomy: Optional[Taxonomy] = None) -> bool:
-    """Set the taxonomy fields on `item` (not saved). True when anything changed."""
+def classification(request: str, taxonomy: Optional[Taxonomy] = None) -> dict:
+    """The taxonomy fields of a disputed item with this request (DisputedItem field -> value)."""
     tax = taxonomy or default_taxonomy()
     # The disputed portion (what is left for IMR after a partial authorisation) names the same
     # service; the request as written decides the procedure.
-    result = classify(item.request or "", tax)
-    values = {
+    result = classify(request or "", tax)
+    return {
         "procedure": result.procedure[:120],
         "procedure_category": result.category[:80],
         "body_region": result.body_region[:80],
         "laterality": result.laterality[:16],
         "taxonomy_version": tax.version,
     }
+
+
+def classify_item(item: DisputedItem, taxonomy: Optional[Taxonomy] = None) -> bool:
+    """Set the taxonomy fields on `item` (not saved). True when anything changed."""
+    values = classification(item.request, taxonomy)
     changed = any(getattr(item, k) != v for k, v in values.items())
     for k, v in values.items():
         setattr(item, k, v)
@@ -57,19 +62,8 @@ def classify_items(items: Iterable[DisputedItem], taxonomy: Optional[Taxonomy] =
     return total, determinations
 
 
-def classify_determination(determination_id: int, taxonomy: Optional[Taxonomy] = None) -> int:
-    items = DisputedItem.objects.filter(determination_id=determination_id).only("id", "determination_id", "request", *FIELDS)
-    count, _ = classify_items(items, taxonomy)
-    return count
-
-
-def on_determination_written(sender, determination_id: int, **kwargs) -> None:
-    classify_determination(determination_id)
-
-
 def connect() -> None:
-    determination_written.connect(on_determination_written, dispatch_uid=DISPATCH_UID)
-
-
-def disconnect() -> None:
-    determination_written.disconnect(dispatch_uid=DISPATCH_UID)
+    """Deprecated, does nothing: classification is a step of the ingest pipeline (cases.ingest),
+    not a signal receiver any more. Kept only while tests/search/test_command.py still calls it."""
+    warnings.warn("search.classify.connect() is obsolete: the ingest pipeline classifies items",
+                  DeprecationWarning, stacklevel=2)

@@ -9,7 +9,6 @@ With no broker configured the task runs eagerly in-process (settings: CELERY_TAS
 from __future__ import annotations
 
 import logging
-import threading
 
 from celery import shared_task
 from django.db import OperationalError
@@ -19,42 +18,13 @@ from .backends.base import SearchBackendError
 log = logging.getLogger(__name__)
 
 
-class _Batch(threading.local):
-    """Keys held back while a bulk ingest runs in this thread (cases.signals.ingest_batch)."""
-
-    depth = 0
-
-    def __init__(self):
-        self.keys: dict[str, set[int]] = {}
-
-
-_batch = _Batch()
-
-
-def begin_batch(**kwargs) -> None:
-    _batch.depth += 1
-
-
-def end_batch(**kwargs) -> None:
-    """Apply everything the batch held back at once: one index commit instead of one a letter."""
-    _batch.depth = max(0, _batch.depth - 1)
-    if _batch.depth == 0 and _batch.keys:
-        keys = {kind: sorted(ids) for kind, ids in _batch.keys.items()}
-        _batch.keys = {}
-        dispatch(keys)
-
-
 def dispatch(keys: dict[str, list[int]]) -> None:
-    """Send the task after commit; a broker failure is logged, the queue rows stay pending.
-
-    Inside a bulk-ingest batch the keys are only collected (their queue rows are committed
-    already, so nothing is lost if the process dies before the batch ends)."""
+    """Have committed queue rows applied: send the task (ids only) to a worker, or with no
+    broker apply them now. A broker failure is logged; the rows stay pending for the next change
+    or `search_index --catch-up`. Call it after the rows' transaction committed (the ingest
+    pipeline at its checkpoints, others through search.sync.dispatch_after_commit)."""
     keys = {k: v for k, v in keys.items() if v}
     if not keys:
-        return
-    if _batch.depth:
-        for kind, ids in keys.items():
-            _batch.keys.setdefault(kind, set()).update(ids)
         return
     from django.conf import settings
 
@@ -80,7 +50,9 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
     """
     from .backends import get_backend
     from .documents import determination_documents, indexable_determinations
-    from .section_documents import section_documents, section_model
+    from guidelines.models import GuidelineSection
+
+    from .section_documents import section_documents
     from .models import IndexQueue
 
     backend = backend or get_backend()
@@ -109,8 +81,7 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
                     if gone:
                         backend.delete_determinations(gone)
                 else:
-                    model = section_model()
-                    present = set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if model else set()
+                    present = set(GuidelineSection.objects.filter(pk__in=wanted).values_list("pk", flat=True))
                     docs = list(section_documents(present)) if present else []
                     gone = [r.object_id for r in batch if r.object_id not in present]
                     if docs:

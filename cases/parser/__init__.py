@@ -5,6 +5,7 @@ Public API:
     parse_text(text, source_name="") -> ParsedLetter   (never raises; problems go to .errors)
     parse_file(path) -> ParsedLetter          (PDF or text; extraction errors become result errors)
     extract_text(path) -> str                 (PDF via pypdfium2, or decoded text; raises ExtractionError)
+    extract_bytes(data, name, suffix) -> str  (the same from a file's bytes, as ingest reads them)
 
 Modules, in the order a letter goes through them:
     pdf.py        file -> text (magic bytes, size limit, encryption, truncation, text layer)
@@ -20,4 +21,4 @@ Modules, in the order a letter goes through them:
 Data files (alias and title tables) live in data/, see data/README.md.
 """
 from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401
-from .api import ExtractionError, extract_text, parse_file, parse_text  # noqa: F401
+from .api import ExtractionError, extract_bytes, extract_text, parse_file, parse_text  # noqa: F401

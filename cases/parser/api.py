@@ -7,12 +7,12 @@ from pathlib import Path
 from .clean import collapse, content_lines, join_lines, join_paragraphs, line_width, normalise
 from .header import parse_header
 from .items import find_items
-from .pdf import ExtractionError, extract_text
+from .pdf import ExtractionError, extract_bytes, extract_text
 from .result import ParsedLetter
 from .reviewer import parse_credentials
 from .summary import find_patient, strip_preamble
 
-__all__ = ["ExtractionError", "extract_text", "parse_text", "parse_file"]
+__all__ = ["ExtractionError", "extract_bytes", "extract_text", "parse_text", "parse_file"]
 
 _HOW = re.compile(r"^HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\b", re.IGNORECASE)
 _SUMMARY = re.compile(r"^CLINICAL\s+CASE\s+SUMMARY\b", re.IGNORECASE)

@@ -1,11 +1,17 @@
 """File -> text. PDFs through pypdfium2 (chosen by bench/pdf_extract.py), text files decoded.
 
-Every failure is an ExtractionError naming the file and the problem.
+    extract_bytes(data, name, suffix)   the bytes of a letter file -> its text (what ingest calls)
+    extract_text(path)                  the same from a path (reads at most MAX_BYTES)
+
+Every failure is an ExtractionError naming the file and the problem. The size limit and the PDF
+and file-type checks live here only: ingest reads the bytes and calls extract_bytes.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+# Real letters are 50-400 KB; anything past this is not a letter, and reading it whole could
+# exhaust a worker's memory.
 MAX_BYTES = 20 * 1024 * 1024
 # A PDF whose extracted text is shorter than this has no usable text layer (scanned image).
 MIN_TEXT_CHARS = 20
@@ -37,6 +43,27 @@ def read_bytes(path: Path) -> bytes:
 def is_pdf(data: bytes) -> bool:
     # The PDF spec allows up to 1024 bytes of junk before the header.
     return b"%PDF-" in data[:1024]
+
+
+# File signatures worth naming when a file is not a letter at all.
+MAGIC_NAMES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or Office document)"),
+    (b"\xd0\xcf\x11\xe0", "an old-format Office document"),
+    (b"{\\rtf", "an RTF document"),
+    (b"<!DOCTYPE html", "an HTML page"),
+    (b"<html", "an HTML page"),
+)
+
+
+def describe_magic(data: bytes) -> str | None:
+    start = data[:64].lstrip().lower()
+    for magic, label in MAGIC_NAMES:
+        if start.startswith(magic.lower()):
+            return label
+    return None
 
 
 def pdf_to_text(data: bytes, name: str) -> str:
@@ -104,9 +131,21 @@ def bytes_to_text(data: bytes, name: str) -> str:
     return text
 
 
+def extract_bytes(data: bytes, name: str, suffix: str = "") -> str:
+    """The text of a letter file's bytes. suffix (".pdf", ".txt") only sharpens the message when a
+    file is not what its name says."""
+    if not data:
+        raise ExtractionError(f"{name}: empty file")
+    if is_pdf(data):
+        return pdf_to_text(data, name)
+    magic = describe_magic(data)
+    if suffix.lower() == ".pdf":
+        raise ExtractionError(f"{name}: not a PDF (the file is {magic})" if magic else f"{name}: not a PDF (no %PDF- header)")
+    if magic:
+        raise ExtractionError(f"{name}: not a letter: the file is {magic}")
+    return bytes_to_text(data, name)
+
+
 def extract_text(path: str | Path) -> str:
     path = Path(path)
-    data = read_bytes(path)
-    if is_pdf(data):
-        return pdf_to_text(data, str(path))
-    return bytes_to_text(data, str(path))
+    return extract_bytes(read_bytes(path), str(path), path.suffix)

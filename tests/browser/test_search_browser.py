@@ -56,13 +56,11 @@ def indexed_letters(settings, tmp_path, dwc_txt_dir):
     from django.core.management import call_command
 
     from cases.ingest import ingest_paths
-    from search import classify as taxonomy_receiver
     from search.backends import reset_backend
 
     settings.SEARCH_BACKEND = "embedded"
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
     reset_backend()
-    taxonomy_receiver.connect()
     paths = sorted(dwc_txt_dir.glob("*.txt"))[:LETTERS]
     facet = dwc_txt_dir / f"{FACET_LETTER}.txt"
     if facet not in paths:

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
-from cases.signals import determination_written
+from search.models import IndexQueue
 
 pytestmark = pytest.mark.django_db
 
@@ -116,24 +116,17 @@ def test_reparse_action(admin_client, ingested):
     det.items.all().delete()
     det.reviewer_specialty = []
     det.save()
-    sent = []
-
-    def receiver(sender, determination_id, **kwargs):
-        sent.append(determination_id)
-
-    determination_written.connect(receiver, weak=False)
-    try:
-        response = admin_client.post(reverse(CHANGELIST), {
-            "action": "reparse_selected", "_selected_action": [det.pk],
-        }, follow=True)
-    finally:
-        determination_written.disconnect(receiver)
+    IndexQueue.objects.all().delete()
+    response = admin_client.post(reverse(CHANGELIST), {
+        "action": "reparse_selected", "_selected_action": [det.pk],
+    }, follow=True)
     assert response.status_code == 200
     assert "Re-parsed 1 letter(s); 0 failed." in response.content.decode()
     det.refresh_from_db()
     assert det.items.count() == n_items
     assert det.reviewer_specialty == ["Family Practice"]
-    assert sent == [det.pk]
+    # Queued for the index (applied once the admin's transaction commits).
+    assert list(IndexQueue.objects.values_list("kind", "object_id")) == [("determination", det.pk)]
     assert DisputedItem.objects.filter(determination=det, citations__isnull=False).exists()
 
 
@@ -145,7 +138,7 @@ def test_reparse_action_reports_a_failed_letter(admin_client, ingested):
     assert "0 letter(s); 1 failed" in response.content.decode()
 
 
-def test_hand_edit_of_an_item_sends_determination_written(admin_client, ingested):
+def test_hand_edit_of_an_item_is_rederived_and_queued(admin_client, ingested):
     item = DisputedItem.objects.get(determination__case_number="CM16-0229336")
     url = reverse("admin:cases_disputeditem_change", args=[item.pk])
     form = admin_client.get(url).context["adminform"].form
@@ -163,17 +156,20 @@ def test_hand_edit_of_an_item_sends_determination_written(admin_client, ingested
             f"citations-{n}-year": c.year or "", f"citations-{n}-sections": json.dumps(c.sections),
             f"citations-{n}-pages": c.pages or "", f"citations-{n}-clause": c.clause,
         })
-    sent = []
-
-    def receiver(sender, determination_id, **kwargs):
-        sent.append(determination_id)
-
-    determination_written.connect(receiver, weak=False)
-    try:
-        response = admin_client.post(url, data)
-    finally:
-        determination_written.disconnect(receiver)
+    data["request"] = "Lumbar medial branch block at L4-5"  # a new request: a new procedure
+    IndexQueue.objects.all().delete()
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     item.refresh_from_db()
     assert item.decision == "Upheld"
-    assert sent == [item.determination_id]
+    # The taxonomy is derived again from the edited request, and the letter queued for the index.
+    assert (item.procedure, item.body_region) == ("medial branch block", "lumbar spine")
+    assert list(IndexQueue.objects.values_list("kind", "object_id")) == [("determination", item.determination_id)]
+
+
+def test_deleting_a_letter_in_the_admin_removes_it_from_the_index(admin_client, ingested):
+    det = Determination.objects.get(case_number="CM16-0224814")
+    response = admin_client.post(reverse("admin:cases_determination_delete", args=[det.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Determination.objects.filter(pk=det.pk).exists()
+    assert list(IndexQueue.objects.filter(object_id=det.pk).values_list("kind", "action")) == [("determination", "delete")]

@@ -202,3 +202,50 @@ def test_failed_reparse_keeps_the_stored_version(dwc_txt_dir, tmp_path):
     assert outcome.status == "failed" and "stored version is kept" in outcome.message
     det.refresh_from_db()
     assert det.parse_status == "ok" and row_counts() == counts
+
+
+def _links_and_quotes():
+    from guidelines.models import CitationLink, QuotedPassage
+
+    links = sorted((lk.citation.item.determination.case_number, lk.citation.item.order, lk.citation.party,
+                    lk.citation.order, lk.document_id, lk.method, tuple(sorted(s.pk for s in lk.sections.all())))
+                   for lk in CitationLink.objects.select_related("citation__item__determination")
+                   .prefetch_related("sections"))
+    quotes = sorted(QuotedPassage.objects.values_list("item__determination__case_number", "item__order", "order",
+                                                      "text", "document_id", "section_id"))
+    return links, quotes
+
+
+def test_worker_processes_link_as_the_writer_does(dwc_txt_dir, tmp_path):
+    """Links and quotes planned in the parser processes (--workers 2) are those the writer makes
+    itself (one process): same documents, sections, methods and quotes for the 150 letters."""
+    from guidelines.catalog_loader import load_catalog
+
+    load_catalog()
+    ingest_paths([dwc_txt_dir], workers=1)
+    alone = _links_and_quotes()
+    Determination.objects.all().delete()
+    from cases.ingest import Timings
+
+    timings = Timings()
+    ingest_paths([dwc_txt_dir], workers=2, timings=timings)
+    assert timings["link and quotes (plan)"] > 0  # planned in the parser processes
+    assert _links_and_quotes() == alone
+    assert len(alone[0]) == GuidelineCitation.objects.count() > 800 and len(alone[1]) > 300
+
+
+def test_a_reparse_that_takes_another_letter_s_case_number_fails_alone(dwc_txt_dir, tmp_path):
+    """A conflict that is the letter's own (its new case number belongs to another record) fails
+    that letter, quickly, and the others are re-parsed."""
+    from cases.ingest import reparse_letters
+
+    copy_letters(dwc_txt_dir, tmp_path, LETTERS)
+    ingest_paths([tmp_path])
+    first, second, third = (Determination.objects.get(case_number=n[:-4]) for n in LETTERS)
+    Determination.objects.filter(pk=first.pk).update(raw_text=first.raw_text.replace(first.case_number,
+                                                                                    second.case_number))
+    outcomes = reparse_letters([first.pk, second.pk, third.pk])
+    assert [o.status for o in outcomes] == ["failed", "updated", "updated"]
+    assert "conflicts with a stored letter" in outcomes[0].message
+    first.refresh_from_db()
+    assert first.case_number == "CM16-0219557" and first.parse_status == "ok" and first.items.exists()

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader, PdfWriter
 
 from cases import ingest as ingest_module
-from cases.ingest import MAX_FILE_BYTES, ingest_file, ingest_paths
-from cases.models import Determination, DisputedItem
-from cases.signals import determination_written
+from cases.ingest import ingest_file, ingest_paths
+from cases.models import Determination
+from cases.parser.pdf import MAX_BYTES as MAX_FILE_BYTES
 
 from .helpers import copy_letters, row_counts
 
@@ -76,11 +76,12 @@ def test_each_kind_of_bad_input_is_a_failed_record_and_the_batch_goes_on(dwc_pdf
     assert Determination.objects.get(source_name="encrypted.pdf").raw_text == ""
 
     counts = row_counts()
-    again = ingest_paths([folder])
-    assert {o.status for o in again} == {"unchanged"}
+    again = {o.source_name: o for o in ingest_paths([folder])}
+    # Unchanged files: nothing is written; the bad ones are still failed letters and say so.
+    assert again.pop("CM16-0219557.txt").status == "unchanged"
+    assert {o.status for o in again.values()} == {"failed"}
     assert row_counts() == counts
-    bad_again = next(o for o in again if o.source_name == "encrypted.pdf")
-    assert "stored earlier as failed" in bad_again.message
+    assert "unchanged, stored earlier as failed: encrypted" in again["encrypted.pdf"].message
 
 
 def test_huge_file_is_not_read_into_memory(tmp_path, monkeypatch):
@@ -118,14 +119,14 @@ def test_missing_path_is_reported_and_the_batch_goes_on(dwc_txt_dir, tmp_path):
 
 def test_an_exception_in_one_file_does_not_stop_the_batch(dwc_txt_dir, tmp_path, monkeypatch):
     files = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt", "CM16-0221706.txt", "CM16-0224814.txt"])
-    real_store = ingest_module._store
+    real_link = ingest_module.link_new_items
 
-    def exploding_store(source_name, *args, **kwargs):
-        if source_name == "CM16-0221706.txt":
+    def exploding_link(items, catalog, plans=None):
+        if any(item.determination.case_number == "CM16-0221706" for item, _ in items):
             raise RuntimeError("disk on fire")
-        return real_store(source_name, *args, **kwargs)
+        return real_link(items, catalog, plans)
 
-    monkeypatch.setattr(ingest_module, "_store", exploding_store)
+    monkeypatch.setattr(ingest_module, "link_new_items", exploding_link)
     outcomes = ingest_paths(files)
     assert [o.status for o in outcomes] == ["new", "failed", "new"]
     assert outcomes[1].message == "RuntimeError: disk on fire"
@@ -182,73 +183,73 @@ def test_command_output_and_fail_on_error(dwc_txt_dir, dwc_pdf_dir, tmp_path):
     assert any(line.startswith("failed encrypted.pdf: ") and "encrypted" in line for line in lines)
     assert lines[-1] == "new: 1, updated: 0, unchanged: 0, failed: 7"
 
-    # Re-run: all unchanged, so --fail-on-error passes; a new bad file makes it exit 1.
-    call_command("ingest", str(folder), "--fail-on-error", "--quiet", stdout=StringIO(), stderr=StringIO())
-    (folder / "new-bad.txt").write_bytes(b"\x00\x01 not the same bytes as any file above")
+    # Re-run: nothing changed, but seven letters are stored as failed: --fail-on-error says so.
     out = StringIO()
     with pytest.raises(CommandError) as error:
         call_command("ingest", str(folder), "--fail-on-error", "--quiet", stdout=out, stderr=StringIO())
     assert error.value.returncode == 1
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "new: 0, updated: 0, unchanged: 1, failed: 7"
+    assert "failed encrypted.pdf: unchanged, stored earlier as failed: encrypted PDF (password required)" in lines
+    # Only the good letter: exit 0.
+    call_command("ingest", str(folder / "CM16-0219557.txt"), "--fail-on-error", "--quiet", stdout=StringIO(),
+                 stderr=StringIO())
+    (folder / "new-bad.txt").write_bytes(b"\x00\x01 not the same bytes as any file above")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("ingest", str(folder / "new-bad.txt"), "--fail-on-error", "--quiet", stdout=out, stderr=StringIO())
     # --quiet still names the failure.
     assert out.getvalue().splitlines() == [
         "failed new-bad.txt: binary file (contains NUL bytes); expected a PDF or a text file",
-                                           "new: 0, updated: 0, unchanged: 8, failed: 1"]
+        "new: 0, updated: 0, unchanged: 0, failed: 1"]
 
 
 def test_progress_bar_on_stderr(dwc_txt_dir, tmp_path):
     copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt", "CM16-0221706.txt"])
     err = StringIO()
     call_command("ingest", str(tmp_path), "--progress", stdout=StringIO(), stderr=err)
-    assert "\r[" in err.getvalue() and "2/2" in err.getvalue()
+    assert "\r" in err.getvalue() and "2/2" in err.getvalue() and "100%" in err.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_signal_is_sent_inside_the_letter_transaction(dwc_txt_dir, tmp_path):
-    from django.db import connection
-
+def test_a_step_that_raises_rolls_its_letter_back(dwc_txt_dir, tmp_path, monkeypatch):
+    """Real commits: a step failing on one letter (here the linker) rolls that letter back, items
+    and all; it is kept as failed with its text, and the other letter of the batch is stored."""
     files = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt", "CM16-0221706.txt"])
-    seen = []
+    real_link = ingest_module.link_new_items
 
-    def receiver(sender, determination_id, **kwargs):
-        det = Determination.objects.get(pk=determination_id)
-        seen.append((sender, det.case_number, connection.in_atomic_block, det.items.count()))
-        if det.case_number == "CM16-0221706":
+    def linker(items, catalog, plans=None):
+        if any(item.determination.case_number == "CM16-0221706" for item, _ in items):
             raise RuntimeError("linker exploded")
+        return real_link(items, catalog, plans)
 
-    determination_written.connect(receiver, weak=False)
-    try:
-        outcomes = ingest_paths(files)
-    finally:
-        determination_written.disconnect(receiver)
-
-    assert seen[0] == (Determination, "CM16-0219557", True, DisputedItem.objects.filter(
-        determination__case_number="CM16-0219557").count())
-    assert seen[0][3] > 0  # items were already written when the receivers ran
-    assert seen[1][1:3] == ("CM16-0221706", True)
-    # The receiver's error rolled the second letter back (items and all); it is kept as failed.
+    monkeypatch.setattr(ingest_module, "link_new_items", linker)
+    outcomes = ingest_paths(files)
     assert [o.status for o in outcomes] == ["new", "failed"]
     assert "linker exploded" in outcomes[1].message
+    good = Determination.objects.get(case_number="CM16-0219557")
+    assert good.items.exists() and good.items.first().citations.first().link is not None
     rolled_back = Determination.objects.get(pk=outcomes[1].determination_id)
     assert rolled_back.parse_status == "failed" and rolled_back.case_number is None
     assert not rolled_back.items.exists()
+    assert rolled_back.raw_text == files[1].read_text(encoding="utf-8")
 
 
-def test_force_recovers_a_letter_that_failed_because_of_a_receiver(dwc_txt_dir, tmp_path):
+def test_force_recovers_a_letter_that_failed_because_of_a_step(dwc_txt_dir, tmp_path, monkeypatch):
     path = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt"])[0]
     ingest_file(path)
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
 
-    def broken(sender, determination_id, **kwargs):
-        raise RuntimeError("receiver bug")
+    def broken(items, catalog, plans=None):
+        raise RuntimeError("linker bug")
 
-    determination_written.connect(broken, weak=False)
-    try:
-        assert ingest_file(path).status == "failed"
-    finally:
-        determination_written.disconnect(broken)
+    real_link = ingest_module.link_new_items
+    monkeypatch.setattr(ingest_module, "link_new_items", broken)
+    assert ingest_file(path).status == "failed"
+    monkeypatch.setattr(ingest_module, "link_new_items", real_link)
     good = Determination.objects.get(case_number="CM16-0219557")
     assert good.sha256 != hashlib.sha256(path.read_bytes()).hexdigest()  # the old version is intact
-    assert ingest_file(path).status == "unchanged"  # the same bytes: kept as failed until forced
+    assert ingest_file(path).status == "failed"  # the same bytes: kept as failed until forced
 
     outcome = ingest_file(path, force=True)
     assert (outcome.status, outcome.determination_id) == ("updated", good.pk)

@@ -91,3 +91,23 @@ def test_api(client, letter):
 def test_unknown_pages_404(client, catalog):
     assert client.get("/guidelines/no-such-doc/").status_code == 404
     assert client.get("/guidelines/mtus-low-back-2004/no-such-section/").status_code == 404
+
+
+def test_section_quotes_are_read_a_page_at_a_time(client, letter, monkeypatch, django_assert_max_num_queries):
+    """A much-quoted section: its page lists the quotes from the database, a page at a time, with
+    the same SQL whatever their number."""
+    from guidelines import views
+
+    section = GuidelineSection.objects.get(document__slug="mtus-chronic-pain-2016", anchor="facet-blocks")
+    item = DisputedItem.objects.get(determination=letter, order=0)
+    QuotedPassage.objects.bulk_create([QuotedPassage(item=item, document=section.document, section=section,
+                                                     text=f"Quote number {n}.", order=100 + n) for n in range(7)])
+    total = section.quoted_passages.count()
+    monkeypatch.setattr(views, "QUOTES_PER_PAGE", 3)
+    url = "/guidelines/mtus-chronic-pain-2016/facet-blocks/"
+    with django_assert_max_num_queries(12):
+        html = client.get(url).content.decode()
+    assert f"What reviewers quote ({total})" in html and f"1–3 of {total}" in html
+    assert html.count('<blockquote class="quote">') == 3 and 'href="?quotes=2"' in html
+    last = client.get(url, {"quotes": 3}).content.decode()
+    assert last.count('<blockquote class="quote">') == total - 6 and f"7–{total} of {total}" in last

@@ -5,11 +5,13 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from tests.conftest import REPO_DIR
 
 FIXTURE_LETTERS = REPO_DIR / "tests" / "fixtures" / "letters"
+WORKER_READY_TIMEOUT = 90
 # Variables of the developer's shell that would point a subprocess at the wrong database,
 # broker or index.
 _CLEARED = (
@@ -68,3 +70,51 @@ def wait_until(predicate, timeout: float, interval: float = 0.25, what: str = "c
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last value: {last!r})")
+
+
+class Worker:
+    """`celery -A imr_kb worker` in a subprocess, its log in a file; stopped by its own pid."""
+
+    def __init__(self, env: dict, log_path: Path, queues: str = "celery", concurrency: int = 1):
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        # One process (solo pool), or a prefork pool of `concurrency` processes as deployed.
+        pool = ["--pool=solo", "--concurrency=1"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "imr_kb", "worker", *pool, "-Q", queues, "--loglevel=INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "-n", f"imr-test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=REPO_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: kill() ends the worker and its pool
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"celery worker exited with {self.proc.returncode}:\n{self.output()[-4000:]}")
+            return " ready." in self.output()
+
+        wait_until(ready, WORKER_READY_TIMEOUT, what="the celery worker to be ready")
+
+    def kill(self):
+        """SIGKILL the worker and its pool processes (its process group), as a crash would."""
+        import signal
+
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()  # warm shutdown: finishes the current task
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()

@@ -6,59 +6,15 @@ database and a temp search index directory, as in a deployment.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_DIR
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python, wait_until
+from tests.infra.helpers import FIXTURE_LETTERS, Worker, manage, project_env, run_python, wait_until
 
 pytestmark = pytest.mark.services
 
-WORKER_READY_TIMEOUT = 90
 TASK_TIMEOUT = 120
-
-
-class Worker:
-    """`celery -A imr_kb worker` in a subprocess, its log in a file; stopped by its own pid."""
-
-    def __init__(self, env: dict, log_path: Path, queues: str = "celery"):
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "imr_kb", "worker",
-                "--pool=solo", "--concurrency=1", "-Q", queues, "--loglevel=INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-n", f"imr-test-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=REPO_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-    def output(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self):
-        def ready():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"celery worker exited with {self.proc.returncode}:\n{self.output()[-4000:]}")
-            return " ready." in self.output()
-
-        wait_until(ready, WORKER_READY_TIMEOUT, what="the celery worker to be ready")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()  # warm shutdown: finishes the current task
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.log.close()
 
 
 @pytest.fixture
@@ -96,51 +52,62 @@ def test_settings_are_not_eager_with_a_broker(celery_env):
     assert broker == env["CELERY_BROKER_URL"]
 
 
-def test_bulk_ingest_task_runs_on_a_real_worker(celery_env, worker):
+JOB_PROGRESS = (
+    "import json, time\n"
+    "from cases.jobs import job_progress\n"
+    "from cases.models import IngestJob\n"
+    "job = IngestJob.objects.get(pk={job_id})\n"
+    "deadline = time.monotonic() + {timeout}\n"
+    "while job_progress(job)['state'] != 'done' and time.monotonic() < deadline:\n"
+    "    time.sleep(0.2)\n"
+    "print(json.dumps(job_progress(job), default=str))\n"
+)
+
+
+def send_job(env, paths) -> int:
+    out = run_python(env, (
+        "from cases.tasks import enqueue_ingest\n"
+        f"print(enqueue_ingest({[str(p) for p in paths]!r}, requester='test').pk)\n"
+    ))
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def wait_for_job(env, job_id: int, timeout: float = TASK_TIMEOUT) -> dict:
+    import json
+
+    out = run_python(env, JOB_PROGRESS.format(job_id=job_id, timeout=timeout), timeout=timeout + 60)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_bulk_ingest_job_runs_on_a_real_worker(celery_env, worker):
     env, db_path = celery_env
     letters = sorted(p for p in FIXTURE_LETTERS.glob("CM*.txt"))
     assert letters, f"no fixture letters in {FIXTURE_LETTERS}"
-    # The producer sends to Redis and waits on the results the worker stores there.
-    out = run_python(env, (
-        "import json\n"
-        "from cases.tasks import enqueue_ingest\n"
-        f"results = enqueue_ingest({[str(p) for p in letters]!r})\n"
-        f"print(json.dumps([r.get(timeout={TASK_TIMEOUT}) for r in results]))\n"
-    ), timeout=TASK_TIMEOUT + 60)
-    import json
-
-    outcomes = json.loads(out.stdout.strip().splitlines()[-1])
-    assert [o["status"] for o in outcomes] == ["new"] * len(letters), outcomes
-    assert {o["case_number"] for o in outcomes} == {p.stem for p in letters}
+    # The producer creates the job and sends its chunks to Redis; the worker runs them.
+    progress = wait_for_job(env, send_job(env, letters))
+    assert progress["state"] == "done", progress
+    assert (progress["total"], progress["new"], progress["failed"]) == (len(letters), len(letters), 0), progress
     assert _case_numbers(db_path) == {p.stem for p in letters}
     log = worker.output()
-    assert "cases.tasks.ingest_file_task" in log and "succeeded" in log, log[-3000:]
+    assert "cases.tasks.ingest_chunk" in log and "succeeded" in log, log[-3000:]
 
     # Re-sending the same files through the worker is idempotent.
-    again = run_python(env, (
-        "from cases.tasks import enqueue_ingest\n"
-        f"print(sorted({{r.get(timeout={TASK_TIMEOUT})['status'] for r in enqueue_ingest({[str(p) for p in letters]!r})}}))\n"
-    ), timeout=TASK_TIMEOUT + 60)
-    assert again.stdout.strip().splitlines()[-1] == "['unchanged']"
+    again = wait_for_job(env, send_job(env, letters))
+    assert (again["state"], again["unchanged"], again["new"]) == ("done", len(letters), 0), again
 
 
 def test_bad_file_through_the_worker_is_a_clear_failed_outcome(celery_env, worker, tmp_path):
     env, db_path = celery_env
     bad = tmp_path / "not-a-letter.pdf"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    out = run_python(env, (
-        "import json\n"
-        "from cases.tasks import ingest_file_task\n"
-        f"print(json.dumps(ingest_file_task.delay({str(bad)!r}).get(timeout={TASK_TIMEOUT})))\n"
-    ), timeout=TASK_TIMEOUT + 60)
-    import json
-
-    outcome = json.loads(out.stdout.strip().splitlines()[-1])
-    assert outcome["status"] == "failed"
-    assert outcome["message"], outcome
-    # Nothing is lost: the bad file is stored with its error.
+    job_id = send_job(env, [bad])
+    progress = wait_for_job(env, job_id)
+    assert (progress["state"], progress["failed"]) == ("done", 1), progress
     with sqlite3.connect(db_path) as conn:
+        message, = conn.execute("SELECT message FROM cases_ingestjobfile WHERE job_id = ?", (job_id,)).fetchone()
+        # Nothing is lost: the bad file is stored with its error.
         status, source = conn.execute("SELECT parse_status, source_name FROM cases_determination").fetchone()
+    assert message == "not a PDF (the file is a PNG image)"
     assert (status, source) == ("failed", "not-a-letter.pdf")
 
 
@@ -185,14 +152,16 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
 
 
 def test_tasks_run_eagerly_without_a_broker(tmp_path):
-    """No CELERY_BROKER_URL: .delay() runs the task in-process, with no broker and no warning."""
+    """No CELERY_BROKER_URL: the job's chunks run in-process, with no broker and no warning."""
     env = project_env(tmp_path, broker_url="")
     manage(env, "migrate", "--noinput")
     letter = sorted(FIXTURE_LETTERS.glob("CM*.txt"))[0]
     out = run_python(env, (
-        "from cases.tasks import ingest_file_task\n"
-        f"print(ingest_file_task.delay({str(letter)!r}).get()['status'])\n"
+        "from cases.jobs import job_progress\n"
+        "from cases.tasks import enqueue_ingest\n"
+        f"p = job_progress(enqueue_ingest([{str(letter)!r}]))\n"
+        "print(p['state'], p['new'])\n"
     ))
-    assert out.stdout.strip().splitlines()[-1] == "new"
+    assert out.stdout.strip().splitlines()[-1] == "done 1"
     assert "No hostname was supplied" not in out.stderr
     assert _case_numbers(tmp_path / "imr_kb.sqlite3") == {letter.stem}

@@ -1,6 +1,8 @@
 """The sync path: queue rows written in the ingest transaction, the after-commit task, engine
-failures leaving rows for `search_index --catch-up`, and --rebuild / --check. Real letters, the
-real embedded index (tmp dir) and a real unreachable Elasticsearch URL for the failure case."""
+failures leaving rows for `search_index --catch-up`, and --rebuild / --check; writers outside
+ingest (hand edits, the catalog loader) queue what they change explicitly; section documents stay
+bounded. Real letters, the real embedded index (tmp dir) and a real unreachable Elasticsearch URL
+for the failure case."""
 from __future__ import annotations
 
 import socket
@@ -10,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from cases.ingest import ingest_paths
+from cases.ingest import ingest_paths, rederive
 from cases.models import Determination, DisputedItem
+from search import sync
 from search.backends import get_backend, reset_backend
 from search.backends.base import SearchQuery
 from search.models import IndexQueue
@@ -82,18 +85,20 @@ def test_after_commit_task_applies_and_clears_the_queue(letters, django_capture_
     det = Determination.objects.order_by("id").first()
     assert backend.search(SearchQuery(words=[det.case_number])).hits[0].id == det.id
 
-    # An edit through the ORM (admin) re-indexes the letter.
+    # A hand edit (what the admin does on save) is derived again and re-indexes the letter.
     item = DisputedItem.objects.filter(determination=det).first()
     with django_capture_on_commit_callbacks(execute=True):
         item.request = "Zygapophysial quokka injection"
         item.save()
+        rederive([det.id])
     assert IndexQueue.objects.count() == 0
     assert [h.id for h in backend.search(SearchQuery(words=["quokka"])).hits] == [det.id]
 
-    # A deletion removes it.
+    # A deletion (the admin's delete) removes it.
     det_id = det.id
     with django_capture_on_commit_callbacks(execute=True):
         det.delete()
+        sync.queue_for_index(sync.DETERMINATION, [det_id], sync.DELETE)
     assert IndexQueue.objects.count() == 0
     assert backend.ids("determination") == ids - {det_id}
 
@@ -212,28 +217,57 @@ def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, 
     assert not old.exists()
 
 
-def test_guideline_sections_are_synced(django_capture_on_commit_callbacks):
-    from guidelines import models
+def test_catalog_loader_queues_its_sections(tmp_path, django_capture_on_commit_callbacks):
+    from guidelines.catalog_loader import load_catalog
+    from guidelines.linker.catalog import CATALOG_FILE
+    from guidelines.models import GuidelineSection
+
     backend = get_backend()
     with django_capture_on_commit_callbacks(execute=True):
-        doc = models.GuidelineDocument.objects.create(
-            family="MTUS", title="Chronic Pain Medical Treatment Guidelines", slug="cpmtg-test", edition_year=2009)
-        section = models.GuidelineSection.objects.create(
-            document=doc, title="Transcutaneous electrotherapy", anchor="tens",
-            text="Not recommended as a primary treatment modality, but a one-month home-based TENS trial <may> be considered.")
+        load_catalog()
     assert IndexQueue.objects.count() == 0
-    assert backend.ids("section") == {section.id}
-    result = backend.search_sections(SearchQuery(text="TENS"))
-    assert [h.id for h in result.hits] == [section.id]
-    assert result.hits[0].source["document"] == doc.title and result.hits[0].source["family"] == "MTUS"
-    # Renaming the document re-indexes its sections.
+    assert backend.ids("section") == set(GuidelineSection.objects.values_list("pk", flat=True))
+    special = GuidelineSection.objects.get(document__slug="mtus-low-back-2004", anchor="special-studies")
+    [hit] = [h for h in backend.search_sections(SearchQuery(text="special studies")).hits if h.id == special.pk]
+    assert hit.source["document"] == special.document.title
+
+    # A catalog whose document was renamed: its sections are re-indexed with the new title.
+    renamed = tmp_path / "catalog.yaml"
+    old_title = special.document.title
+    renamed.write_text(CATALOG_FILE.read_text(encoding="utf-8").replace(f"title: {old_title}\n",
+                                                                     f"title: {old_title} (renamed)\n", 1))
+    assert renamed.read_text(encoding="utf-8") != CATALOG_FILE.read_text(encoding="utf-8")
     with django_capture_on_commit_callbacks(execute=True):
-        doc.title = "Chronic Pain Medical Treatment Guidelines (renamed)"
-        doc.save()
-    assert backend.search_sections(SearchQuery(text="TENS")).hits[0].source["document"].endswith("(renamed)")
-    with django_capture_on_commit_callbacks(execute=True):
-        section.delete()
-    assert backend.ids("section") == set()
+        load_catalog(renamed)
+    assert IndexQueue.objects.count() == 0
+    [hit] = [h for h in backend.search_sections(SearchQuery(text="special studies")).hits if h.id == special.pk]
+    assert hit.source["document"].endswith("(renamed)")
+
+
+def test_section_documents_stay_bounded(dwc_txt_dir, django_capture_on_commit_callbacks):
+    """The most quoted section of the 150 letters: its document holds the count and at most five
+    quotes, the ones quoted most often; the ingest run queued it once, at its end."""
+    from django.db.models import Count
+
+    from guidelines.catalog_loader import load_catalog
+    from guidelines.models import GuidelineSection, QuotedPassage
+    from search.section_documents import REPRESENTATIVE_QUOTES, section_document
+
+    load_catalog()
+    IndexQueue.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=False):
+        ingest_paths([dwc_txt_dir])
+    quoted = set(QuotedPassage.objects.exclude(section=None).values_list("section_id", flat=True))
+    assert set(IndexQueue.objects.filter(kind="section").values_list("object_id", flat=True)) == quoted
+    top = (QuotedPassage.objects.exclude(section=None).values("section_id").annotate(n=Count("id"))
+           .order_by("-n").first())
+    assert top["n"] > REPRESENTATIVE_QUOTES
+    doc = section_document(GuidelineSection.objects.get(pk=top["section_id"]))
+    lines = doc["quotes"].splitlines()
+    assert doc["quote_count"] == top["n"] and 0 < len(lines) <= REPRESENTATIVE_QUOTES
+    texts = list(QuotedPassage.objects.filter(section_id=top["section_id"]).values_list("text", flat=True))
+    most_often = max(texts.count(t) for t in texts)
+    assert texts.count(lines[0]) == most_often
 
 
 @pytest.mark.django_db(transaction=True)
@@ -262,24 +296,47 @@ def test_bulk_ingest_applies_the_index_once_at_the_end(letters, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_that_dies_leaves_its_rows_for_catch_up(letters, monkeypatch):
-    """Letters committed before a crash inside the batch stay queued; --catch-up indexes them."""
+    """Letters committed before a crash stay queued; the run's end applies them on the way out,
+    and --catch-up whatever is left."""
     import cases.ingest
 
-    real_ingest_file = cases.ingest.ingest_file
-    seen = []
+    monkeypatch.setattr(cases.ingest, "BATCH", 1)
+    real_write = cases.ingest._write
+    calls = []
 
-    def crash_on_third(path, **kwargs):
-        if len(seen) == 2:
+    def crash_on_third(batch, state):
+        calls.append(batch)
+        if len(calls) == 3:
             raise KeyboardInterrupt("process killed")
-        seen.append(path)
-        return real_ingest_file(path, **kwargs)
+        return real_write(batch, state)
 
-    monkeypatch.setattr(cases.ingest, "ingest_file", crash_on_third)
-    # The batch's end still runs on the way out (finally), so what was committed is indexed.
+    monkeypatch.setattr(cases.ingest, "_write", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         ingest_paths(letters)
     ids = set(Determination.objects.values_list("id", flat=True))
     assert len(ids) == 2
     assert get_backend().ids("determination") == ids
     call_command("search_index", "--catch-up", stdout=StringIO())
+    assert IndexQueue.objects.count() == 0
+
+
+def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(dwc_txt_dir, django_capture_on_commit_callbacks,
+                                                                 settings):
+    """One letter re-indexes itself at once; the summaries of the sections it quotes wait for the
+    periodic catch-up (celery beat), which applies every pending row."""
+    from cases.ingest import ingest_file
+    from guidelines.catalog_loader import load_catalog
+    from imr_kb.celery import app
+    from search.tasks import apply_index_queue
+
+    load_catalog()
+    IndexQueue.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = ingest_file(dwc_txt_dir / "CM16-0219557.txt")
+    assert get_backend().ids("determination") == {outcome.determination_id}
+    waiting = set(IndexQueue.objects.values_list("kind", flat=True))
+    assert waiting == {"section"}
+    schedule = settings.CELERY_BEAT_SCHEDULE["apply-index-queue"]
+    assert schedule["task"] == apply_index_queue.name and apply_index_queue.name in app.tasks
+    assert apply_index_queue.apply().get() > 0
     assert IndexQueue.objects.count() == 0

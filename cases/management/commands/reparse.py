@@ -1,13 +1,20 @@
 """manage.py reparse [CASE_NUMBER...] [--all] [--failed]: re-parse stored letters from their raw
-text (after a parser fix) and rewrite their items, one transaction per letter, sending
-determination_written. A re-parse that fails leaves a letter that had parsed as it was.
+text (after a parser fix; from the stored original when there is no text, e.g. a PDF that failed
+to extract) and rewrite their items, through the ingest pipeline (cases.ingest.reparse_letters):
+batches of letters per transaction, parsing in --workers processes. A re-parse that fails leaves
+a letter that had parsed as it was.
 """
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+import os
+import sys
 
-from cases.ingest import FAILED, Summary, reparse_determination
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from cases.ingest import reparse_letters
 from cases.models import Determination
+from cases.outcomes import FAILED, Summary
 
 
 class Command(BaseCommand):
@@ -18,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Re-parse every stored letter")
         parser.add_argument("--failed", action="store_true", help="Re-parse the letters that failed to parse")
         parser.add_argument("--quiet", action="store_true", help="Print only failures and the summary")
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                            help="Processes parsing letters (default: the number of cores)")
 
     def handle(self, *args, **options):
         if options["all"]:
@@ -32,12 +41,29 @@ class Command(BaseCommand):
         else:
             raise CommandError("give case numbers, --all or --failed")
 
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
         summary = Summary()
-        for det in queryset.order_by("pk").iterator():
-            outcome = reparse_determination(det)
-            summary.add(outcome)
-            if outcome.status == FAILED:
-                self.stdout.write(self.style.ERROR(f"failed {det}: {outcome.message}"))
-            elif not options["quiet"]:
-                self.stdout.write(f"re-parsed {det}")
+        stderr = getattr(self.stderr, "_out", sys.stderr)
+        show_bar = not options["quiet"] and _isatty(stderr)
+        with tqdm(total=len(ids), file=stderr, disable=not show_bar, unit="letter", dynamic_ncols=True) as bar:
+
+            def report(done, total, outcome):
+                summary.add(outcome)
+                label = outcome.case_number or outcome.source_name
+                if outcome.status == FAILED:
+                    with bar.external_write_mode(file=stderr):
+                        self.stdout.write(self.style.ERROR(f"failed {label}: {outcome.message}"))
+                elif not options["quiet"]:
+                    with bar.external_write_mode(file=stderr):
+                        self.stdout.write(f"re-parsed {label}")
+                bar.update(1)
+
+            reparse_letters(ids, progress=report, workers=max(1, options["workers"]), refresh_sections=True)
         self.stdout.write(summary.line())
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

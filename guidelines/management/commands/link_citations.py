@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cases.models import GuidelineCitation
 from guidelines.linking import figures, link_citations
 from guidelines.models import GuidelineDocument
+from search import sync
 
 
 class Command(BaseCommand):
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         citations = GuidelineCitation.objects.all()
         if not options["all"]:
             citations = citations.filter(link__isnull=True)
-        n = link_citations(citations, quotes=not options["no_quotes"])
+        n, changed = link_citations(citations, quotes=not options["no_quotes"])
+        sync.queue_for_index(sync.DETERMINATION, changed)
         f = figures()
         out = self.stdout.write
         out(f"linked now: {n}")

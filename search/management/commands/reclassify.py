@@ -10,22 +10,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases.models import DisputedItem
+from search import sync
 from search.classify import FIELDS, classify_items
 from search.taxonomy import default_taxonomy
 
 
 def _queue_reindex(determination_ids: set[int]) -> str:
-    """Queue changed determinations for the index through the backends' sync path (search.sync:
-    an IndexQueue row per letter, applied after commit)."""
+    """Queue changed determinations for the index (search.sync: an IndexQueue row per letter in
+    this transaction, applied after commit)."""
     if not determination_ids:
         return "nothing to re-index"
-    try:
-        from search import sync  # owned by the search backends
-        enqueue, kind = sync.enqueue, sync.DETERMINATION
-    except (ImportError, AttributeError):
-        return "search.sync not available: run `manage.py search_index --rebuild`"
-    for pk in sorted(determination_ids):
-        enqueue(kind, pk)
+    sync.queue_for_index(sync.DETERMINATION, determination_ids)
     return f"queued {len(determination_ids)} letter(s) for re-indexing"
 
 

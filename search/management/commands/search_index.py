@@ -15,7 +15,8 @@ from django.utils import timezone
 from search.backends import get_backend
 from search.backends.base import SearchBackendError
 from search.documents import determination_documents, indexable_determinations
-from search.section_documents import section_documents, section_model
+from guidelines.models import GuidelineSection
+from search.section_documents import section_documents
 from search.models import IndexQueue
 from search.tasks import apply_pending
 
@@ -80,12 +81,9 @@ class Command(BaseCommand):
         progress = Progress(self.stderr, "determinations", total)
         n = self.backend.rebuild("determination", determination_documents(), progress)
         progress.finish()
-        model = section_model()
-        sections = 0
-        if model is not None:
-            progress = Progress(self.stderr, "guideline sections", model.objects.count())
-            sections = self.backend.rebuild("section", section_documents(), progress)
-            progress.finish()
+        progress = Progress(self.stderr, "guideline sections", GuidelineSection.objects.count())
+        sections = self.backend.rebuild("section", section_documents(), progress)
+        progress.finish()
         # Changes committed before the rebuild started are in the new index.
         IndexQueue.objects.filter(created_at__lt=started).delete()
         self.stdout.write(f"rebuilt {self.backend.name} index: {n} determinations, {sections} guideline sections")
@@ -93,10 +91,8 @@ class Command(BaseCommand):
     def check_index(self, show: int):
         self.backend.refresh()
         problems = 0
-        kinds = [("determination", set(indexable_determinations().values_list("pk", flat=True)))]
-        model = section_model()
-        if model is not None:
-            kinds.append(("section", set(model.objects.values_list("pk", flat=True))))
+        kinds = [("determination", set(indexable_determinations().values_list("pk", flat=True))),
+                 ("section", set(GuidelineSection.objects.values_list("pk", flat=True)))]
         for kind, db_ids in kinds:
             index_ids = self.backend.ids(kind)
             missing, extra = sorted(db_ids - index_ids), sorted(index_ids - db_ids)
