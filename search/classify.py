@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-import warnings
 
 from cases.models import DisputedItem
 from search.taxonomy import Taxonomy, classify, default_taxonomy
@@ -60,10 +59,3 @@ def classify_items(items: Iterable[DisputedItem], taxonomy: Optional[Taxonomy] =
         DisputedItem.objects.bulk_update(pending, FIELDS)
         total += len(pending)
     return total, determinations
-
-
-def connect() -> None:
-    """Deprecated, does nothing: classification is a step of the ingest pipeline (cases.ingest),
-    not a signal receiver any more. Kept only while tests/search/test_command.py still calls it."""
-    warnings.warn("search.classify.connect() is obsolete: the ingest pipeline classifies items",
-                  DeprecationWarning, stacklevel=2)

@@ -103,14 +103,12 @@ def test_reclassify_recomputes_items_of_another_version():
     assert "0 item(s) to recompute" in run("reclassify")
 
 
-def test_receiver_classifies_a_letter_when_it_is_written(tmp_path):
+def test_ingest_classifies_a_letter_when_it_is_written(tmp_path):
     from cases.ingest import ingest_file
     from cases.models import Determination
-    from search import classify as taxonomy_receiver
     from search.taxonomy import taxonomy_version
     from tests.conftest import DWC_TXT
 
-    taxonomy_receiver.connect()
     text = (DWC_TXT / "CM16-0247255.txt").read_text(encoding="utf-8").replace("CM16-0247255", "CM99-0000002")
     path = tmp_path / "CM99-0000002.txt"
     path.write_text(text, encoding="utf-8")
