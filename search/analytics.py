@@ -54,8 +54,10 @@ def run(params: SearchParams, backend=None) -> AnalyticsAnswer:
     """Count on the configured backend (SearchBackendError propagates). A query that finds
     nothing is retried once with its typos corrected, as the search page does."""
     from search.backends import get_backend
+    from search.health import require_healthy
 
     backend = backend or get_backend()
+    require_healthy(backend, ["determination"])
     params = replace(params, target="determinations")
     answer = AnalyticsAnswer(params, params, backend.analytics(analytics_query(params)))
     if answer.result.total == 0 and params.q:

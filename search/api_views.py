@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
+from search.health import UNAVAILABLE
 from search.forms import SORTS, parse_search_params
 from search.payload import payload, run
 from search.serializers import ErrorSerializer, SearchResponseSerializer, SectionSearchResponseSerializer
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = "The search index is unavailable right now; please try again shortly."
 
 _COMMON = [
     OpenApiParameter("q", OpenApiTypes.STR, description=(

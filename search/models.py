@@ -33,3 +33,25 @@ class IndexQueue(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.kind} {self.object_id}"
+
+
+class IndexState(models.Model):
+    """What one search index held after the last write that succeeded, kept with the database
+    (the source of truth), so that an index that was lost, replaced or emptied (an engine
+    restarted, a directory deleted) is told from one that is merely behind its queue.
+
+    `target` names the index (the backend and where it lives: one database may feed several),
+    `generation` is the engine's own name for the index it wrote (a directory, a concrete
+    index behind an alias), `documents` how many documents it held then."""
+
+    target = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=IndexQueue.Kind.choices)
+    generation = models.CharField(max_length=300)
+    documents = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["target", "kind"], name="unique_index_state_target_kind")]
+
+    def __str__(self):
+        return f"{self.target} {self.kind}: {self.generation} ({self.documents})"

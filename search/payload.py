@@ -34,10 +34,13 @@ class Answer:
 
 
 def run(params: SearchParams, backend=None) -> Answer:
-    """Search the configured backend (SearchBackendError propagates to the caller)."""
+    """Search the configured backend (SearchBackendError propagates to the caller, also when the
+    index is not whole: search.health)."""
     from search.backends import get_backend
+    from search.health import require_healthy
 
     backend = backend or get_backend()
+    require_healthy(backend, ["section" if params.target == "sections" else "determination"])
     if params.target == "sections":
         return Answer(params, params, backend.search_sections(params.to_query()))
     result = backend.search(params.to_query())

@@ -55,6 +55,8 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
     from .section_documents import section_documents
     from .models import IndexQueue
 
+    from .health import record, writable
+
     backend = backend or get_backend()
     applied = 0
     for kind in (IndexQueue.Kind.DETERMINATION, IndexQueue.Kind.SECTION):
@@ -64,6 +66,13 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
             if not ids:
                 continue
             rows = rows.filter(object_id__in=ids)
+        if not rows.exists():
+            continue
+        try:
+            writable(backend, kind)  # creates the index on first use; refuses a lost one
+        except SearchBackendError as exc:
+            _record_failure(list(rows[:batch_size]), exc)
+            raise
         last = 0
         while True:
             batch = list(rows.filter(id__gt=last)[:batch_size])
@@ -89,6 +98,7 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
                     if gone:
                         backend.delete_sections(gone)
                 backend.refresh()
+                record(backend, kind)
             except SearchBackendError as exc:
                 _record_failure(batch, exc)
                 raise
@@ -116,4 +126,12 @@ def _record_failure(batch, exc) -> None:
     max_retries=8,
 )
 def apply_index_queue(keys: dict[str, list[int]] | None = None) -> int:
+    """With ids (after a commit): apply those rows. Without (the periodic sweep): catch the index
+    up, rebuilding it first when it was lost (search.maintenance.catch_up)."""
+    if keys is None:
+        from .backends import get_backend
+        from .maintenance import catch_up
+
+        done = catch_up(get_backend())
+        return done.applied + sum(done.rebuilt.values())
     return apply_pending(keys)

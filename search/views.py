@@ -13,6 +13,7 @@ import logging
 from django.shortcuts import render
 
 from search.backends.base import SearchBackendError
+from search.health import UNAVAILABLE
 from search.forms import FACET_LABELS, SORTS, TARGETS, parse_search_params
 from search.payload import payload, run
 
@@ -20,7 +21,6 @@ log = logging.getLogger(__name__)
 
 # Facet values shown before "more" (the rest stay in the page, folded by <details>).
 FACET_SHOWN = 8
-UNAVAILABLE = "The search index is unavailable right now; please try again shortly."
 
 
 def _facet_blocks(data: dict, params) -> list[dict]:

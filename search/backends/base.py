@@ -295,6 +295,11 @@ class SearchBackendError(Exception):
     """The search engine failed or is unreachable (the index queue keeps pending rows)."""
 
 
+class IndexMissing(SearchBackendError):
+    """The engine has no index of that kind. Searching never creates one (an empty index would
+    look like "no results"); only `create` and `rebuild` do."""
+
+
 class SearchBackend(ABC):
     """One search engine holding two kinds of documents: decisions (grouped by letter, kind
     "determination") and guideline sections (kind "section")."""
@@ -341,6 +346,21 @@ class SearchBackend(ABC):
         """Text search over section title/text/quotes; facets guideline_document and family."""
 
     # --- maintenance --------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def target(self) -> str:
+        """Which index this is ("embedded:/var/search-index", "elasticsearch:http://es:9200 imr"):
+        the key of its search.models.IndexState."""
+
+    @abstractmethod
+    def generation(self, kind: Kind = "determination") -> str | None:
+        """The engine's name for the index of that kind (a rebuild or a re-creation changes it),
+        None when there is none."""
+
+    @abstractmethod
+    def create(self, kind: Kind = "determination") -> str:
+        """Make an empty index of that kind when there is none; returns its generation."""
+
     @abstractmethod
     def ids(self, kind: Kind = "determination") -> set[int]:
         """Every letter id (kind "determination") or section id in the index, for --check."""

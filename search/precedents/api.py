@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search.backends.base import PRECEDENTS_MAX, SearchBackendError
+from search.health import UNAVAILABLE
 from search.precedents.payload import find, payload
 from search.precedents.query import DEFAULT_SIZE, MAX_REQUEST, MAX_SUMMARY, parse_precedent_params
 from search.serializers import ErrorSerializer, SectionLinkSerializer
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = "The search index is unavailable right now; please try again shortly."
 
 _REQUEST = "The request as written ('bilateral L4-5 medial branch blocks'): classified by the procedure taxonomy."
 _SUMMARY = "Optional: the clinical summary or the UR denial's reasoning, compared with past decisions' text."

@@ -57,11 +57,16 @@ def quotes_of(item_ids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
-def find(params: PrecedentParams, backend=None, with_quotes: bool = True) -> PrecedentAnswer:
-    """Ask the configured backend (SearchBackendError propagates), then read the quotes."""
+def find(params: PrecedentParams, backend=None, with_quotes: bool = True, check_health: bool = True) -> PrecedentAnswer:
+    """Ask the configured backend (SearchBackendError propagates, also for an index that is not
+    whole unless check_health is False), then read the quotes."""
     from search.backends import get_backend
+    from search.health import require_healthy
 
-    hits = (backend or get_backend()).precedents(params.to_query())
+    backend = backend or get_backend()
+    if check_health:
+        require_healthy(backend, ["determination"])
+    hits = backend.precedents(params.to_query())
     quotes = quotes_of([h.id for h in hits]) if with_quotes else {}
     return PrecedentAnswer(params, hits, quotes)
 

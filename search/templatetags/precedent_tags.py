@@ -31,8 +31,10 @@ def similar_decisions(item, det) -> dict:
     if not item.request:
         return out
     try:
-        out["results"] = payload(find(params, with_quotes=False))["results"]
-    except SearchBackendError:
-        log.exception("similar decisions failed for letter %s", det.pk)
+        # No health check here: the panel is secondary, and the letter page's SQL stays fixed (the
+        # search pages tell users when the index is not whole).
+        out["results"] = payload(find(params, with_quotes=False, check_health=False))["results"]
+    except SearchBackendError as exc:
+        log.warning("similar decisions unavailable for letter %s: %s", det.pk, exc)
         out["error"] = "Similar decisions are unavailable right now."
     return out

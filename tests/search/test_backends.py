@@ -43,6 +43,9 @@ class BackendContract:
     @pytest.fixture(scope="class")
     @classmethod
     def loaded(cls, backend, docs):
+        # An index is made explicitly (searches and sync writes never create one).
+        backend.create("determination")
+        backend.create("section")
         backend.index_determinations(docs)
         backend.refresh()
         return backend

@@ -32,6 +32,9 @@ class PrecedentContract:
     @pytest.fixture(scope="class")
     @classmethod
     def loaded(cls, backend, letters_db, django_db_blocker):
+        # An index is made explicitly (searches and sync writes never create one).
+        backend.create("determination")
+        backend.create("section")
         with django_db_blocker.unblock():
             backend.index_determinations(list(determination_documents()))
         backend.refresh()

@@ -71,7 +71,7 @@ def test_rolled_back_ingest_leaves_no_row(letters, django_capture_on_commit_call
                 raise RuntimeError("roll back")
     assert IndexQueue.objects.count() == 0 and Determination.objects.count() == 0
     assert callbacks == []
-    assert get_backend().ids("determination") == set()
+    assert get_backend().generation("determination") is None  # nothing was ever written
 
 
 def test_after_commit_task_applies_and_clears_the_queue(letters, django_capture_on_commit_callbacks):
@@ -136,23 +136,39 @@ def test_engine_failure_leaves_rows_and_catch_up_applies_them(letters, settings,
     reset_backend()
     out = StringIO()
     call_command("search_index", "--catch-up", stdout=out)
-    assert "applied 3 of 3" in out.getvalue()
+    # Nothing was ever written there: the catch-up builds it from the database.
+    assert "determination index: never built: rebuilding" in out.getvalue()
+    assert "rebuilt embedded index: 3 determinations" in out.getvalue()
     assert IndexQueue.objects.count() == 0
     assert get_backend().ids("determination") == ids
 
 
 def test_rebuild_and_check(letters, django_capture_on_commit_callbacks, capsys):
+    out = StringIO()
+    call_command("search_index", "--check", stdout=out, stderr=StringIO())
+    assert "determination index: empty" in out.getvalue() and "drift: 0" in out.getvalue()  # nothing to index yet
     with django_capture_on_commit_callbacks(execute=False):
-        ingest_paths(letters)  # committed rows, task never ran (worker died)
+        ingest_paths(letters[:1])
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("search_index", "--check", stdout=out, stderr=StringIO())
+    assert "determination index: never built" in out.getvalue()  # letters, but no index
+    Determination.objects.all().delete()
+    IndexQueue.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_paths(letters[:1])  # applied: the index is made, with one letter
+    with django_capture_on_commit_callbacks(execute=False):
+        ingest_paths(letters[1:])  # committed rows, task never ran (worker died)
     ids = set(Determination.objects.values_list("id", flat=True))
-    assert IndexQueue.objects.count() == 3
+    assert IndexQueue.objects.filter(kind="determination").count() == 2
 
     out = StringIO()
     with pytest.raises(SystemExit) as exit_info:
         call_command("search_index", "--check", stdout=out, stderr=StringIO())
     assert exit_info.value.code == 1
-    assert "determination: database 3, index 0, missing 3, extra 0" in out.getvalue()
-    assert "pending index-queue rows: 3" in out.getvalue()
+    assert "determination index: ok" in out.getvalue()
+    assert "determination: database 3, index 1, missing 2, extra 0" in out.getvalue()
+    assert "pending index-queue rows: 2" in out.getvalue() and "drift: 2" in out.getvalue()
 
     err = StringIO()
     out = StringIO()
@@ -192,7 +208,7 @@ def test_failed_letters_stay_out_of_the_index(tmp_path, django_capture_on_commit
     det = Determination.objects.get()
     assert det.parse_status == Determination.ParseStatus.FAILED
     assert IndexQueue.objects.count() == 0
-    assert get_backend().ids("determination") == set()
+    assert get_backend().generation("determination") is None  # nothing was queued, nothing written
 
 
 def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, django_capture_on_commit_callbacks):

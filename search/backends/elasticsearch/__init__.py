@@ -19,11 +19,12 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch_dsl import Q, Search
 
 from ..base import (
     FACETS,
+    IndexMissing,
     AnalyticsResult,
     SECTION_FACETS,
     DecisionHit,
@@ -47,6 +48,7 @@ SCAN_PAGE = 5000
 BULK_BATCH = 2000
 PRECISION_THRESHOLD = 40_000
 ALL = 10_000  # decisions of one page of letters (a letter has at most a few dozen)
+ALIAS_TRUST = 5.0  # seconds an alias seen to exist is trusted without asking again
 SORTS = {
     "relevance": ["_score", {"letter_id": "asc"}],
     "-date": [{"decision_date": {"order": "desc", "missing": "_last"}}, {"letter_id": "desc"}],
@@ -66,12 +68,19 @@ class ElasticsearchBackend(SearchBackend):
         self.prefix = prefix
         self.aliases = {"determination": f"{prefix}-decisions", "section": f"{prefix}-sections"}
         self.doc_classes = {"determination": DecisionDoc, "section": SectionDoc}
-        self._ready: set[str] = set()
+        # kind -> when its alias was last seen (a request saved per search; a vanished index
+        # still shows, as the engine's index_not_found).
+        self._known: dict[str, float] = {}
 
     # --- index management --------------------------------------------------------------------
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except NotFoundError as exc:
+            if "index_not_found" in str(exc):
+                self._known.clear()
+                raise IndexMissing(f"elasticsearch: {exc}") from exc
+            raise SearchBackendError(f"elasticsearch: {exc}") from exc
         except (ApiError, TransportError) as exc:
             raise SearchBackendError(f"elasticsearch: {exc}") from exc
 
@@ -81,15 +90,37 @@ class ElasticsearchBackend(SearchBackend):
         return name
 
     def _ensure(self, kind: str) -> str:
+        """The alias to read and write, which must exist: an engine restarted empty (osmem keeps
+        nothing) must not get a fresh empty index that looks like "no results"."""
         alias = self.aliases[kind]
-        if kind not in self._ready:
-            if not self._call(self.client.indices.exists_alias, name=alias):
-                if self._call(self.client.indices.exists, index=alias):
-                    raise SearchBackendError(f"{alias} is an index, expected an alias (drop it and --rebuild)")
-                name = self._create_index(kind)
-                self._call(self.client.indices.put_alias, index=name, name=alias)
-            self._ready.add(kind)
+        if time.monotonic() - self._known.get(kind, -ALIAS_TRUST) < ALIAS_TRUST:
+            return alias
+        if not self._call(self.client.indices.exists_alias, name=alias):
+            self._known.pop(kind, None)
+            if self._call(self.client.indices.exists, index=alias):
+                raise SearchBackendError(f"{alias} is an index, expected an alias (drop it and --rebuild)")
+            raise IndexMissing(f"elasticsearch has no index {alias} (run `manage.py search_index --catch-up`)")
+        self._known[kind] = time.monotonic()
         return alias
+
+    @property
+    def target(self) -> str:
+        hosts = ",".join(str(node.base_url) for node in self.client.transport.node_pool.all())
+        return f"elasticsearch:{hosts} {self.prefix}"
+
+    def generation(self, kind: str = "determination") -> str | None:
+        names = self._concrete(kind)
+        return names[0] if names else None
+
+    def create(self, kind: str = "determination") -> str:
+        existing = self.generation(kind)
+        if existing:
+            return existing
+        if self._call(self.client.indices.exists, index=self.aliases[kind]):
+            raise SearchBackendError(f"{self.aliases[kind]} is an index, expected an alias (drop it and --rebuild)")
+        name = self._create_index(kind)
+        self._call(self.client.indices.put_alias, index=name, name=self.aliases[kind])
+        return name
 
     def _concrete(self, kind: str) -> list[str]:
         alias = self.aliases[kind]
@@ -139,11 +170,13 @@ class ElasticsearchBackend(SearchBackend):
 
     def refresh(self) -> None:
         for kind in self.aliases:
-            self._call(self.client.indices.refresh, index=self._ensure(kind))
+            if self.generation(kind):  # nothing to make visible in an index that is not there
+                self._call(self.client.indices.refresh, index=self.aliases[kind])
 
     def clear(self) -> None:
         for kind in self.aliases:
-            self._call(self.client.delete_by_query, index=self._ensure(kind), query={"match_all": {}}, refresh=True)
+            if self.generation(kind):
+                self._call(self.client.delete_by_query, index=self.aliases[kind], query={"match_all": {}}, refresh=True)
 
     def rebuild(self, kind: str, docs: Iterable[dict], progress=None) -> int:
         """Fill a new concrete index, then swap the alias atomically and drop the old index."""
@@ -181,15 +214,14 @@ class ElasticsearchBackend(SearchBackend):
         self._call(self.client.indices.update_aliases, actions=actions)
         for name in old:
             self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
-        self._ready.add(kind)
         return total
 
     def drop(self) -> None:
         """Delete the aliases' concrete indexes (tests)."""
+        self._known.clear()
         for kind in self.aliases:
             for name in self._concrete(kind):
                 self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
-        self._ready.clear()
 
     def close(self) -> None:
         self.client.close()

@@ -66,6 +66,17 @@ class EmbeddedBackend(SearchBackend):
     def rebuild(self, kind: str, docs: Iterable[dict], progress=None) -> int:
         return self._store(kind).rebuild(docs, progress)
 
+    # --- maintenance ---------------------------------------------------------------------------
+    @property
+    def target(self) -> str:
+        return f"embedded:{os.path.realpath(self.root)}"
+
+    def generation(self, kind: str = "determination") -> str | None:
+        return self._store(kind).generation()
+
+    def create(self, kind: str = "determination") -> str:
+        return self._store(kind).create()
+
     # --- reads -------------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
         return decisions.search(self.decisions.index(), query)

@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 import tantivy
 
-from ..base import SearchBackendError
+from ..base import IndexMissing, SearchBackendError
 
 WRITER_HEAP = 200_000_000
 SMALL_WRITER_HEAP = 30_000_000
@@ -79,15 +79,26 @@ class Store:
         os.symlink(target.name, tmp)
         os.replace(tmp, self.link)
 
+    def generation(self) -> str | None:
+        """The directory behind the link: a rebuild or a re-creation makes a new one."""
+        return os.path.basename(os.path.realpath(self.link)) if self.link.exists() else None
+
+    def create(self) -> str:
+        """An empty index behind the link, unless there is one already."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.root):
+            if not self.link.exists():
+                target = self._new_dir()
+                tantivy.Index(self.schema, path=str(target), reuse=False)
+                self._swap_link(target)
+        return self.generation()
+
     def index(self) -> tantivy.Index:
         with self._open_lock:
             if not self.link.exists():
-                self.root.mkdir(parents=True, exist_ok=True)
-                with file_lock(self.root):
-                    if not self.link.exists():
-                        target = self._new_dir()
-                        tantivy.Index(self.schema, path=str(target), reuse=False)
-                        self._swap_link(target)
+                self._index, self._target = None, None
+                raise IndexMissing(f"there is no {self.name} index at {self.link} "
+                                   "(run `manage.py search_index --catch-up`)")
             target = os.path.realpath(self.link)
             if self._index is None or target != self._target:
                 try:
@@ -106,7 +117,8 @@ class Store:
         return self.index().searcher()
 
     def reload(self) -> None:
-        self.index().reload()
+        if self.link.exists():  # nothing to make visible in an index that is not there
+            self.index().reload()
 
     def write(self, fn, index: tantivy.Index | None = None, bulk: bool = False) -> None:
         """Run fn(writer) with the single writer, commit, and make it visible. Sync updates are a
@@ -155,7 +167,8 @@ class Store:
             self.write(lambda writer: [writer.delete_documents_by_term(self.key, i) for i in ids])
 
     def clear(self) -> None:
-        self.write(lambda writer: writer.delete_all_documents())
+        if self.link.exists():
+            self.write(lambda writer: writer.delete_all_documents())
 
     def rebuild(self, docs: Iterable[dict], progress=None) -> int:
         """Index docs into a fresh directory, then swap the symlink (readers never see a gap)."""

@@ -1,8 +1,11 @@
 """Maintain the search index (the configured backend, or --backend).
 
-    manage.py search_index --catch-up   apply every pending index-queue row
+    manage.py search_index --catch-up   rebuild an index that was lost, replaced or emptied (an
+                                        engine restarted, a directory deleted), then apply every
+                                        pending index-queue row
     manage.py search_index --rebuild    rebuild from the database into a new index, swap it in
-    manage.py search_index --check      compare the database and the index; exit 1 on differences
+    manage.py search_index --check      the index's health and its drift from the database (ids
+                                        missing or extra); exit 1 unless both are clean
 """
 from __future__ import annotations
 
@@ -10,15 +13,13 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from guidelines.models import GuidelineSection
 from search.backends import get_backend
 from search.backends.base import SearchBackendError
-from search.documents import determination_documents, indexable_determinations
-from guidelines.models import GuidelineSection
-from search.section_documents import section_documents
+from search.documents import indexable_determinations
+from search import health, maintenance
 from search.models import IndexQueue
-from search.tasks import apply_pending
 
 
 class Progress:
@@ -41,11 +42,9 @@ class Progress:
         rate = done / max(now - self.start, 1e-9)
         line = f"{self.label}: [{bar:<{width}}] {done}/{self.total} ({rate:.0f}/s)"
         self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
-
-    def finish(self):
-        if self.tty:
+        if self.tty and done >= self.total:
             self.stream.write("\n")
+        self.stream.flush()
 
 
 class Command(BaseCommand):
@@ -53,9 +52,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
-        group.add_argument("--catch-up", action="store_true", help="apply all pending index-queue rows")
+        group.add_argument("--catch-up", action="store_true",
+                           help="rebuild an index that was lost or emptied, then apply all pending index-queue rows")
         group.add_argument("--rebuild", action="store_true", help="rebuild the index from the database")
-        group.add_argument("--check", action="store_true", help="report differences between database and index")
+        group.add_argument("--check", action="store_true", help="report the index's health and its drift from the database")
         parser.add_argument("--backend", choices=["embedded", "elasticsearch"], help="default: settings.SEARCH_BACKEND")
         parser.add_argument("--show", type=int, default=20, help="ids listed per difference (--check)")
 
@@ -70,31 +70,38 @@ class Command(BaseCommand):
         except SearchBackendError as exc:
             raise CommandError(f"search engine error ({self.backend.name}): {exc}") from exc
 
+    def _progress(self, kind, total):
+        return Progress(self.stderr, "determinations" if kind == "determination" else "guideline sections", total)
+
     def catch_up(self):
-        pending = IndexQueue.objects.count()
-        applied = apply_pending(None, backend=self.backend)
-        self.stdout.write(f"applied {applied} of {pending} pending index-queue rows ({self.backend.name})")
+        done = maintenance.catch_up(self.backend, self._progress)
+        for line in done.why:
+            self.stdout.write(f"{line}: rebuilding")
+        if done.rebuilt:
+            self.stdout.write(f"rebuilt {self.backend.name} index: " + ", ".join(
+                f"{n} {'determinations' if kind == 'determination' else 'guideline sections'}"
+                for kind, n in done.rebuilt.items()))
+        self.stdout.write(f"applied {done.applied} of {done.pending} pending index-queue rows ({self.backend.name})")
 
     def rebuild(self):
-        started = timezone.now()
-        total = indexable_determinations().count()
-        progress = Progress(self.stderr, "determinations", total)
-        n = self.backend.rebuild("determination", determination_documents(), progress)
-        progress.finish()
-        progress = Progress(self.stderr, "guideline sections", GuidelineSection.objects.count())
-        sections = self.backend.rebuild("section", section_documents(), progress)
-        progress.finish()
-        # Changes committed before the rebuild started are in the new index.
-        IndexQueue.objects.filter(created_at__lt=started).delete()
-        self.stdout.write(f"rebuilt {self.backend.name} index: {n} determinations, {sections} guideline sections")
+        counts = maintenance.rebuild(self.backend, progress=self._progress)
+        self.stdout.write(f"rebuilt {self.backend.name} index: {counts['determination']} determinations, "
+                          f"{counts['section']} guideline sections")
 
     def check_index(self, show: int):
-        self.backend.refresh()
         problems = 0
+        states = health.check(self.backend)
+        for state in states:
+            self.stdout.write(state.line())
+        if not all(s.ok for s in states):
+            self.stdout.write("drift: unknown (an index is not whole)")
+            self.stderr.write("the index is not whole; run search_index --catch-up (it rebuilds what was lost)")
+            sys.exit(1)
+        self.backend.refresh()
         kinds = [("determination", set(indexable_determinations().values_list("pk", flat=True))),
                  ("section", set(GuidelineSection.objects.values_list("pk", flat=True)))]
         for kind, db_ids in kinds:
-            index_ids = self.backend.ids(kind)
+            index_ids = self.backend.ids(kind) if self.backend.generation(kind) else set()  # "empty"
             missing, extra = sorted(db_ids - index_ids), sorted(index_ids - db_ids)
             self.stdout.write(f"{kind}: database {len(db_ids)}, index {len(index_ids)}, "
                               f"missing {len(missing)}, extra {len(extra)}")
@@ -105,6 +112,7 @@ class Command(BaseCommand):
             problems += len(missing) + len(extra)
         pending = IndexQueue.objects.count()
         self.stdout.write(f"pending index-queue rows: {pending}")
+        self.stdout.write(f"drift: {problems}")
         if problems:
             self.stderr.write(f"index differs from the database ({problems} ids); run search_index --catch-up or --rebuild")
             sys.exit(1)
