@@ -61,8 +61,12 @@ SECTION_FACETS = ["guideline_document", "family"]
 SECTION_HIGHLIGHT_FIELDS = ["title", "text", "quotes"]
 
 # Up to this many matching decisions the letter count is exact (the engine collects their letter
-# ids); above it the engine's cardinality estimate is used and `letters_exact` is False.
-EXACT_LETTERS_LIMIT = 50_000
+# ids); above it the engine's cardinality estimate is used and `letters_exact` is False (pages say
+# "about"). Collecting ids costs tantivy ~1 ms per 1,000 decisions in Python objects (measured at
+# 100k letters: 28 ms for 15k matches, 48 ms for 40k; its HyperLogLog estimate 2-11 ms, within
+# 0.1-2.9% of the exact count), so it stops where searches a user narrows to end. The decision
+# counts, the unit users quote, are always exact.
+EXACT_LETTERS_LIMIT = 10_000
 
 Sort = Literal["relevance", "date", "-date"]
 Kind = Literal["determination", "section"]
