@@ -4,7 +4,7 @@
     .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8000] [--out docs/screenshots]
 
 Drives Debian's /usr/bin/chromium through Playwright, at a desktop width (1280 px) and a phone's
-(390 px), and writes JPEGs (small enough to commit). The page list is below: the search for a
+(390 px), and writes PNGs of the top of each page (what a user sees first; small enough to commit). The page list is below: the search for a
 procedure with its decision counts, its analytics, the dashboard, the precedent finder, a letter
 and the guideline section its reviewers rely on.
 """
@@ -23,6 +23,7 @@ PAGES = [
     ("dashboard", "/dashboard/"),
     ("precedents-mbb", "/precedents/?request=bilateral+L4-5+medial+branch+blocks"),
 ]
+PHONE = {"search-lumbar-mri", "letter"}  # also captured 390 px wide
 # Followed from the search page, so the names stay right whatever the letters are.
 FIRST_LETTER = "/search/?q=lumbar+MRI&decision=Overturned"
 
@@ -40,21 +41,22 @@ def main(argv=None) -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
         desktop = browser.new_page(viewport={"width": 1280, "height": 900})
-        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
         desktop.goto(args.url + FIRST_LETTER)
         letter = desktop.locator("a.case-link").first.get_attribute("href")
         pages.append(("letter", letter))
         desktop.goto(args.url + letter)
-        section = desktop.locator("a[href^='/guidelines/']").first.get_attribute("href")
-        if section:
-            pages.append(("guideline-section", section))
+        hrefs = desktop.locator("main a[href^='/guidelines/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        sections = [h for h in hrefs if h.strip("/").count("/") == 2]  # /guidelines/<document>/<section>/
+        if sections:
+            pages.append(("guideline-section", sections[0]))
         for name, path in pages:
-            for page, suffix in ((desktop, ""), (phone, "-390")):
+            for page, suffix in ((desktop, ""), (phone, "-390")) if name in PHONE else ((desktop, ""),):
                 response = page.goto(args.url + path)
                 if response is None or response.status != 200:
                     raise SystemExit(f"{path}: HTTP {response.status if response else 'no response'}")
-                target = args.out / f"{name}{suffix}.jpg"
-                page.screenshot(path=str(target), full_page=suffix == "", type="jpeg", quality=70)
+                target = args.out / f"{name}{suffix}.png"
+                page.screenshot(path=str(target))
                 print(f"{target}  {target.stat().st_size // 1024} KB  {path}")
         browser.close()
     return 0
