@@ -34,7 +34,8 @@ def ingest(*paths) -> list:
 
 @pytest.fixture
 def alert_corpus(settings, tmp_path, dwc_txt_dir):
-    """LETTERS real letters (and the lumbar MRI one) ingested, committed and indexed."""
+    """The guideline catalog and LETTERS real letters (and the lumbar MRI one) ingested, committed
+    and indexed."""
     require_shared_data()
     from django.core.management import call_command
 
@@ -49,6 +50,8 @@ def alert_corpus(settings, tmp_path, dwc_txt_dir):
     lumbar = dwc_txt_dir / f"{LUMBAR_MRI_LETTER}.txt"
     if lumbar not in paths:
         paths.append(lumbar)
+    # The guideline catalog first, as the product runs (setup_demo): citations link to sections.
+    call_command("load_guideline_catalog", stdout=open(os.devnull, "w"))
     ingest(*paths)
     call_command("search_index", "--rebuild", stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
     reset_backend()
