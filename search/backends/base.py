@@ -20,6 +20,9 @@ A decision matches a SearchQuery when all of these hold:
 - `filters`: facet name -> values; OR within a facet, AND across facets, all on the decision
   itself (its letter's fields are its own).
 - `date_from`/`date_to`: inclusive bounds on its letter's decision date.
+- `ingested_after`/`ingested_until`: bounds on when its letter was stored (`ingested_at`), in
+  whole milliseconds (epoch_ms of both sides): later than `ingested_after`, not later than
+  `ingested_until`. What "new since the last alert" means (alerts.send).
 
 Counts: `total` is matching decisions; `letters` the letters having at least one. It is exact
 when the query selects whole letters (no words, procedure or region, filters on letter facets
@@ -38,7 +41,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Literal
 
 # Facets over decisions, in display order.
@@ -88,6 +91,8 @@ class SearchQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: date | None = None
     date_to: date | None = None
+    ingested_after: datetime | None = None
+    ingested_until: datetime | None = None
     sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20
@@ -129,6 +134,20 @@ class SearchQuery:
             if phrase and phrase.lower() not in (p.lower() for p in seen):
                 seen.append(phrase)
         return seen
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def epoch_ms(value: datetime | str | None) -> int:
+    """Whole milliseconds since the epoch (floored), of an aware datetime or its ISO string: the
+    precision both engines store and compare ingested_at in (Elasticsearch dates are
+    milliseconds), in integers so no float rounding moves a bound."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return (value - _EPOCH) // timedelta(milliseconds=1)
 
 
 @dataclass
