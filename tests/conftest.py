@@ -22,15 +22,18 @@ def require_shared_data():
 
 
 @pytest.fixture(autouse=True)
-def fresh_guideline_catalog():
-    """The linker's per-process catalog cache starts empty in every test: tests flush the database
-    between them, and a catalog cached by one test (with the ids SQLite then reuses) must not be
-    taken for the next test's."""
+def fresh_guideline_caches():
+    """The per-process guideline caches (the linker's catalog, the section-label URL map) start
+    empty in every test: tests flush the database between them, and what one test cached (with
+    the ids SQLite then reuses) must not be taken for the next test's."""
     from guidelines.linking import clear_cache
+    from guidelines.queries import forget_section_urls
 
     clear_cache()
+    forget_section_urls()
     yield
     clear_cache()
+    forget_section_urls()
 
 
 @pytest.fixture(autouse=True)
