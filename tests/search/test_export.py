@@ -277,3 +277,13 @@ def test_sql_queries_are_a_few_per_chunk_of_rows(client, monkeypatch, chunk):
     # At most four per chunk (decisions with their letters, citations, linked sections, sections
     # not met in an earlier chunk) plus the index health check (when its cached answer is stale).
     assert len(queries) <= 4 * math.ceil(len(rows) / chunk) + 1, [q["sql"][:120] for q in queries]
+
+
+def test_the_api_schema_documents_the_exports(client):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    for fmt, media in (("csv", "text/csv"), ("jsonl", "application/x-ndjson")):
+        operation = paths[f"/api/search/export.{fmt}"]["get"]
+        assert set(operation["responses"]) == {"200", "400", "503"}
+        assert set(operation["responses"]["200"]["content"]) == {media}
+        names = {p["name"] for p in operation["parameters"]}
+        assert {"q", "widen", "date_from", "decision", "procedure"} <= names and "page" not in names
