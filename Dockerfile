@@ -21,6 +21,7 @@ COPY imr_kb ./imr_kb
 COPY cases ./cases
 COPY guidelines ./guidelines
 COPY search ./search
+COPY alerts ./alerts
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts

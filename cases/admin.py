@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from search import sync
 
 from .ingest import rederive, reparse_letters
+from .jobs import STALLED, job_state, with_counts
 from .models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation, IngestJob, IngestJobFile
 from .outcomes import FAILED
 from .views import distinct_specialties, filter_specialty
@@ -109,12 +110,12 @@ class DeterminationAdmin(admin.ModelAdmin):
     search_fields = ("case_number", "items__request", "source_name")
     date_hierarchy = None
     readonly_fields = ("raw_text", "sha256", "source_name", "parse_errors", "parse_warnings", "created_at",
-                       "updated_at", "revision_links")
+                       "updated_at", "revision_links", "letter_files")
     inlines = [DisputedItemInline]
     actions = ["reparse_selected"]
     list_per_page = 50
     fieldsets = (
-        (None, {"fields": ("case_number", "parse_status", "parse_errors", "parse_warnings", "layout")}),
+        (None, {"fields": ("case_number", "parse_status", "parse_errors", "parse_warnings", "layout", "letter_files")}),
         ("Dates", {"fields": ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date",
                               "application_received", "priority")}),
         ("Reviewer and patient", {"fields": ("reviewer_licensure", "reviewer_specialty", "patient_age",
@@ -152,6 +153,14 @@ class DeterminationAdmin(admin.ModelAdmin):
     @admin.display(description="Specialty")
     def specialty(self, obj):
         return ", ".join(obj.reviewer_specialty or [])
+
+    @admin.display(description="Letter file")
+    def letter_files(self, obj):
+        links = [(url, label) for url, label in ((obj.letter_pdf_url(), "original PDF"),
+                                                  (obj.letter_txt_url(), "text")) if url]
+        if not links:
+            return "the original file was not kept (ingest the file again to attach it)"
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     @admin.display(description="Revisions")
     def revision_links(self, obj):
@@ -297,29 +306,14 @@ class IngestJobAdmin(admin.ModelAdmin):
     inlines = [IngestJobFileInline]
 
     def get_queryset(self, request):
-        done = ~Q(files__status="pending")
-        return super().get_queryset(request).annotate(
-            n_done=Count("files", filter=done),
-            n_new=Count("files", filter=Q(files__status="new")),
-            n_updated=Count("files", filter=Q(files__status="updated")),
-            n_unchanged=Count("files", filter=Q(files__status="unchanged")),
-            n_failed=Count("files", filter=Q(files__status="failed")),
-        )
+        return with_counts(super().get_queryset(request))
 
     @admin.display(description="state")
     def state(self, obj):
-        from django.conf import settings
-        from django.utils import timezone
-
-        if obj.finished_at:
-            return "done"
-        if not obj.started_at:
-            return "queued"
-        last = obj.progressed_at or obj.started_at
-        if (timezone.now() - last).total_seconds() > settings.CELERY_VISIBILITY_TIMEOUT:
-            # Past the broker's visibility timeout with no progress: no worker has its chunks.
-            return f"stalled (no progress since {last:%Y-%m-%d %H:%M})"
-        return "running"
+        state = job_state(obj)
+        if state == STALLED:
+            return f"stalled (no progress since {(obj.progressed_at or obj.started_at):%Y-%m-%d %H:%M})"
+        return state
 
     @admin.display(description="progress")
     def progress(self, obj):

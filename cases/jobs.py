@@ -7,6 +7,8 @@ each file went. The `ingest` command, the Celery bulk ingest and the upload API 
     run_job(job, workers=2, progress=...)     # in this process
     start_job(job)                            # Celery: one task per CHUNK files (eager without a broker)
     job_progress(job)                         # {"state", "total", "done", "new", ..., "failed"}
+    with_counts(IngestJob.objects.all())      # n_done, n_new, ..., n_failed per job, in the same query
+    job_state(job)                            # queued | running | stalled | done
     job.files.filter(status="failed")         # per-file outcomes: name, message, determination
 
 Every file is an IngestJobFile written when the job is created; the pipeline sets its outcome in
@@ -21,8 +23,9 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .ingest import Letter, Outcome, run
@@ -32,6 +35,7 @@ from .outcomes import FAILED, STATUSES
 from .parser.pdf import MAX_BYTES, is_pdf
 
 PENDING = IngestJobFile.Status.PENDING
+QUEUED, RUNNING, STALLED, DONE = "queued", "running", "stalled", "done"
 CHUNK = 50  # files per Celery task
 # Deliveries of a chunk after which a file that keeps killing its worker is recorded as failed.
 MAX_ATTEMPTS = 3
@@ -159,3 +163,26 @@ def job_progress(job: IngestJob) -> dict:
             **{s: counts.get(s, 0) for s in STATUSES},
             "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
             "progressed_at": job.progressed_at}
+
+
+def with_counts(jobs):
+    """The jobs with their files counted by outcome (n_done, n_pending, n_new, n_updated,
+    n_unchanged, n_failed), annotated in the query that reads them."""
+    return jobs.annotate(
+        n_done=Count("files", filter=~Q(files__status=PENDING)),
+        n_pending=Count("files", filter=Q(files__status=PENDING)),
+        **{f"n_{s}": Count("files", filter=Q(files__status=s)) for s in STATUSES},
+    )
+
+
+def job_state(job: IngestJob, now=None) -> str:
+    """queued (no worker took it yet), running, stalled (running, but no chunk committed for
+    longer than the broker's visibility timeout: no worker holds its chunks) or done."""
+    if job.finished_at:
+        return DONE
+    if not job.started_at:
+        return QUEUED
+    last = job.progressed_at or job.started_at
+    if ((now or timezone.now()) - last).total_seconds() > settings.CELERY_VISIBILITY_TIMEOUT:
+        return STALLED
+    return RUNNING

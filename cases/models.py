@@ -82,6 +82,31 @@ class Determination(models.Model):
             return reverse("cases:detail", args=[self.case_number])
         return reverse("cases:detail_pk", args=[self.pk])
 
+    # --- the letter's downloads (cases.downloads) ---
+    @property
+    def original_is_pdf(self) -> bool:
+        return self.original.name.endswith(".pdf")
+
+    @property
+    def has_letter_text(self) -> bool:
+        """A text to download: the original text file, or the text extracted from the PDF."""
+        return bool(self.original) and (not self.original_is_pdf or bool(self.raw_text.strip()))
+
+    def _download_url(self, suffix: str) -> str:
+        from django.urls import reverse
+
+        if self.case_number:
+            return reverse(f"cases:letter_{suffix}", args=[self.case_number])
+        return reverse(f"cases:letter_{suffix}_pk", args=[self.pk])
+
+    def letter_pdf_url(self) -> str | None:
+        """Path of the original PDF (None: the letter was not a PDF, or its original was not kept)."""
+        return self._download_url("pdf") if self.original and self.original_is_pdf else None
+
+    def letter_txt_url(self) -> str | None:
+        """Path of the letter's text (None: no original kept, or a PDF with no extracted text)."""
+        return self._download_url("txt") if self.has_letter_text else None
+
 
 class DeterminationRevision(models.Model):
     """A re-ingest that changed a letter already stored: what it was and what changed."""

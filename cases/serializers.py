@@ -13,8 +13,27 @@ from rest_framework import serializers
 from .models import Determination, DisputedItem, GuidelineCitation
 
 
-def _absolute(request, path: str) -> str:
+def _absolute(request, path: str | None) -> str | None:
+    if path is None:
+        return None
     return request.build_absolute_uri(path) if request else path
+
+
+class LetterDownloadsMixin(serializers.Serializer):
+    """Absolute URLs of the letter's downloads (cases.downloads); null when there is none."""
+
+    letter_pdf_url = serializers.SerializerMethodField()
+    letter_txt_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_letter_pdf_url(self, obj) -> str | None:
+        """The original PDF (null: the letter was a text file, or its original was not kept)."""
+        return _absolute(self.context.get("request"), obj.letter_pdf_url())
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_letter_txt_url(self, obj) -> str | None:
+        """The original text file, or the text extracted from the PDF (null: none kept)."""
+        return _absolute(self.context.get("request"), obj.letter_txt_url())
 
 
 class LinkedDocumentSerializer(serializers.Serializer):
@@ -91,7 +110,7 @@ class DisputedItemSummarySerializer(serializers.ModelSerializer):
         fields = ["order", "request", "decision", "procedure"]
 
 
-class DeterminationListSerializer(serializers.ModelSerializer):
+class DeterminationListSerializer(LetterDownloadsMixin, serializers.ModelSerializer):
     reviewer_licensure = serializers.ListField(child=serializers.CharField(), read_only=True)
     reviewer_specialty = serializers.ListField(child=serializers.CharField(), read_only=True)
     items = DisputedItemSummarySerializer(many=True, read_only=True)
@@ -100,7 +119,7 @@ class DeterminationListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Determination
         fields = ["id", "url", "case_number", "decision_date", "priority", "reviewer_specialty",
-                  "reviewer_licensure", "parse_status", "items"]
+                  "reviewer_licensure", "parse_status", "letter_pdf_url", "letter_txt_url", "items"]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, obj) -> str | None:
@@ -112,7 +131,7 @@ class DeterminationListSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class DeterminationDetailSerializer(serializers.ModelSerializer):
+class DeterminationDetailSerializer(LetterDownloadsMixin, serializers.ModelSerializer):
     reviewer_licensure = serializers.ListField(child=serializers.CharField(), read_only=True)
     reviewer_specialty = serializers.ListField(child=serializers.CharField(), read_only=True)
     parse_errors = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -124,4 +143,4 @@ class DeterminationDetailSerializer(serializers.ModelSerializer):
         fields = ["id", "case_number", "date_assigned", "date_of_injury", "decision_date", "ur_denial_date",
                   "application_received", "priority", "reviewer_licensure", "reviewer_specialty", "patient_age",
                   "patient_sex", "clinical_summary", "layout", "source_name", "parse_status", "parse_errors",
-                  "parse_warnings", "items"]
+                  "parse_warnings", "letter_pdf_url", "letter_txt_url", "items"]

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "cases",
     "guidelines",
     "search",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# --- Sign-in and e-mail (alerts) -----------------------------------------------------------------
+# Users sign in at /accounts/login/ (Django's LoginView, throttled by django-axes like the admin's)
+# to save searches; alerts are e-mailed by alerts.send (README "Saved searches and alerts").
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/alerts/"
+LOGOUT_REDIRECT_URL = "/"
+# Printed to the console unless a mail server is configured: EMAIL_HOST set means SMTP.
+# EMAIL_BACKEND overrides both (the browser test uses the file-based backend, EMAIL_FILE_PATH).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+if os.environ.get("EMAIL_FILE_PATH", "").strip():
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"].strip()
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "IMR Knowledge Base <alerts@localhost>"
+# The site's public address: e-mails carry absolute links (letters, the search, unsubscribe).
+SITE_URL = os.environ.get("IMR_SITE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+# An alert's window ends this many seconds before the run, so a letter whose ingest transaction
+# is still open (its created_at is stamped before it commits) is not passed over.
+ALERTS_SETTLE_SECONDS = env_int("IMR_ALERTS_SETTLE_SECONDS", 120)
+# A delivery left "sending" this long belonged to a run that died: the window is claimed again.
+ALERTS_CLAIM_TIMEOUT_SECONDS = env_int("IMR_ALERTS_CLAIM_TIMEOUT_SECONDS", 1800)
+# Decisions listed in one e-mail (the count in the subject is all of them).
+ALERTS_MAX_DECISIONS = env_int("IMR_ALERTS_MAX_DECISIONS", 500)
+
 # --- Celery beat (prod) -------------------------------------------------------------------------
 # The index queue is applied by a task sent after each commit; if that message is lost (broker
 # restart, worker killed), the rows wait. Beat applies whatever is still queued every few minutes.
@@ -302,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
     "apply-index-queue": {
         "task": "search.tasks.apply_index_queue",
         "schedule": float(env_int("IMR_INDEX_QUEUE_SWEEP_SECONDS", 300)),
+    },
+    # Saved-search alerts (alerts.send): hourly by default.
+    "send-alerts": {
+        "task": "alerts.tasks.send_alerts",
+        "schedule": float(env_int("IMR_ALERTS_EVERY_SECONDS", 3600)),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("api/", include("imr_kb.api_urls")),
     path("guidelines/", include("guidelines.urls")),
     path("search/", include("search.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("alerts/", include("alerts.urls")),
     path("", include("search.analytics_urls")),
     path("precedents/", include("search.precedents.urls")),
     path("", include("cases.urls")),

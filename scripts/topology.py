@@ -11,10 +11,12 @@ Elasticsearch, the one-shot `migrate`, a Celery worker, Celery beat and the web 
 environment file is deploy/production.env.example with a fresh secret key, so the smoke test
 talks to the server as the HTTPS reverse proxy would (Host and X-Forwarded-Proto headers).
 
-The smoke test is the list SMOKE_STEPS, run in order, each printing one line. Phase 2 of the
-production issue appends its steps there (upload through the API, wait for the job, download).
-Needs: redis-server, PostgreSQL server binaries (/usr/lib/postgresql/*/bin), osmem-server.
-Exit 2 when one of those is missing.
+The smoke test is the list SMOKE_STEPS, run in order, each printing one line; the upload step
+sends two real letters of the shared data (a PDF and a text file) through POST /api/letters/
+with a token, waits on GET /api/jobs/<id>/ while the Celery worker ingests them, finds them by
+search and downloads them, byte for byte.
+Needs: redis-server, PostgreSQL server binaries (/usr/lib/postgresql/*/bin), osmem-server, and
+the shared letters (../shared/data or IMR_SHARED_DATA). Exit 2 when one of those is missing.
 """
 from __future__ import annotations
 
@@ -44,6 +46,11 @@ from tests.services import PostgresServer, RedisServer, find_postgres_bindir, fr
 COMPOSE_FILE = REPO / "docker-compose.yml"
 ENV_FILE = REPO / "deploy" / "production.env.example"
 LETTERS = REPO / "tests" / "fixtures" / "letters"
+SHARED_DATA = Path(os.environ.get("IMR_SHARED_DATA", REPO.parent / "shared" / "data"))
+# Real letters uploaded through the API (none of them among LETTERS), and words of their
+# requests the search finds them by: "Facet joint injections L4-5, L5-S1", "Viagra 50mg".
+UPLOADS = [(SHARED_DATA / "dwc-imr" / "pdf" / "CM16-0219557.pdf", "facet injection"),
+           (SHARED_DATA / "dwc-imr" / "txt" / "CM16-0221706.txt", "Viagra")]
 # A letter of the fixtures and words of its request: found by search once ingested and indexed.
 PROBE_CASE, PROBE_QUERY = "CM16-0247255", "lumbar MRI"
 ADMIN_USER, ADMIN_PASSWORD = "topology-admin", secrets.token_urlsafe(16)
@@ -99,6 +106,7 @@ class Topology:
     env: dict = field(default_factory=dict)
     port: int = 0
     ingested: int = 0  # letters the ingest step stored
+    token: str = ""  # the admin's API token (the api step makes it)
 
     # The compose services' addresses, moved to loopback ports.
     def environment(self, pg_port: int, redis_port: int, es_url: str) -> dict:
@@ -145,6 +153,7 @@ class Topology:
             from osmem_server import OsmemServer
         except ImportError:
             missing.append("osmem-server (pip install osmem-server)")
+        missing += [f"the shared letter {path}" for path, _ in UPLOADS if not path.is_file()]
         if missing:
             raise Missing(", ".join(missing))
         say("postgres", "initdb and start a throwaway cluster")
@@ -295,6 +304,16 @@ class Http:
     def get(self, path: str, **kwargs) -> Reply:
         return self.request("GET", path, **kwargs)
 
+    def post_files(self, path: str, field: str, files: list[tuple[str, bytes]], headers: dict | None = None) -> Reply:
+        """multipart/form-data, one part per file under the same field name (as curl -F does)."""
+        boundary = f"----imr-topology-{secrets.token_hex(12)}"
+        body = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n" for name, data in files
+        ) + f"--{boundary}--\r\n".encode()
+        sent = {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})}
+        return self.request("POST", path, body=body, headers=sent)
+
     def post_form(self, path: str, fields: dict, cookies: dict, **kwargs) -> Reply:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin,
                    "Referer": self.origin + path, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
@@ -382,11 +401,66 @@ def step_api(top: Topology, http: Http) -> str:
     expect(http.get("/api/determinations/?year=0").status == 400, "year=0 should be a 400")
     anonymous = http.request("POST", "/api/determinations/", body=b"{}", headers={"Content-Type": "application/json"})
     expect(anonymous.status == 401, f"anonymous write: {anonymous.status}")
-    key = top.manage("drf_create_token", ADMIN_USER).split()[2]
+    key = top.token = top.manage("drf_create_token", ADMIN_USER).split()[2]
     authed = http.request("POST", "/api/determinations/", body=b"{}",
                           headers={"Content-Type": "application/json", "Authorization": f"Token {key}"})
     expect(authed.status == 405, f"token write to a read-only endpoint: {authed.status}")
     return "one pagination shape; bad year 400; anonymous write 401; token authenticates (405 read-only)"
+
+
+def _found_by_search(http: Http, case: str, query: str, deadline: float) -> None:
+    while True:  # the worker applies the index queue after the job's commit
+        reply = http.get(f"/api/search/?{urllib.parse.urlencode({'q': query, 'page_size': 100})}")
+        expect(reply.status == 200, f"/api/search/: {reply.status} {reply.text[:300]}")
+        if case in [r["case_number"] for r in reply.json()["results"]]:
+            return
+        if time.monotonic() > deadline:
+            raise StepFailed(f"uploaded {case} not found by {query!r} after {TASK_TIMEOUT:.0f} s")
+        time.sleep(0.3)
+
+
+def step_upload(top: Topology, http: Http) -> str:
+    expect(top.token, "no API token (the api step makes it)")
+    sent = {path.name: path.read_bytes() for path, _ in UPLOADS}
+    files = list(sent.items())
+    anonymous = http.post_files("/api/letters/", "files", files)
+    expect(anonymous.status == 401, f"anonymous upload: {anonymous.status} {anonymous.text[:200]}")
+    auth = {"Authorization": f"Token {top.token}"}
+    started = time.monotonic()
+    reply = http.post_files("/api/letters/", "files", files, headers=auth)
+    expect(reply.status == 202, f"upload: {reply.status} {reply.text[:500]}")
+    job = reply.json()
+    job_path = urllib.parse.urlsplit(job["url"]).path
+    expect(reply.headers.get("location") == job["url"] and job["url"].startswith(f"https://{http.host}/"),
+           f"job url {job['url']!r}, Location {reply.headers.get('location')!r}")
+    deadline = started + TASK_TIMEOUT
+    polls = 0
+    while job["state"] != "done":  # the Celery worker runs the job
+        expect(time.monotonic() < deadline, f"job {job['id']} not done after {TASK_TIMEOUT:.0f} s: {job}")
+        time.sleep(0.2)
+        polled = http.get(job_path, headers=auth)
+        expect(polled.status == 200, f"GET {job_path}: {polled.status} {polled.text[:300]}")
+        job, polls = polled.json(), polls + 1
+    job_seconds = time.monotonic() - started
+    statuses = [(f["name"], f["status"], f["message"]) for f in job["files"]]
+    expect([s for _, s, _ in statuses] == ["new", "new"], f"job {job['id']} files: {statuses}")
+    expect(http.get(job_path).status == 401, "a job must not be readable anonymously")
+    for (path, query), row in zip(UPLOADS, job["files"]):
+        case = row["determination"]["case_number"]
+        expect(case == path.stem, f"{path.name} stored as {case!r}")
+        _found_by_search(http, case, query, deadline)
+        detail = http.get(urllib.parse.urlsplit(row["determination"]["api_url"]).path).json()
+        suffix = path.suffix.lstrip(".")
+        link = detail[f"letter_{suffix}_url"]
+        expect(link == f"https://{http.host}/determinations/{case}/letter.{suffix}", f"{case}: download link {link!r}")
+        download = http.get(urllib.parse.urlsplit(link).path)
+        expect(download.status == 200 and download.body == sent[path.name],
+               f"{link}: {download.status}, {len(download.body)} bytes (sent {len(sent[path.name])})")
+        etag = download.headers.get("etag")
+        expect(http.get(urllib.parse.urlsplit(link).path, headers={"If-None-Match": etag}).status == 304,
+               f"{link}: no 304 for its ETag {etag}")
+    return (f"{', '.join(sent)} uploaded (anonymous 401, token 202); job {job['id']} done by the worker in "
+            f"{job_seconds:.1f} s ({polls} polls); both found by search; downloads equal the files sent; ETag 304")
 
 
 def _login(http: Http, username: str, password: str) -> tuple[Reply, dict]:
@@ -419,8 +493,6 @@ def step_login_throttle(top: Topology, http: Http) -> str:
     return f"failed logins answer {statuses}: locked out at the {limit}th"
 
 
-# Phase 2 appends: upload letters through POST /api/letters/, wait on GET /api/jobs/<id>/, find
-# the upload by search, download /determinations/<case>/letter.pdf.
 SMOKE_STEPS = [
     ("health", step_health),
     ("https", step_https),
@@ -428,6 +500,7 @@ SMOKE_STEPS = [
     ("ingest", step_ingest),
     ("search", step_search),
     ("api", step_api),
+    ("upload", step_upload),
     ("admin-login", step_admin_login),
     ("login-throttle", step_login_throttle),
 ]

@@ -108,8 +108,9 @@ def _letter_fields(det: Determination) -> dict:
         "decision_date": det.decision_date.isoformat() if det.decision_date else None,
         "decision_year": str(det.decision_date.year) if det.decision_date else "",
         "decision_month": det.decision_date.strftime("%Y-%m") if det.decision_date else "",
-        # When the letter was stored: what "new since the last alert" means.
-        "ingested_at": det.created_at.isoformat() if det.created_at else None,
+        # When the letter was stored: what "new since the last alert" means (in milliseconds,
+        # the precision both engines compare it at: search.backends.base.epoch_ms).
+        "ingested_at": det.created_at.isoformat(timespec="milliseconds") if det.created_at else None,
         "date_assigned": det.date_assigned.isoformat() if det.date_assigned else None,
         "days_to_decision": days,
         "priority": det.priority or "",

@@ -135,7 +135,7 @@ class OutcomeSummarySerializer(serializers.Serializer):
 
 class SearchResponseSerializer(_PageSerializer):
     count_exact = serializers.BooleanField(
-        help_text="False when more than 50,000 decisions match and the letter count is the engine's estimate")
+        help_text="False when more than 10,000 decisions match (tantivy; 40,000 on Elasticsearch) and the letter count is the engine's estimate")
     decisions = DecisionCountsSerializer()
     summary = OutcomeSummarySerializer()
     results = DeterminationHitSerializer(many=True)

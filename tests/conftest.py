@@ -22,6 +22,18 @@ def require_shared_data():
 
 
 @pytest.fixture(autouse=True)
+def fresh_guideline_catalog():
+    """The linker's per-process catalog cache starts empty in every test: tests flush the database
+    between them, and a catalog cached by one test (with the ids SQLite then reuses) must not be
+    taken for the next test's."""
+    from guidelines.linking import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def search_index_dir(settings, tmp_path):
     """Every test's embedded index lives in its own tmp dir, never the checkout's var/ (letter pages
     read the index for their similar decisions). tests/search/ overrides this fixture by name."""

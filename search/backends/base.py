@@ -20,6 +20,9 @@ A decision matches a SearchQuery when all of these hold:
 - `filters`: facet name -> values; OR within a facet, AND across facets, all on the decision
   itself (its letter's fields are its own).
 - `date_from`/`date_to`: inclusive bounds on its letter's decision date.
+- `ingested_after`/`ingested_until`: bounds on when its letter was stored (`ingested_at`), in
+  whole milliseconds (epoch_ms of both sides): later than `ingested_after`, not later than
+  `ingested_until`. What "new since the last alert" means (alerts.send).
 
 Counts: `total` is matching decisions; `letters` the letters having at least one. It is exact
 when the query selects whole letters (no words, procedure or region, filters on letter facets
@@ -43,7 +46,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Iterator, Literal
 
 # Facets over decisions, in display order.
@@ -66,8 +69,12 @@ SECTION_FACETS = ["guideline_document", "family"]
 SECTION_HIGHLIGHT_FIELDS = ["title", "text", "quotes"]
 
 # Up to this many matching decisions the letter count is exact (the engine collects their letter
-# ids); above it the engine's cardinality estimate is used and `letters_exact` is False.
-EXACT_LETTERS_LIMIT = 50_000
+# ids); above it the engine's cardinality estimate is used and `letters_exact` is False (pages say
+# "about"). Collecting ids costs tantivy ~1 ms per 1,000 decisions in Python objects (measured at
+# 100k letters: 28 ms for 15k matches, 48 ms for 40k; its HyperLogLog estimate 2-11 ms, within
+# 0.1-2.9% of the exact count), so it stops where searches a user narrows to end. The decision
+# counts, the unit users quote, are always exact.
+EXACT_LETTERS_LIMIT = 10_000
 
 Sort = Literal["relevance", "date", "-date"]
 Kind = Literal["determination", "section"]
@@ -89,6 +96,8 @@ class SearchQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: date | None = None
     date_to: date | None = None
+    ingested_after: datetime | None = None
+    ingested_until: datetime | None = None
     sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20
@@ -130,6 +139,20 @@ class SearchQuery:
             if phrase and phrase.lower() not in (p.lower() for p in seen):
                 seen.append(phrase)
         return seen
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def epoch_ms(value: datetime | str | None) -> int:
+    """Whole milliseconds since the epoch (floored), of an aware datetime or its ISO string: the
+    precision both engines store and compare ingested_at in (Elasticsearch dates are
+    milliseconds), in integers so no float rounding moves a bound."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return (value - _EPOCH) // timedelta(milliseconds=1)
 
 
 @dataclass

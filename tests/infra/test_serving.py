@@ -119,6 +119,7 @@ REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
     ("/search/?q=lumbar+MRI", "main", "CM16-0247255"),
     ("/guidelines/", "main", "MTUS"),
     ("/admin/login/", "form#login-form", "Django administration"),
+    ("/accounts/login/", "form#login-form", "Sign in"),
 ])
 def test_pages_render_offline_under_the_csp(demo, path, ready, expected):
     origin = f"http://127.0.0.1:{demo['port']}"

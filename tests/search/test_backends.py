@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -189,6 +189,26 @@ class BackendContract:
         assert matched_ids(got) == oracle.ids(oracle.items().filter(determination__decision_date__gte=lo,
                                                                      determination__decision_date__lte=hi))
         assert loaded.count(SearchQuery(date_to=date(1990, 1, 1))) == 0
+
+    def test_ingested_after_and_until(self, loaded):
+        """When a letter was stored bounds its decisions (what an alert counts as new), in whole
+        milliseconds: later than ingested_after, not later than ingested_until."""
+        def ms(moment):  # the oracle's own millisecond floor
+            return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+        rows = list(oracle.items().values_list("id", "procedure", "determination__created_at"))
+        stamps = sorted({created for _, _, created in rows})
+        after, until = stamps[len(stamps) // 3], stamps[2 * len(stamps) // 3]
+        between = {pk for pk, _, created in rows if ms(after) < ms(created) <= ms(until)}
+        assert 50 < len(between) < 300
+        assert matched_ids(self.search_all(loaded, ingested_after=after, ingested_until=until)) == between
+        later = {pk for pk, _, created in rows if ms(created) > ms(after)}
+        assert matched_ids(self.search_all(loaded, ingested_after=after)) == later
+        assert loaded.count(SearchQuery(ingested_until=until)) == len(rows) - len(later) + len(between)
+        mri = {pk for pk, procedure, created in rows if procedure == "MRI" and ms(created) > ms(after)}
+        assert mri and loaded.count(SearchQuery(filters={"procedure": ["MRI"]}, ingested_after=after)) == len(mri)
+        assert loaded.count(SearchQuery(ingested_after=stamps[-1])) == 0
+        assert loaded.count(SearchQuery(ingested_until=ms(stamps[0]) - timedelta(milliseconds=1))) == 0
 
     # --- letters: grouping, order, pages --------------------------------------------------------
     def test_letters_list_every_decision_in_order_with_the_matching_marked(self, loaded):

@@ -6,7 +6,7 @@ import re
 
 from elasticsearch_dsl import Q
 
-from ..base import FACETS, SECTION_FACETS, SearchQuery
+from ..base import FACETS, SECTION_FACETS, SearchQuery, epoch_ms
 
 WORD_RE = re.compile(r"\w+")
 # The same boosts as the embedded backend.
@@ -47,6 +47,13 @@ def decision_query(query: SearchQuery):
         if query.date_to:
             bounds["lte"] = query.date_to.isoformat()
         filters.append(Q("range", decision_date=bounds))
+    if query.ingested_after or query.ingested_until:
+        bounds = {"format": "epoch_millis"}
+        if query.ingested_after:
+            bounds["gt"] = epoch_ms(query.ingested_after)
+        if query.ingested_until:
+            bounds["lte"] = epoch_ms(query.ingested_until)
+        filters.append(Q("range", ingested_at=bounds))
     return Q("bool", must=must or [Q("match_all")], filter=filters)
 
 

@@ -19,6 +19,7 @@ from ..base import (
     LetterHit,
     SearchQuery,
     SearchResult,
+    epoch_ms,
     group_letters,
 )
 from .facets import EMPTY, add_facet_fields, count_facets, facet_values
@@ -50,7 +51,7 @@ def schema() -> tantivy.Schema:
     sb.add_integer_field("date_ord", indexed=True, fast=True)
     sb.add_integer_field("date_key", fast=True)
     # For analytics and alerts: the decision's month ("2017-01"), days from assignment to
-    # decision (absent when a date is unknown), and when its letter was stored (Unix seconds).
+    # decision (absent when a date is unknown), and when its letter was stored (epoch_ms).
     sb.add_text_field("decision_month", fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("days_to_decision", indexed=True, fast=True)
     sb.add_integer_field("ingested", indexed=True, fast=True)
@@ -85,7 +86,7 @@ def decision_fields(doc: dict) -> dict:
         "date_ord": date,
         "date_key": date * LETTER_KEY + int(doc["letter_id"]),
         "decision_month": doc.get("decision_month") or EMPTY,
-        "ingested": _unix(doc.get("ingested_at")),
+        "ingested": epoch_ms(doc.get("ingested_at")),
         "request": request,
         "request_exact": request,
         "rationale": doc.get("rationale") or "",
@@ -103,12 +104,6 @@ def decision_fields(doc: dict) -> dict:
     for facet in FACETS:
         facet_values(fields, facet, doc.get(facet))
     return fields
-
-
-def _unix(iso: str | None) -> int:
-    from datetime import datetime
-
-    return int(datetime.fromisoformat(iso).timestamp()) if iso else 0
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -167,6 +162,10 @@ def compile_query(index: tantivy.Index, query: SearchQuery):
         lo = date_ord(query.date_from.isoformat()) if query.date_from else 1
         hi = date_ord(query.date_to.isoformat()) if query.date_to else 99991231
         must.append(tantivy.Query.range_query(schema, "date_ord", tantivy.FieldType.Integer, lo, hi))
+    if query.ingested_after or query.ingested_until:
+        lo = epoch_ms(query.ingested_after) + 1 if query.ingested_after else 1
+        hi = epoch_ms(query.ingested_until) if query.ingested_until else 2**62
+        must.append(tantivy.Query.range_query(schema, "ingested", tantivy.FieldType.Integer, lo, hi))
     if not must:
         return tantivy.Query.all_query()
     if len(must) == 1:
