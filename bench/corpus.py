@@ -57,3 +57,76 @@ def synthesize(base: list[dict], n: int, seed: int = 7):
             out.append({**d, **letter, "id": next_id, "order": k, "first": k == 0, "n_decisions": len(chosen)})
             next_id += 1
         yield {"id": i + 1, "decisions": out}
+
+
+def grow_database(letters: int, seed: int = 11, batch: int = 500) -> int:
+    """Add synthetic letters to the database until it holds `letters` parsed letters: each a
+    copy of a real one (its fields and raw text) with a new case number and a decision date
+    shifted by up to +/- 2 years, holding 1-4 decisions copied from different real letters with
+    their citations, citation links (document and sections) and quoted passages. For benchmarks
+    that read the database (exports), where synthesize() only makes index documents.
+    Returns the number of letters added."""
+    from django.db import transaction
+
+    from cases.models import Determination, DisputedItem, GuidelineCitation
+    from guidelines.models import CitationLink, QuotedPassage
+
+    real = list(Determination.objects.exclude(parse_status="failed").exclude(source_name__startswith="bench-"))
+    have = Determination.objects.exclude(parse_status="failed").count()
+    if have >= letters:
+        return 0
+    items = list(DisputedItem.objects.filter(determination__in=real).prefetch_related(
+        "quoted_passages", "citations__link__sections"))
+    dated = [d for d in real if d.decision_date]
+    rng = random.Random(seed + have)
+    added = 0
+    while have + added < letters:
+        n = min(batch, letters - have - added)
+        with transaction.atomic():
+            dets = []
+            for _ in range(n):
+                shell = rng.choice(real)
+                when = rng.choice(dated).decision_date + timedelta(days=rng.randint(-730, 730))
+                number = have + added + len(dets) + 1
+                det = Determination(**{f.attname: getattr(shell, f.attname) for f in Determination._meta.concrete_fields
+                                       if f.attname not in ("id", "created_at", "updated_at")})
+                det.case_number = f"CM{when.year % 100:02d}-9{number:07d}"
+                det.sha256 = f"bench-{seed}-{number:058d}"
+                det.source_name = f"bench-{number}.txt"
+                det.decision_date = when
+                if shell.date_assigned and shell.decision_date:
+                    det.date_assigned = when - (shell.decision_date - shell.date_assigned)
+                dets.append(det)
+            Determination.objects.bulk_create(dets)
+            chosen = [(det, rng.sample(items, rng.choice((1, 1, 2, 2, 3, 4)))) for det in dets]
+            rows = [DisputedItem(**{f.attname: getattr(src, f.attname) for f in DisputedItem._meta.concrete_fields
+                                    if f.attname not in ("id", "determination_id", "order")},
+                                 determination=det, order=k)
+                    for det, sources in chosen for k, src in enumerate(sources)]
+            DisputedItem.objects.bulk_create(rows)
+            sources = [src for _, picked in chosen for src in picked]
+            citations, passages, origin = [], [], []
+            for row, src in zip(rows, sources):
+                for c in src.citations.all():
+                    citations.append(GuidelineCitation(**{f.attname: getattr(c, f.attname)
+                                                          for f in GuidelineCitation._meta.concrete_fields
+                                                          if f.attname not in ("id", "item_id")}, item=row))
+                    origin.append(c)
+                for q in src.quoted_passages.all():
+                    passages.append(QuotedPassage(item=row, document_id=q.document_id, section_id=q.section_id,
+                                                  text=q.text, order=q.order))
+            GuidelineCitation.objects.bulk_create(citations)
+            QuotedPassage.objects.bulk_create(passages)
+            links, link_sections = [], []
+            for new, old in zip(citations, origin):
+                link = getattr(old, "link", None)
+                if link is not None:
+                    links.append(CitationLink(citation=new, document_id=link.document_id, method=link.method,
+                                              confidence=link.confidence, needs_review=link.needs_review))
+                    link_sections.append([s.pk for s in link.sections.all()])
+            CitationLink.objects.bulk_create(links)
+            through = CitationLink.sections.through
+            through.objects.bulk_create([through(citationlink_id=link.pk, guidelinesection_id=s)
+                                         for link, ids in zip(links, link_sections) for s in ids])
+        added += n
+    return added

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 
 from django.shortcuts import render
+from django.urls import reverse
 
+from search import export
 from search.backends.base import SearchBackendError
 from search.health import UNAVAILABLE
 from search.forms import FACET_LABELS, SORTS, TARGETS, parse_search_params
@@ -144,6 +146,10 @@ def search_page(request):
                   "url": params.querystring(target=v, filters={}, page=1)} for v, label in TARGETS],
         "widen_url": params.querystring(widen=not params.widen, page=1),
     }
+    if data is not None and params.target == "determinations":
+        # Every decision counted here, whatever the page and the order (an export has its own).
+        state = params.querystring(page=1, page_size=None, sort=None)
+        context["export_urls"] = {fmt: reverse(f"api-search-export-{fmt}") + state for fmt in export.FORMATS}
     if data is not None:
         context.update({
             "facets": _facet_blocks(data, params),

@@ -35,6 +35,11 @@ filter removed: what replacing the selection with that value would give.
 
 Order: `relevance` (a letter ranks by its best decision's score), `-date` newest first, `date`
 oldest first (letters without a date last, resp. first). Pages are pages of letters.
+
+`scan` yields the id of every matching decision (exactly the `total` that `search` counts, no page
+limit) in one stable order, the same on both engines: by its letter's decision date (undated
+letters first), then letter id, then decision id (a letter's decisions are stored in letter order,
+so this is their order in the letter). Exports (search.export) read it.
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Literal
+from typing import Iterable, Iterator, Literal
 
 # Facets over decisions, in display order.
 FACETS = [
@@ -346,6 +351,11 @@ class SearchBackend(ABC):
     @abstractmethod
     def count(self, query: SearchQuery) -> int:
         """Matching decisions."""
+
+    @abstractmethod
+    def scan(self, query: SearchQuery) -> Iterator[int]:
+        """Every matching decision's id, in the scan order of the module docstring; query.page,
+        page_size, sort and facets are ignored."""
 
     @abstractmethod
     def analytics(self, query: SearchQuery) -> AnalyticsResult:

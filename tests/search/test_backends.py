@@ -257,6 +257,44 @@ class BackendContract:
         assert result.hits == [] and result.total > 100 and result.letters > 100
         assert sum(fv.count for fv in result.facets["decision"]) == result.total
 
+    # --- scan: every matching decision, for exports ---------------------------------------------
+    @pytest.mark.parametrize("case", oracle.PROCEDURE_CASES, ids=lambda c: f"{c.q}-{c.filters}")
+    def test_scan_yields_every_decision_the_search_counts(self, loaded, case):
+        query = SearchQuery(procedures=case.procedures, phrases=case.phrases, regions=case.regions,
+                            filters=case.filters, page_size=1)
+        ids = list(loaded.scan(query))
+        assert set(ids) == case.expected()
+        assert len(ids) == len(set(ids)) == loaded.search(query).total
+
+    def test_scan_order_is_date_then_letter_then_decision_across_pages(self, loaded, docs, monkeypatch):
+        """Undated letters first, then by decision date, letter id, decision id; the same with
+        pages (or fast-field batches) far smaller than the result, ties cut across them."""
+        from search.backends import elasticsearch
+        from search.backends.embedded import decisions
+
+        monkeypatch.setattr(elasticsearch, "SCAN_PAGE", 7)
+        monkeypatch.setattr(decisions, "SCAN_BATCH", 7)
+        undated = [{"id": 2_000_000 + i, "decisions": [
+            {**d, "id": 3_000_000 + 100 * i + k, "letter_id": 2_000_000 + i, "decision_date": None, "decision_year": "",
+             "decision_month": ""} for k, d in enumerate(letter["decisions"])]} for i, letter in enumerate(docs[:3])]
+        loaded.index_determinations(undated)
+        loaded.refresh()
+        try:
+            rows = oracle.items().values_list("determination__decision_date", "determination_id", "id")
+            expected = [i for u in undated for i in sorted(d["id"] for d in u["decisions"])]
+            expected += [i for _, _, i in sorted(rows, key=lambda r: (r[0] is not None, r[0] or date.min, r[1], r[2]))]
+            assert list(loaded.scan(SearchQuery())) == expected
+            upheld = oracle.ids(oracle.items().filter(decision="Upheld")) | {
+                d["id"] for u in undated for d in u["decisions"] if d["decision"] == "Upheld"}
+            assert [i for i in expected if i in upheld] == list(loaded.scan(SearchQuery(filters={"decision": ["Upheld"]})))
+            words = list(loaded.scan(SearchQuery(words=["radiculopathy"], date_from=date(2017, 1, 1))))
+            assert words == [i for i in expected if i in set(words)]
+            assert len(words) == loaded.count(SearchQuery(words=["radiculopathy"], date_from=date(2017, 1, 1))) > 7
+            assert list(loaded.scan(SearchQuery(date_to=date(1990, 1, 1)))) == []
+        finally:
+            loaded.delete_determinations([u["id"] for u in undated])
+            loaded.refresh()
+
     # --- guideline sections ---------------------------------------------------------------------
     def test_section_search(self, loaded):
         backend = loaded

@@ -17,7 +17,7 @@ no point-in-time (scans use search_after), refresh after writes.
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch_dsl import Q, Search
@@ -49,6 +49,8 @@ BULK_BATCH = 2000
 PRECISION_THRESHOLD = 40_000
 ALL = 10_000  # decisions of one page of letters (a letter has at most a few dozen)
 ALIAS_TRUST = 5.0  # seconds an alias seen to exist is trusted without asking again
+# scan(): undated letters first, like the embedded backend's date_key (0 for no date).
+SCAN_SORT = [{"decision_date": {"order": "asc", "missing": "_first"}}, {"letter_id": "asc"}, {"id": "asc"}]
 SORTS = {
     "relevance": ["_score", {"letter_id": "asc"}],
     "-date": [{"decision_date": {"order": "desc", "missing": "_last"}}, {"letter_id": "desc"}],
@@ -320,6 +322,27 @@ class ElasticsearchBackend(SearchBackend):
     def count(self, query: SearchQuery) -> int:
         q = Q("bool", must=[decision_query(query)], filter=[facet_filter(query.active_filters())])
         return int(self._call(self.client.count, index=self._ensure("determination"), query=q.to_dict())["count"])
+
+    def scan(self, query: SearchQuery) -> Iterator[int]:
+        """search_after pages sorted by (decision_date, letter_id, id): osmem-server has no
+        point-in-time, and the sort is total (ids are unique), so no decision is skipped or
+        repeated between pages. The first page is read before returning (a failing engine
+        raises here, not half-way through an export)."""
+        index = self._ensure("determination")
+        q = Q("bool", must=[decision_query(query)], filter=[facet_filter(query.active_filters())])
+        body = {"query": q.to_dict(), "size": SCAN_PAGE, "sort": SCAN_SORT, "_source": False,
+                "track_total_hits": False}
+        first = self._call(self.client.search, index=index, body=body)["hits"]["hits"]
+
+        def pages(hits):
+            while hits:
+                yield from (int(h["sort"][-1]) for h in hits)
+                if len(hits) < SCAN_PAGE:
+                    return
+                hits = self._call(self.client.search, index=index,
+                                  body={**body, "search_after": hits[-1]["sort"]})["hits"]["hits"]
+
+        return pages(first)
 
     def analytics(self, query: SearchQuery) -> AnalyticsResult:
         response = self._call(self.client.search, index=self._ensure("determination"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..base import (
     FACETS,
@@ -83,6 +83,9 @@ class EmbeddedBackend(SearchBackend):
 
     def count(self, query: SearchQuery) -> int:
         return decisions.count(self.decisions.index(), query)
+
+    def scan(self, query: SearchQuery) -> Iterator[int]:
+        return decisions.scan(self.decisions.index(), query)
 
     def analytics(self, query: SearchQuery) -> AnalyticsResult:
         return analytics.analytics(self.decisions.index(), query)

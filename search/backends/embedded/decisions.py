@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Iterator
 
 import tantivy
 
@@ -34,6 +35,7 @@ TOKEN_RE = re.compile(r"[^\W_]+")  # tantivy's simple tokenizer: runs of letters
 WORD_RE = re.compile(r"\w+")
 LETTER_KEY = 10**10  # date_key = yyyymmdd * LETTER_KEY + letter id (sorting by date, ties by letter)
 ALL = 1_000_000
+SCAN_BATCH = 10_000  # doc addresses per fast-field read of a scan
 
 
 def date_ord(iso: str | None) -> int:
@@ -246,6 +248,26 @@ def search(index: tantivy.Index, query: SearchQuery) -> SearchResult:
             alt = compile_query(index, query.without_filter(facet))
             result.alternatives.update(count_facets(searcher, alt, [facet], query.facet_size))
     return result
+
+
+def scan(index: tantivy.Index, query: SearchQuery) -> Iterator[int]:
+    """Every matching decision's id by (date_key, id): letter date (undated first, as date_ord 0),
+    letter id, decision id. Reads only fast fields; the work is done before the first id is
+    returned, so a failing engine raises here and not half-way through an export."""
+    searcher = index.searcher()
+    q = compile_query(index, query)
+    total = call(searcher.search, q, 1, True).count
+    if not total:
+        return iter(())
+    hits = call(searcher.search, q, total, False, "date_key", 0, tantivy.Order.Asc).hits
+    keys: list[tuple[int, int]] = []
+    for start in range(0, len(hits), SCAN_BATCH):
+        batch = hits[start:start + SCAN_BATCH]
+        ids = call(searcher.fast_field_values, "id", [address for _, address in batch])
+        keys += [(int(key), int(i)) for (key, _), i in zip(batch, ids)]
+    # tantivy orders ties (one letter's decisions share its date_key) by document address.
+    keys.sort()
+    return (i for _, i in keys)
 
 
 def count(index: tantivy.Index, query: SearchQuery) -> int:

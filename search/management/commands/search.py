@@ -1,7 +1,8 @@
-"""`manage.py search "QUERY" [--filter name=value ...] [--sort ...] [--page N] [--json]`
+"""`manage.py search "QUERY" [--filter name=value ...] [--sort ...] [--page N] [--json | --format csv|jsonl]`
 
 Runs the same search as the page and GET /api/search/ (same parser, search.forms) and with
---json prints exactly the API's JSON.
+--json prints exactly the API's JSON. --format csv|jsonl writes every decision the search counts,
+the rows of /api/search/export.csv|.jsonl (search.export), streamed to standard output.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from search import export
 from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
 from search.forms import SORTS, parse_search_params
 from search.payload import payload, run
@@ -32,6 +34,11 @@ class Command(BaseCommand):
                             help="a named procedure may also be found in rationales and clinical summaries")
         parser.add_argument("--sections", action="store_true", help="search guideline sections instead")
         parser.add_argument("--json", action="store_true", help="print the API's JSON")
+        parser.add_argument("--format", choices=sorted(export.FORMATS), default=None,
+                            help="write every decision the search counts, one row each (csv or jsonl; "
+                                 "paging and sorting are ignored)")
+        parser.add_argument("--base-url", default="",
+                            help="with --format: make letter and section links absolute (https://imr.example.org)")
 
     def handle(self, *args, **options):
         pairs: list[tuple[str, str]] = [("q", options["query"] or "")]
@@ -58,6 +65,8 @@ class Command(BaseCommand):
         if not params.is_valid:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in params.errors.items())
             raise CommandError(f"invalid search: {problems}")
+        if options["format"]:
+            return self._export(params, options)
         try:
             data = payload(run(params))
         except SearchBackendError as exc:
@@ -66,6 +75,16 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         self._print_text(data, params)
+
+    def _export(self, params, options):
+        if params.target == "sections" or options["json"]:
+            raise CommandError("--format exports decisions: it goes with neither --sections nor --json")
+        try:
+            ids = export.decision_ids(params)
+        except SearchBackendError as exc:
+            raise CommandError(f"search backend failed: {exc}") from exc
+        for line in export.lines(options["format"], export.rows(ids, base_url=options["base_url"])):
+            self.stdout.write(line, ending="")
 
     def _print_text(self, data, params):
         out = self.stdout

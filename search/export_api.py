@@ -1,0 +1,99 @@
+"""GET /api/search/export.csv and /api/search/export.jsonl: every decision a search counts, one
+row each, streamed (search.export). Same query string as /api/search/ and /search/, whose
+"Download" links point here; paging and sorting are ignored (an export holds every decision, in
+the scan order: decision date, letter, decision)."""
+from __future__ import annotations
+
+import logging
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from search import export
+from search.api_views import _COMMON, UNAVAILABLE, _facet_params
+from search.backends.base import FACETS, SearchBackendError
+from search.forms import parse_search_params
+from search.serializers import ErrorSerializer
+
+log = logging.getLogger(__name__)
+_PARAMS = [p for p in _COMMON if p.name not in ("sort", "page", "page_size")] + _facet_params(FACETS)
+
+
+class _ErrorsAsJson(JSONRenderer):
+    """Lets a client asking for text/csv or application/x-ndjson through content negotiation (no
+    406); only the 400 and 503 answers are rendered, as JSON."""
+
+
+class _CsvRenderer(_ErrorsAsJson):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class _JsonlRenderer(_ErrorsAsJson):
+    media_type = "application/x-ndjson"
+    format = "jsonl"
+
+
+class _ExportView(APIView):
+    fmt = "csv"
+    # Public read-only research data, as /api/search/.
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get(self, request):
+        data = request.query_params.copy()
+        data.setlist("target", ["determinations"])
+        params = parse_search_params(data)
+        if not params.is_valid:
+            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            # The scan runs here, before the response starts: an engine failure is a 503, not a
+            # truncated file.
+            ids = export.decision_ids(params)
+        except SearchBackendError:
+            log.exception("search backend failed for %s", request.get_full_path())
+            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        rows = export.rows(ids, base_url=request.build_absolute_uri("/"))
+        response = StreamingHttpResponse(export.lines(self.fmt, rows, bom=True), content_type=export.FORMATS[self.fmt])
+        response["Content-Disposition"] = f'attachment; filename="{export.filename(params, self.fmt)}"'
+        return response
+
+
+def _schema(fmt: str, media: str):
+    return extend_schema(
+        operation_id=f"search_export_{fmt}",
+        summary=f"Export a search's decisions as {fmt.upper()}",
+        description=(
+            "Every decision the search counts (same parameters as /api/search/), one row each, streamed: the "
+            "decision with its letter's fields (case_number, order: the decision's 1-based position in its letter, "
+            "dates, reviewer, patient), its guideline citations and the guideline sections they link to, with URLs. "
+            "Ordered by decision date, letter, decision. CSV joins lists with ' | ' and prefixes cells starting with "
+            "= + - @ with an apostrophe (no spreadsheet formulas); JSON lines keep lists as arrays."),
+        parameters=_PARAMS,
+        responses={(200, media): OpenApiResponse(OpenApiTypes.STR, description=f"{fmt.upper()} rows"),
+                   400: ErrorSerializer, 503: ErrorSerializer},
+        tags=["search"],
+    )
+
+
+class CsvExportAPIView(_ExportView):
+    fmt = "csv"
+    renderer_classes = [JSONRenderer, _CsvRenderer]
+
+    @_schema("csv", "text/csv")
+    def get(self, request):
+        return super().get(request)
+
+
+class JsonlExportAPIView(_ExportView):
+    fmt = "jsonl"
+    renderer_classes = [JSONRenderer, _JsonlRenderer]
+
+    @_schema("jsonl", "application/x-ndjson")
+    def get(self, request):
+        return super().get(request)
