@@ -68,3 +68,35 @@ def decision_item(item):
         html.append(f'<span class="tag" title="Body region">{_e(item["body_region"])}</span>')
     html += [_relies_on(item), _snippets(item), "</li>"]
     return mark_safe("".join(html))  # noqa: S308 - every value escaped above; snippets by search.highlight
+
+
+def _plural(n: int, suffix: str = "s", singular: str = "") -> str:
+    return singular if n == 1 else suffix
+
+
+@register.simple_tag
+def letter_hit(hit):
+    """One letter of the results (a dict from search.payload via search.views): its matching
+    decisions first, marked; the others folded."""
+    case = hit.get("case_number") or ""
+    n_items, matched = len(hit["items"]), int(hit["matched"])
+    if hit.get("url"):
+        title = f'<a href="{_e(hit["url"])}" class="case-link">{_e(case or "Letter without case number")}</a>'
+    else:
+        title = f"Determination #{int(hit['id'])}"
+    reviewer = f' · Reviewer: {_e(", ".join(hit["specialty"]))}' if hit.get("specialty") else ""
+    html = [f'<article class="card hit" data-case="{_e(case)}" data-id="{int(hit["id"])}">',
+            f"<h2>{title}</h2>",
+            f'<div class="meta">Decided {_e(hit.get("decision_date") or "(date unknown)")}{reviewer} · {matched} of '
+            f'{n_items} decision{_plural(n_items)} match{_plural(matched, "", "es")}</div>',
+            '<ul class="items">', *(decision_item(item) for item in hit["matching"]), "</ul>"]
+    others = hit.get("others") or []
+    if others:
+        html += [f'<details class="more-items"><summary>{len(others)} other decision{_plural(len(others))} in this '
+                 'letter</summary><ul class="items">', *(decision_item(item) for item in others), "</ul></details>"]
+    summary = (hit.get("highlights") or {}).get("summary") or []
+    if summary:
+        html.append('<div class="snippets">' + "".join(
+            f'<p><span class="field">Clinical summary</span>{snippet}</p>' for snippet in summary) + "</div>")
+    html.append("</article>")
+    return mark_safe("".join(html))  # noqa: S308 - every value escaped above; snippets by search.highlight
