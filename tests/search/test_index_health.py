@@ -48,6 +48,7 @@ def assert_unavailable(client):
 def assert_whole(client, letters: int):
     forget_checks()
     code, out = run("--check")
+    print(out)  # the figures of the closing notes: pytest -s shows them
     assert code == 0 and drift(out) == 0, out
     assert f"determination: database {letters}, index {letters}, missing 0, extra 0" in out
     data = client.get("/api/search/").json()
@@ -137,6 +138,7 @@ def test_osmem_restarted_in_the_middle_of_an_ingest(client, settings, dwc_txt_di
         assert [h.state for h in check(get_backend())][0] == "missing"
         assert_unavailable(client)
         code, out = run("--check")
+        print(f"queued: {IndexQueue.objects.filter(kind='determination').count()}\n{out}")
         assert code == 1 and "determination index: missing" in out
 
         code, out = run("--catch-up")
