@@ -82,5 +82,34 @@ class IngestJobSerializer(serializers.Serializer):
                 **{s: getattr(job, f"n_{s}") for s in STATUSES}}
 
 
+# Files listed in a job's detail; a larger job (a `manage.py ingest` of a whole folder) pages the
+# rest through its files_url, so the detail stays small whatever the job's size.
+FILES_IN_DETAIL = 500
+
+
+def job_files(job):
+    """A job's files in the order sent, with the letter each became (for one query)."""
+    return job.files.select_related("determination").only(
+        "job_id", "position", "name", "status", "message", "finished_at",
+        "determination__id", "determination__case_number").order_by("position")
+
+
 class IngestJobDetailSerializer(IngestJobSerializer):
-    files = JobFileSerializer(many=True, read_only=True, help_text="Every file, in the order sent")
+    files = serializers.SerializerMethodField()
+    files_url = serializers.SerializerMethodField()
+    files_truncated = serializers.SerializerMethodField()
+
+    @extend_schema_field(JobFileSerializer(many=True))
+    def get_files(self, job) -> list:
+        """The first FILES_IN_DETAIL files in the order sent (all of them through files_url)."""
+        return JobFileSerializer(job_files(job)[:FILES_IN_DETAIL], many=True, context=self.context).data
+
+    @extend_schema_field(serializers.URLField())
+    def get_files_url(self, job) -> str:
+        """Every file, paginated; ?status=failed (or pending, new, updated, unchanged) narrows it."""
+        return _absolute(self.context.get("request"), reverse("ingestjob-files", kwargs={"pk": job.pk}))
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_files_truncated(self, job) -> bool:
+        """Whether `files` lists only the first files of the job."""
+        return job.total > FILES_IN_DETAIL

@@ -16,19 +16,20 @@ from __future__ import annotations
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
-from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .job_serializers import IngestJobDetailSerializer, IngestJobSerializer
+from .job_serializers import IngestJobDetailSerializer, IngestJobSerializer, JobFileSerializer, job_files
 from .jobs import create_upload_job, start_job, with_counts
 from .letter_files import too_large_message
-from .models import IngestJob, IngestJobFile
+from .models import IngestJob
+from .outcomes import STATUSES
 from .parser.pdf import MAX_BYTES
 
 FIELD = "files"
@@ -47,14 +48,8 @@ ERRORS_400 = OpenApiResponse(
 )
 
 
-def jobs_queryset(files: bool = False):
-    jobs = with_counts(IngestJob.objects.all()).order_by("-created_at", "-pk")
-    if files:
-        rows = IngestJobFile.objects.select_related("determination").only(
-            "job_id", "position", "name", "status", "message", "finished_at",
-            "determination__id", "determination__case_number").order_by("position")
-        jobs = jobs.prefetch_related(Prefetch("files", queryset=rows))
-    return jobs
+def jobs_queryset():
+    return with_counts(IngestJob.objects.all()).order_by("-created_at", "-pk")
 
 
 def upload_problems(request) -> list[str]:
@@ -102,7 +97,7 @@ class LetterUploadView(APIView):
         job = create_upload_job(request.FILES.getlist(FIELD), requested_by=request.user,
                                 remote_addr=get_client_ip_address(request))
         start_job(job)  # Celery workers; in this process when no broker is configured
-        job = jobs_queryset(files=True).get(pk=job.pk)
+        job = jobs_queryset().get(pk=job.pk)
         data = IngestJobDetailSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
@@ -120,9 +115,25 @@ class IngestJobViewSet(viewsets.ReadOnlyModelViewSet):
         return IngestJobDetailSerializer if self.action == "retrieve" else IngestJobSerializer
 
     def get_queryset(self):
-        jobs = jobs_queryset(files=self.action == "retrieve")
+        jobs = jobs_queryset()
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the model
             return jobs.none()
         if not self.request.user.is_staff:
             jobs = jobs.filter(requested_by=self.request.user)
         return jobs
+
+    @extend_schema(summary="One ingest job's files, in the order sent, paginated", tags=["jobs"],
+                   parameters=[OpenApiParameter("status", enum=["pending", *STATUSES],
+                                                description="Only the files with this outcome")],
+                   responses=JobFileSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def files(self, request, pk=None):
+        job = self.get_object()
+        rows = job_files(job)
+        wanted = request.query_params.get("status")
+        if wanted is not None:
+            if wanted not in ("pending", *STATUSES):
+                raise ValidationError({"status": [f"unknown status {wanted!r}: one of pending, {', '.join(STATUSES)}"]})
+            rows = rows.filter(status=wanted)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(JobFileSerializer(page, many=True, context={"request": request}).data)

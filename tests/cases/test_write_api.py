@@ -214,3 +214,31 @@ def test_the_upload_is_multipart_binary_files_in_the_schema():
     job = schema["paths"]["/api/jobs/{id}/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert job["$ref"].endswith("/IngestJobDetail")
     assert schema["components"]["securitySchemes"]["tokenAuth"]["in"] == "header"
+
+
+def test_a_large_job_lists_its_first_files_and_pages_the_rest(dwc_txt_dir, monkeypatch, django_assert_max_num_queries):
+    """A `manage.py ingest` of a whole folder: the detail stays bounded, files_url pages every file
+    and narrows to an outcome."""
+    from cases import job_serializers
+
+    monkeypatch.setattr(job_serializers, "FILES_IN_DETAIL", 5)
+    staff = token_client("operator", staff=True)
+    paths = sorted(dwc_txt_dir.glob("*.txt"))[:12]
+    job = create_job(paths, origin=IngestJob.Origin.COMMAND)
+    run_job(job)
+    body = staff.get(f"/api/jobs/{job.pk}/").json()
+    assert [f["position"] for f in body["files"]] == [0, 1, 2, 3, 4] and body["files_truncated"] is True
+    assert body["progress"]["total"] == 12
+    with django_assert_max_num_queries(4):  # the token, the job, the count, the page
+        page = staff.get(body["files_url"], {"page_size": 10}).json()
+    assert page["count"] == 12 and len(page["results"]) == 10 and page["next"]
+    rest = staff.get(page["next"]).json()["results"]
+    names = [f["name"] for f in page["results"] + rest]
+    assert names == [p.name for p in paths]
+    assert all(f["determination"]["case_number"] == p.stem for f, p in zip(page["results"] + rest, paths))
+    assert staff.get(body["files_url"], {"status": "new"}).json()["count"] == 12
+    assert staff.get(body["files_url"], {"status": "failed"}).json()["count"] == 0
+    other = token_client("someone")  # not staff, not the requester
+    assert other.get(body["files_url"]).status_code == 404
+    bad = staff.get(body["files_url"], {"status": "lost"})
+    assert bad.status_code == 400 and "unknown status 'lost'" in bad.json()["status"][0]
