@@ -4,21 +4,17 @@ The query string is the search's (search.forms, the same parser as /search/ and 
 """
 from __future__ import annotations
 
-import logging
-
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search.analytics import analytics_payload, run
 from search.analytics_serializers import AnalyticsResponseSerializer
-from search.api_views import _COMMON, UNAVAILABLE, _facet_params
-from search.backends.base import FACETS, SearchBackendError
+from search.api_views import _COMMON, _facet_params, answer
+from search.backends.base import FACETS
 from search.forms import parse_search_params
 from search.serializers import ErrorSerializer
 
-log = logging.getLogger(__name__)
 # Paging and sorting mean nothing here: every matching decision is counted.
 _PARAMS = [p for p in _COMMON if p.name not in ("sort", "page", "page_size")] + _facet_params(FACETS)
 
@@ -43,11 +39,4 @@ class AnalyticsAPIView(APIView):
     )
     def get(self, request):
         params = parse_search_params(request.query_params)
-        if not params.is_valid:
-            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            answer = run(params)
-        except SearchBackendError:
-            log.exception("search backend failed for %s", request.get_full_path())
-            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(analytics_payload(answer))
+        return answer(request, params, lambda: Response(analytics_payload(run(params))))

@@ -21,6 +21,19 @@ from search.serializers import ErrorSerializer, SearchResponseSerializer, Sectio
 
 log = logging.getLogger(__name__)
 
+
+def answer(request, params, respond):
+    """The API's one error shape for parsed parameters: 400 with their errors when they are not
+    valid, else `respond()` (the response), or 503 with a plain message when the engine fails
+    (logged with the request, never shown)."""
+    if not params.is_valid:
+        return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
+    try:
+        return respond()
+    except SearchBackendError:
+        log.exception("search backend failed for %s", request.get_full_path())
+        return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
 _COMMON = [
     OpenApiParameter("q", OpenApiTypes.STR, description=(
         "Query as typed. A named procedure (abbreviations, synonyms and brand names included: MBB, Norco, "
@@ -55,14 +68,7 @@ class _SearchView(APIView):
         data = request.query_params.copy()
         data.setlist("target", [self.target])
         params = parse_search_params(data)
-        if not params.is_valid:
-            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            answer = run(params)
-        except SearchBackendError:
-            log.exception("search backend failed for %s", request.get_full_path())
-            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response(payload(answer))
+        return answer(request, params, lambda: Response(payload(run(params))))
 
 
 class SearchAPIView(_SearchView):

@@ -4,23 +4,18 @@ row each, streamed (search.export). Same query string as /api/search/ and /searc
 the scan order: decision date, letter, decision)."""
 from __future__ import annotations
 
-import logging
-
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search import export
-from search.api_views import _COMMON, UNAVAILABLE, _facet_params
-from search.backends.base import FACETS, SearchBackendError
+from search.api_views import _COMMON, _facet_params, answer
+from search.backends.base import FACETS
 from search.forms import parse_search_params
 from search.serializers import ErrorSerializer
 
-log = logging.getLogger(__name__)
 _PARAMS = [p for p in _COMMON if p.name not in ("sort", "page", "page_size")] + _facet_params(FACETS)
 
 
@@ -49,15 +44,12 @@ class _ExportView(APIView):
         data = request.query_params.copy()
         data.setlist("target", ["determinations"])
         params = parse_search_params(data)
-        if not params.is_valid:
-            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            # The scan runs here, before the response starts: an engine failure is a 503, not a
-            # truncated file.
-            ids = export.decision_ids(params)
-        except SearchBackendError:
-            log.exception("search backend failed for %s", request.get_full_path())
-            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return answer(request, params, lambda: self._stream(request, params))
+
+    def _stream(self, request, params):
+        # The scan runs here, before the response starts: an engine failure is a 503, not a
+        # truncated file.
+        ids = export.decision_ids(params)
         rows = export.rows(ids, base_url=request.build_absolute_uri("/"))
         response = StreamingHttpResponse(export.lines(self.fmt, rows, bom=True), content_type=export.FORMATS[self.fmt])
         response["Content-Disposition"] = f'attachment; filename="{export.filename(params, self.fmt)}"'

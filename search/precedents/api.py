@@ -5,21 +5,18 @@ pasted clinical summary longer than a URL may be. Both parse with search.precede
 """
 from __future__ import annotations
 
-import logging
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.backends.base import PRECEDENTS_MAX, SearchBackendError
-from search.health import UNAVAILABLE
+from search.backends.base import PRECEDENTS_MAX
+from search.api_views import answer
 from search.precedents.payload import find, payload
 from search.precedents.query import DEFAULT_SIZE, MAX_REQUEST, MAX_SUMMARY, parse_precedent_params
 from search.serializers import ErrorSerializer, SectionLinkSerializer
 
-log = logging.getLogger(__name__)
 
 _REQUEST = "The request as written ('bilateral L4-5 medial branch blocks'): classified by the procedure taxonomy."
 _SUMMARY = "Optional: the clinical summary or the UR denial's reasoning, compared with past decisions' text."
@@ -124,13 +121,7 @@ class PrecedentAPIView(APIView):
 
     def _answer(self, data):
         params = parse_precedent_params(data)
-        if not params.is_valid:
-            return Response({"errors": params.errors}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            return Response(payload(find(params)))
-        except SearchBackendError:
-            log.exception("precedent search failed")
-            return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return answer(self.request, params, lambda: Response(payload(find(params))))
 
     @extend_schema(operation_id="precedents", summary="Find precedents for a request", description=_DESCRIPTION,
                    parameters=_PARAMETERS, responses=_RESPONSES, tags=["search"])

@@ -10,11 +10,11 @@ import logging
 from django.shortcuts import render
 
 from search.backends.base import PRECEDENTS_MAX, SearchBackendError
+from search.health import UNAVAILABLE
 from search.precedents.payload import find, payload
 from search.precedents.query import MAX_REQUEST, MAX_SUMMARY, parse_precedent_params
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = "The search index is unavailable right now; please try again shortly."
 
 
 def precedents_page(request):
