@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import statistics
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -130,3 +133,44 @@ def grow_database(letters: int, seed: int = 11, batch: int = 500) -> int:
                                          for link, ids in zip(links, link_sections) for s in ids])
         added += n
     return added
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    """(p50, p95) of the timings."""
+    times = sorted(times)
+    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+
+
+def indexed_corpora(work: Path, base: list[dict], sizes: list[int], backends: list[str]):
+    """For each size, each backend in turn holds a synthesized corpus of that many letters:
+    yields (backend name, size, backend, seconds it took to index). osmem-server stands in for
+    Elasticsearch (started here when asked for); each index is dropped after its turn."""
+    from django.conf import settings
+
+    from search.backends import get_backend, reset_backend
+
+    server = None
+    if "elasticsearch" in backends:
+        from osmem_server import OsmemServer
+
+        server = OsmemServer.start(japanese=False)
+        settings.ELASTICSEARCH_URL = server.url
+    try:
+        for size in sizes:
+            for name in backends:
+                settings.SEARCH_BACKEND = name
+                settings.SEARCH_INDEX_DIR = work / f"index-{name}-{size}"
+                settings.ELASTICSEARCH_INDEX_PREFIX = f"bench{size}"
+                reset_backend()
+                backend = get_backend()
+                started = time.perf_counter()
+                backend.rebuild("determination", synthesize(base, size))
+                backend.refresh()
+                yield name, size, backend, time.perf_counter() - started
+                if name == "elasticsearch":
+                    backend.drop()
+                reset_backend()
+                shutil.rmtree(work / f"index-{name}-{size}", ignore_errors=True)
+    finally:
+        if server:
+            server.close()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from corpus import DEFAULT_LETTERS, base_letters, setup_django, synthesize  # noqa: E402
+from corpus import DEFAULT_LETTERS, base_letters, indexed_corpora, percentiles, setup_django  # noqa: E402
 
 # (name, query string): shapes users run, each with hits in the 150 real letters.
 SHAPES = [
@@ -51,11 +50,6 @@ SHAPES = [
     ("pain", {"q": "pain"}),
     ("pt-date", {"q": "physical therapy", "sort": "-date"}),
 ]
-
-
-def percentiles(times: list[float]) -> tuple[float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
 
 
 def time_shape(backend, client, params: dict, runs: int) -> dict[str, tuple[float, float]]:
@@ -90,53 +84,29 @@ def main(argv=None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
     setup_django(work)
-    from django.conf import settings
     from django.test import Client
 
-    from search.backends import get_backend, reset_backend
     from search.backends.base import SearchQuery
     from search.forms import parse_search_params
 
     base = base_letters(args.letters)
     print(f"base: {len(base)} real letters, {sum(len(b['decisions']) for b in base)} decisions", flush=True)
-    server = None
-    if "elasticsearch" in backends:
-        from osmem_server import OsmemServer
-
-        server = OsmemServer.start(japanese=False)
-        settings.ELASTICSEARCH_URL = server.url
     rows = []
     client = Client()
     try:
-        for size in sizes:
-            for name in backends:
-                settings.SEARCH_BACKEND = name
-                settings.SEARCH_INDEX_DIR = work / f"index-{name}-{size}"
-                settings.ELASTICSEARCH_INDEX_PREFIX = f"bench{size}"
-                reset_backend()
-                backend = get_backend()
-                started = time.perf_counter()
-                backend.rebuild("determination", synthesize(base, size))
-                backend.refresh()
-                elapsed = time.perf_counter() - started
-                decisions = backend.count(SearchQuery())
-                print(f"{name} {size} letters ({decisions} decisions) indexed in {elapsed:.1f} s "
-                      f"({size / elapsed:.0f} letters/s)", flush=True)
-                for shape, params in SHAPES:
-                    timed = time_shape(backend, client, params, args.runs)
-                    hits = backend.search(parse_search_params(params).to_query())
-                    rows.append((name, size, shape, timed, hits.total, hits.letters))
-                    print(f"  {shape:<11} engine {timed['engine'][0]:6.1f}/{timed['engine'][1]:6.1f}  "
-                          f"api {timed['api'][0]:6.1f}/{timed['api'][1]:6.1f}  page {timed['page'][0]:6.1f}/"
-                          f"{timed['page'][1]:6.1f} ms (p50/p95)  {hits.total} decisions, {hits.letters} letters",
-                          flush=True)
-                if name == "elasticsearch":
-                    backend.drop()
-                reset_backend()
-                shutil.rmtree(work / f"index-{name}-{size}", ignore_errors=True)
+        for name, size, backend, elapsed in indexed_corpora(work, base, sizes, backends):
+            decisions = backend.count(SearchQuery())
+            print(f"{name} {size} letters ({decisions} decisions) indexed in {elapsed:.1f} s "
+                  f"({size / elapsed:.0f} letters/s)", flush=True)
+            for shape, params in SHAPES:
+                timed = time_shape(backend, client, params, args.runs)
+                hits = backend.search(parse_search_params(params).to_query())
+                rows.append((name, size, shape, timed, hits.total, hits.letters))
+                print(f"  {shape:<11} engine {timed['engine'][0]:6.1f}/{timed['engine'][1]:6.1f}  "
+                      f"api {timed['api'][0]:6.1f}/{timed['api'][1]:6.1f}  page {timed['page'][0]:6.1f}/"
+                      f"{timed['page'][1]:6.1f} ms (p50/p95)  {hits.total} decisions, {hits.letters} letters",
+                      flush=True)
     finally:
-        if server:
-            server.close()
         shutil.rmtree(work, ignore_errors=True)
 
     print()
