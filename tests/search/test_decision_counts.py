@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.search import oracle
-from tests.search.test_views import corpus_index, es_corpus, figures, search_index_dir  # noqa: F401
+from tests.search.test_views import corpus_index, es_corpus, figures, on_elasticsearch, search_index_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +61,7 @@ def test_decision_counts_on_the_embedded_backend(client, case):
     _check(client, case)
 
 
-@pytest.fixture
-def on_elasticsearch(settings, es_corpus):  # noqa: F811
-    from search.backends import reset_backend
-
-    for key, value in es_corpus.items():
-        setattr(settings, key, value)
-    reset_backend()
-    yield
-    reset_backend()
-
-
 @pytest.mark.services
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.q}-{c.filters}")
-def test_decision_counts_on_elasticsearch(client, on_elasticsearch, case):
+def test_decision_counts_on_elasticsearch(client, on_elasticsearch, case):  # noqa: F811
     _check(client, case)

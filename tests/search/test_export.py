@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import DisputedItem, GuidelineCitation
 from search import export
 from tests.search import oracle
-from tests.search.test_views import HOSTILE_CASE, corpus_index, es_corpus, figures, search_index_dir  # noqa: F401
+from tests.search.test_views import HOSTILE_CASE, corpus_index, es_corpus, figures, on_elasticsearch, search_index_dir  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -81,20 +81,9 @@ def test_rows_are_the_decisions_the_search_counts(client, case):
     _check(client, case)
 
 
-@pytest.fixture
-def on_elasticsearch(settings, es_corpus):  # noqa: F811
-    from search.backends import reset_backend
-
-    for key, value in es_corpus.items():
-        setattr(settings, key, value)
-    reset_backend()
-    yield
-    reset_backend()
-
-
 @pytest.mark.services
 @pytest.mark.parametrize("case", [c for c in CASES if c.filters] + CASES[:3], ids=lambda c: f"{c.q}-{c.filters}")
-def test_rows_are_the_decisions_the_search_counts_on_elasticsearch(client, on_elasticsearch, case):
+def test_rows_are_the_decisions_the_search_counts_on_elasticsearch(client, on_elasticsearch, case):  # noqa: F811
     _check(client, case)
 
 
