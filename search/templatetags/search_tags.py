@@ -9,6 +9,7 @@ snippets come escaped from search.highlight, with only their <mark> tags added.
 from html import escape
 
 from django import template
+from django.template.defaultfilters import pluralize
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -70,10 +71,6 @@ def decision_item(item):
     return mark_safe("".join(html))  # noqa: S308 - every value escaped above; snippets by search.highlight
 
 
-def _plural(n: int, suffix: str = "s", singular: str = "") -> str:
-    return singular if n == 1 else suffix
-
-
 @register.simple_tag
 def letter_hit(hit):
     """One letter of the results (a dict from search.payload via search.views): its matching
@@ -88,11 +85,11 @@ def letter_hit(hit):
     html = [f'<article class="card hit" data-case="{_e(case)}" data-id="{int(hit["id"])}">',
             f"<h2>{title}</h2>",
             f'<div class="meta">Decided {_e(hit.get("decision_date") or "(date unknown)")}{reviewer} · {matched} of '
-            f'{n_items} decision{_plural(n_items)} match{_plural(matched, "", "es")}</div>',
+            f'{n_items} decision{pluralize(n_items)} match{pluralize(matched, "es,")}</div>',
             '<ul class="items">', *(decision_item(item) for item in hit["matching"]), "</ul>"]
     others = hit.get("others") or []
     if others:
-        html += [f'<details class="more-items"><summary>{len(others)} other decision{_plural(len(others))} in this '
+        html += [f'<details class="more-items"><summary>{len(others)} other decision{pluralize(len(others))} in this '
                  'letter</summary><ul class="items">', *(decision_item(item) for item in others), "</ul></details>"]
     summary = (hit.get("highlights") or {}).get("summary") or []
     if summary:
