@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AlertDelivery, SavedSearch
+from alerts.models import AlertDelivery, SavedSearch
 
 
 @admin.register(SavedSearch)

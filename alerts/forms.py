@@ -1,12 +1,12 @@
 """What a saved search holds: the search page's query string, canonical (the state as
-search.forms writes it, without page, page size or sort), and a name."""
+search.params writes it, without page, page size or sort), and a name."""
 from __future__ import annotations
 
 import re
 
 from django.http import QueryDict
 
-from search.forms import DEFAULT_PAGE_SIZE, SearchParams, parse_search_params
+from search.params import DEFAULT_PAGE_SIZE, SearchParams, parse_search_params
 
 NAME_MAX = 200
 SPACE_RE = re.compile(r"\s+")

@@ -41,11 +41,13 @@ from django.utils import timezone
 
 from cases.models import Determination
 from search.backends.base import SearchQuery
-from search.forms import parse_search_params
+from search.params import parse_search_params
 from search.models import IndexQueue
 from search.payload import determination_url
 
-from .models import AlertDelivery, SavedSearch
+from alerts.models import AlertDelivery, SavedSearch
+from search.backends import get_backend
+from search.health import require_healthy
 
 log = logging.getLogger(__name__)
 
@@ -231,9 +233,6 @@ def alert_one(saved: SavedSearch, end: datetime, now: datetime, backend, summary
 def send_alerts(now: datetime | None = None, backend=None) -> Summary:
     """E-mail every active saved search's new decisions (see the module docstring). Raises
     SearchBackendError when the index is unavailable (no cursor moves)."""
-    from search.backends import get_backend
-    from search.health import require_healthy
-
     now = now or timezone.now()
     backend = backend or get_backend()
     require_healthy(backend, ["determination"])

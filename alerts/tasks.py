@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from alerts.send import send_alerts as run
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="alerts.tasks.send_alerts")
 def send_alerts() -> dict:
-    from .send import send_alerts as run
-
     summary = run()
     log.info("alerts: %s", summary.line())
     return {"sent": summary.sent, "decisions": summary.decisions, "failed": summary.failed, "taken": summary.taken}

@@ -17,9 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from search.backends.base import SearchBackendError
 
-from .forms import InvalidSearch, canonical_query, clean_name, default_name, parse_saved_query
-from .models import AlertDelivery, SavedSearch
-from .send import new_count, saved_search_from_token
+from alerts.forms import InvalidSearch, canonical_query, clean_name, default_name, parse_saved_query
+from alerts.models import AlertDelivery, SavedSearch
+from alerts.send import new_count, saved_search_from_token
+from search.backends import get_backend
+from search.health import UNAVAILABLE, require_healthy
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,6 @@ def saved_searches(request):
     rows = list(request.user.saved_searches.annotate(last_decisions=Subquery(last_sent.values("decisions")[:1])))
     error = None
     if rows:
-        from search.backends import get_backend
-        from search.health import UNAVAILABLE, require_healthy
-
         try:
             backend = get_backend()
             require_healthy(backend, ["determination"])

@@ -55,8 +55,8 @@ PATHS = {"api": "/api/analytics/?", "page": "/analytics/?", "dashboard": "/dashb
 
 
 def time_shape(backend, client, params: dict, runs: int) -> dict[str, tuple[float, float]]:
-    from search.analytics import analytics_query
-    from search.forms import parse_search_params
+    from analytics.payload import analytics_query
+    from search.params import parse_search_params
 
     query = analytics_query(parse_search_params(params))
     out = {}
@@ -89,9 +89,9 @@ def main(argv=None) -> int:
     setup_django(work)
     from django.test import Client
 
-    from search.analytics import analytics_query
+    from analytics.payload import analytics_query
     from search.backends.base import SearchQuery
-    from search.forms import parse_search_params
+    from search.params import parse_search_params
 
     base = base_letters(args.letters)
     print(f"base: {len(base)} real letters, {sum(len(b['decisions']) for b in base)} decisions", flush=True)

@@ -31,7 +31,7 @@ def base_letters(letters: Path) -> list[dict]:
 
     call_command("migrate", verbosity=0)
     call_command("load_guideline_catalog", stdout=open(os.devnull, "w"))
-    from cases.ingest import ingest_paths
+    from pipeline.ingest import ingest_paths
     from search.documents import determination_documents
 
     ingest_paths([letters])

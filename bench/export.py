@@ -85,7 +85,7 @@ def main(argv=None) -> int:
 
     from search.backends import get_backend, reset_backend
     from search.backends.base import SearchQuery
-    from search.forms import parse_search_params
+    from search.params import parse_search_params
 
     base_letters(args.letters)
     server = None

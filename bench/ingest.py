@@ -6,7 +6,7 @@ PostgreSQL. Prints letters/s per row, medians of --runs, and the share of time p
                                      [--runs 1] [--workers N] [--pdfs 1500]
 
 The corpus is grown from the 150 shared letters by copying them under new case numbers
-(tests/corpus.py; PDFs rewritten with pypdf, the case number replaced in their content), cached
+(tests/support/corpus.py; PDFs rewritten with pypdf, the case number replaced in their content), cached
 in --cache. For each database and size N, from a fresh database holding only the catalog:
 
   text ingest       the N text letters (what `manage.py ingest` does: a job, run in-process)
@@ -17,7 +17,7 @@ in --cache. For each database and size N, from a fresh database holding only the
   PDF ingest        --pdfs new PDF letters into the corpus of N
 
 Each database runs in its own child process (Django is set up once per process). PostgreSQL is
-a throwaway server started here (tests/services.py), fsync off like the tests'.
+a throwaway server started here (tests/support/services.py), fsync off like the tests'.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ ONE_AT_A_TIME_COPY = 990
 
 def text_corpus(cache: Path, copies: int) -> list[Path]:
     """Folders copy-000 (the originals) .. copy-(copies-1), 150 letters each, cached."""
-    from tests.corpus import copy_case_number
+    from tests.support.corpus import copy_case_number
 
     folders = []
     originals = sorted(TXT_DIR.glob("CM*.txt"))
@@ -88,7 +88,7 @@ def pdf_corpus(cache: Path, n: int) -> list[Path]:
     """Folders of PDF copies. A copy whose text does not carry its new case number (a few letters
     split the number over several text runs) is left out: it would update the original."""
     from cases.parser import extract_bytes, parse_text
-    from tests.corpus import copy_case_number
+    from tests.support.corpus import copy_case_number
 
     folders = []
     originals = sorted(PDF_DIR.glob("CM*.pdf"))
@@ -130,13 +130,13 @@ def child(args) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from cases.ingest import Timings, ingest_file, reparse_letters
-    from cases.jobs import create_job, job_progress, run_job
+    from pipeline.ingest import Timings, ingest_file, reparse_letters
+    from pipeline.jobs import create_job, job_progress, run_job
     from cases.models import Determination, IngestJob
     from search.models import IndexQueue
-    from guidelines.catalog_loader import load_catalog
+    from pipeline.catalog import load_catalog
     from search.backends import reset_backend
-    from tests.corpus import copy_case_number
+    from tests.support.corpus import copy_case_number
 
     cache = Path(args.cache)
     workdir = Path(os.environ["IMR_VAR_DIR"])
@@ -281,7 +281,7 @@ def main() -> int:
             if database == "sqlite":
                 env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
             else:
-                from tests.services import PostgresServer, create_postgres_database, find_postgres_bindir
+                from tests.support.services import PostgresServer, create_postgres_database, find_postgres_bindir
 
                 server = PostgresServer(find_postgres_bindir()).start()
                 env["DATABASE_URL"] = create_postgres_database(server.url, "imr_bench")

@@ -7,7 +7,7 @@ The letters are ingested into a throwaway SQLite database (guideline catalog loa
 linker, taxonomy, search.documents as the product runs) and indexed by each engine. Then every
 decision is held out in turn: its request (and, per variant, its letter's clinical summary) is
 asked as a precedent request with its own letter left out (`exclude`), exactly as the page, the
-API and `manage.py precedents` ask it (search.precedents.query), and its k nearest precedents are
+API and `manage.py precedents` ask it (precedents.query), and its k nearest precedents are
 compared with it:
 
   same procedure   share of the k whose classified procedure is the held-out decision's, averaged
@@ -55,7 +55,7 @@ VARIANTS = [
 
 
 def held_out_query(decision: dict, with_summary: bool, tiers: bool):
-    from search.precedents.query import PrecedentParams
+    from precedents.query import PrecedentParams
 
     params = PrecedentParams(request=decision["request"], summary=decision["summary"] if with_summary else "",
                              exclude_letters=[decision["letter_id"]])

@@ -53,7 +53,7 @@ SHAPES = [
 
 
 def time_shape(backend, client, params: dict, runs: int) -> dict[str, tuple[float, float]]:
-    from search.forms import parse_search_params
+    from search.params import parse_search_params
 
     out = {}
     for name in ("engine", "api", "page"):
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     from django.test import Client
 
     from search.backends.base import SearchQuery
-    from search.forms import parse_search_params
+    from search.params import parse_search_params
 
     base = base_letters(args.letters)
     print(f"base: {len(base)} real letters, {sum(len(b['decisions']) for b in base)} decisions", flush=True)

@@ -21,8 +21,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header
 
-from .models import Determination
-from .views import MAX_ID
+from cases.models import Determination
+from cases.queries import MAX_ID
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
-from .models import Determination, DisputedItem
-from .queries import filter_specialty
+from cases.models import Determination, DisputedItem
+from cases.queries import filter_specialty
 
 MAX_YEAR = 9999
 

@@ -1,9 +1,10 @@
 """IMR final determinations as structured records. The raw letter text and the original file
 are always kept. IngestJob / IngestJobFile record what an ingest was asked to do and how each
-file went (see cases.jobs)."""
+file went (see pipeline.jobs)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 
 def original_name(sha256: str, is_pdf: bool) -> str:
@@ -76,11 +77,9 @@ class Determination(models.Model):
         return self.case_number or f"{self.source_name} ({self.get_parse_status_display()})"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         if self.case_number:
-            return reverse("cases:detail", args=[self.case_number])
-        return reverse("cases:detail_pk", args=[self.pk])
+            return reverse("web:letter", args=[self.case_number])
+        return reverse("web:letter_pk", args=[self.pk])
 
     # --- the letter's downloads (cases.downloads) ---
     @property
@@ -93,8 +92,6 @@ class Determination(models.Model):
         return bool(self.original) and (not self.original_is_pdf or bool(self.raw_text.strip()))
 
     def _download_url(self, suffix: str) -> str:
-        from django.urls import reverse
-
         if self.case_number:
             return reverse(f"cases:letter_{suffix}", args=[self.case_number])
         return reverse(f"cases:letter_{suffix}_pk", args=[self.pk])

@@ -5,7 +5,10 @@ import json
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from .models import Determination, DisputedItem, GuidelineCitation
+from cases.models import Determination, DisputedItem, GuidelineCitation
+
+# Larger ids cannot be stored (SQLite and PostgreSQL bigint): a URL with one names no letter.
+MAX_ID = 2**63 - 1
 
 
 def filter_specialty(queryset: QuerySet, specialty: str) -> QuerySet:

@@ -8,8 +8,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from .models import GuidelineDocument, GuidelineSection
-from .queries import citing_determinations, citing_items
+from guidelines.models import GuidelineDocument, GuidelineSection
+from guidelines.queries import citing_determinations, citing_items
 
 
 class SectionSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from guidelines import api
 
 router = SimpleRouter()
 router.register("guidelines", api.GuidelineDocumentViewSet, basename="guideline")

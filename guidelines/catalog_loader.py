@@ -6,13 +6,13 @@ manual choice (neither is ever lost).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 
-from search import sync
-
-from .linker import load_catalog_file
-from .linker.catalog import CATALOG_FILE
-from .models import GuidelineDocument, GuidelineSection
+from guidelines.linker import load_catalog_file
+from guidelines.linker.catalog import CATALOG_FILE
+from guidelines.models import GuidelineDocument, GuidelineSection
 
 DOC_FIELDS = ("family", "title", "short_title", "regulation", "edition", "page_start", "page_end", "aliases", "order")
 
@@ -27,7 +27,19 @@ def _update_if_changed(obj, values: dict) -> bool:
     obj.save()
     return True
 
+@dataclass
+class CatalogChanges:
+    """Ids a catalog load changed: what the search index has to follow."""
+
+    sections: set[int] = field(default_factory=set)
+    removed_sections: set[int] = field(default_factory=set)
+    documents: set[int] = field(default_factory=set)
+
+
 def load_catalog(path=CATALOG_FILE) -> dict:
+    """Create or update documents and sections from the catalog file. Returns counts, with
+    `relink_needed` and `changes` (CatalogChanges). Call it through pipeline.catalog, which
+    queues the changes for the search index in the same transaction."""
     documents = load_catalog_file(path)
     counts = {"documents_created": 0, "documents_updated": 0, "sections_created": 0, "sections_updated": 0,
               "sections_removed": 0, "relink_needed": False}
@@ -69,9 +81,7 @@ def load_catalog(path=CATALOG_FILE) -> dict:
                     removed_sections.add(section.pk)
                     section.delete()
                     counts["sections_removed"] += 1
-        # The search index follows: changed sections, removed ones, and the letters whose
-        # guideline facets carry a renamed document's title.
-        sync.queue_for_index(sync.SECTION, changed_sections)
-        sync.queue_for_index(sync.SECTION, removed_sections, sync.DELETE)
-        sync.queue_for_index(sync.DETERMINATION, sync.letters_linking_to_documents(changed_documents))
+    # What the search index must follow (pipeline.catalog queues it in the caller's transaction):
+    # changed sections, removed ones, and documents whose title letters' facets carry.
+    counts["changes"] = CatalogChanges(changed_sections, removed_sections, changed_documents)
     return counts

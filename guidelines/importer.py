@@ -17,10 +17,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from search import sync
-
-from .linker.textsplit import split_sections
-from .models import GuidelineDocument
+from guidelines.linker.textsplit import split_sections
+from guidelines.models import GuidelineDocument
+import pypdfium2 as pdfium
 
 
 class ImportFailed(Exception):
@@ -36,6 +35,7 @@ class ImportReport:
     filled: list = field(default_factory=list)  # section labels given text
     missing: list = field(default_factory=list)  # catalog sections with no heading in the file
     unplaced: list = field(default_factory=list)  # (page, line) headings matching no section
+    changed_sections: list = field(default_factory=list)  # ids given text (the index must follow)
 
 
 _BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
@@ -97,8 +97,6 @@ def read_pages(path: Path) -> tuple[str, list, set | None]:
         raise ImportFailed(f"{path}: empty file")
     if b"%PDF-" in data[:1024]:
         try:
-            import pypdfium2 as pdfium
-
             pdf = pdfium.PdfDocument(data)
             pages = []
             for n in range(len(pdf)):
@@ -167,5 +165,5 @@ def import_document(document: GuidelineDocument, path, dry_run: bool = False) ->
             document.text_source = path.name
             document.imported_at = timezone.now()
             document.save(update_fields=["text_source", "imported_at"])
-            sync.queue_for_index(sync.SECTION, [s.pk for s in sections if s.anchor in result.sections])
+            report.changed_sections = [s.pk for s in sections if s.anchor in result.sections]
     return report

@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from cases.models import DisputedItem, GuidelineCitation
 
-from .linker import Linker, extract_quotes, load_alias_tables, norm, resolution_key
-from .linker.normalize import contains_phrase, strip_parens
-from .linker.resolve import MANUAL, UNRESOLVED
-from .models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
+from guidelines.linker import Linker, extract_quotes, load_alias_tables, norm, resolution_key
+from guidelines.linker.normalize import contains_phrase, strip_parens
+from guidelines.linker.resolve import MANUAL, UNRESOLVED
+from guidelines.models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ The catalog (titles, numbers, page ranges: facts) comes from guidelines/data/cat
 official text of a section is blank until a deployment imports its own copy (import_guideline).
 """
 from django.db import models
+from django.urls import reverse
 
 
 class GuidelineDocument(models.Model):
@@ -34,7 +35,6 @@ class GuidelineDocument(models.Model):
         return f"{self.get_family_display()} {self.title}{f' ({self.edition_year})' if self.edition_year else ''}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
         return reverse("guidelines:document", args=[self.slug])
 
     @property
@@ -75,7 +75,6 @@ class GuidelineSection(models.Model):
         return f"{self.number} {self.title}" if self.number else self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
         return reverse("guidelines:section", args=[self.document.slug, self.anchor])
 
     @property

@@ -7,7 +7,9 @@ from django.db.models import Count
 
 from cases.models import DisputedItem
 
-from .models import GuidelineDocument, GuidelineSection
+from guidelines.models import GuidelineDocument, GuidelineSection
+import time
+from guidelines.models import GuidelineSection
 
 
 def section_tree(document: GuidelineDocument) -> list[dict]:
@@ -56,10 +58,6 @@ SECTION_URLS_TTL = 60.0  # seconds a process trusts its map: the catalog changes
 def section_urls_by_label() -> dict[str, str]:
     """Qualified section label ("Low Back Complaints (2004) › Special Studies") -> section page,
     for search results that name sections by label. One query per process a minute at most."""
-    import time
-
-    from .models import GuidelineSection
-
     now = time.monotonic()
     loaded = _section_urls["loaded_at"]
     if loaded is None or now - loaded > SECTION_URLS_TTL:

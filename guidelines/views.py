@@ -7,8 +7,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from .models import CitationLink, GuidelineDocument, QuotedPassage
-from .queries import citing_determinations, citing_items, document_citing_count, section_tree
+from guidelines.models import CitationLink, GuidelineDocument, QuotedPassage
+from guidelines.queries import citing_determinations, citing_items, document_citing_count, section_tree
 
 
 QUOTES_PER_PAGE = 50

@@ -8,4 +8,4 @@ class ImrKbConfig(AppConfig):
     verbose_name = "IMR Knowledge Base"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the checks)
+        from imr_kb import checks  # noqa: F401  (registers the checks)

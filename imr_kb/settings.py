@@ -9,7 +9,7 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 
-from .dburl import parse_database_url
+from imr_kb.dburl import parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state (SQLite file, embedded search index) lives here unless configured otherwise.
@@ -135,10 +135,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "imr_kb",
+    # The project's apps, lowest first: an app imports only those below it (docs/architecture.md).
     "cases",
+    "procedures",
     "guidelines",
     "search",
+    "analytics",
+    "precedents",
+    "exports",
     "alerts",
+    "web",
+    "pipeline",
 ]
 
 MIDDLEWARE = [
@@ -227,7 +234,12 @@ WHITENOISE_MAX_AGE = env_int("DJANGO_STATIC_MAX_AGE", 3600)
 # --- end Static files (prod) --------------------------------------------------------------------
 
 # --- Search -----------------------------------------------------------------------------------
-# "embedded" (tantivy, an index directory on disk) or "elasticsearch".
+# The engines by name, each the dotted path of its class (search.backends); SEARCH_BACKEND names
+# the one in use: "embedded" (tantivy, an index directory on disk) or "elasticsearch".
+SEARCH_BACKENDS = {
+    "embedded": "search.backends.embedded.EmbeddedBackend",
+    "elasticsearch": "search.backends.elasticsearch.ElasticsearchBackend",
+}
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")

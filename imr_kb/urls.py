@@ -1,3 +1,4 @@
+"""The site's URLs: one include per app, so each app owns its pages."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -14,13 +15,13 @@ urlpatterns = [
     path("api/redoc/", redoc_view, name="api-redoc"),
     path("api/", include("imr_kb.api_urls")),
     path("guidelines/", include("guidelines.urls")),
-    path("search/", include("search.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("alerts/", include("alerts.urls")),
-    path("", include("search.analytics_urls")),
-    path("precedents/", include("search.precedents.urls")),
+    path("", include("analytics.urls")),
+    path("precedents/", include("precedents.urls")),
     path("", include("cases.urls")),
+    path("", include("web.urls")),
 ]
 
 handler404 = "imr_kb.errors.page_not_found"

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402  (after the path: the project's venv provides it)
 
-from tests.services import PostgresServer, RedisServer, find_postgres_bindir, free_port  # noqa: E402
+from tests.support.services import PostgresServer, RedisServer, find_postgres_bindir, free_port  # noqa: E402
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
 ENV_FILE = REPO / "deploy" / "production.env.example"
@@ -360,8 +360,8 @@ def step_ingest(top: Topology, http: Http) -> str:
     # An ingest job whose chunks the worker runs; its files say how each went.
     out = top.run([sys.executable, "-c", (
         "import django, json, time; django.setup()\n"
-        "from cases.jobs import job_progress\n"
-        "from cases.tasks import enqueue_ingest\n"
+        "from pipeline.jobs import job_progress\n"
+        "from pipeline.tasks import enqueue_ingest\n"
         f"job = enqueue_ingest({[str(p) for p in letters]!r}, requester='topology')\n"
         f"deadline = time.monotonic() + {TASK_TIMEOUT}\n"
         "while job_progress(job)['state'] != 'done' and time.monotonic() < deadline:\n"

@@ -1,6 +1,6 @@
 """GET /api/search/ and /api/search/sections/: the search page's results as JSON.
 
-Parameters are parsed by search.forms (the same parser as the page and `manage.py search`),
+Parameters are parsed by search.params (the same parser as the page and `manage.py search`),
 so every page URL has an API twin with the same query string.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from search.backends.base import FACETS, SECTION_FACETS, SearchBackendError
 from search.health import UNAVAILABLE
-from search.forms import SORTS, parse_search_params
+from search.params import SORTS, parse_search_params
 from search.payload import payload, run
 from search.serializers import ErrorSerializer, SearchResponseSerializer, SectionSearchResponseSerializer
 
@@ -34,7 +34,7 @@ def answer(request, params, respond):
         log.exception("search backend failed for %s", request.get_full_path())
         return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
-_COMMON = [
+COMMON_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description=(
         "Query as typed. A named procedure (abbreviations, synonyms and brand names included: MBB, Norco, "
         "EMG/NCS) selects the decisions whose request or classified procedure is that procedure, and a named "
@@ -50,7 +50,7 @@ _COMMON = [
 ]
 
 
-def _facet_params(names):
+def facet_parameters(names):
     return [
         OpenApiParameter(name, OpenApiTypes.STR, many=True, explode=True,
                          description=f"Filter on facet '{name}'; repeat for OR (AND across facets)")
@@ -80,7 +80,7 @@ class SearchAPIView(_SearchView):
         description="Search IMR decisions (the disputed items of determination letters). Filters, facet "
                     "counts and the outcome summary count decisions; results are the letters holding a "
                     "matching decision, each with all of its decisions, the matching ones marked.",
-        parameters=_COMMON + _facet_params(FACETS),
+        parameters=COMMON_PARAMETERS + facet_parameters(FACETS),
         responses={200: SearchResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
         tags=["search"],
     )
@@ -95,7 +95,7 @@ class SectionSearchAPIView(_SearchView):
         operation_id="search_guideline_sections",
         summary="Search guideline sections",
         description="Full-text search over guideline sections (title, text and passages quoted in letters).",
-        parameters=_COMMON + _facet_params(SECTION_FACETS),
+        parameters=COMMON_PARAMETERS + facet_parameters(SECTION_FACETS),
         responses={200: SectionSearchResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
         tags=["search"],
     )

@@ -18,8 +18,8 @@ from django.db.models import Prefetch
 
 from cases.models import Determination, DisputedItem, GuidelineCitation
 from guidelines.models import GuidelineSection, QuotedPassage
-from search.taxonomy import default_taxonomy
-from search.taxonomy.classify import body_regions, request_text
+from procedures.taxonomy import default_taxonomy
+from procedures.taxonomy.classify import body_regions, request_text
 
 ODG_RE = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I)
 # ODG chapter names, recognised by the first keyword after "ODG" in the citation.

@@ -18,8 +18,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .backends.base import IndexMissing, SearchBackendError
-from .models import IndexState
+from guidelines.models import GuidelineSection
+from search.backends.base import IndexMissing, SearchBackendError
+from search.documents import indexable_determinations
+from search.models import IndexState
 
 KINDS = ("determination", "section")
 # Documents an index may hold fewer than it did at the last write, while a write is under way
@@ -64,10 +66,6 @@ def _state(backend, kind: str) -> IndexState | None:
 
 
 def _nothing_to_index(kind: str) -> bool:
-    from guidelines.models import GuidelineSection
-
-    from .documents import indexable_determinations
-
     return not (indexable_determinations() if kind == "determination" else GuidelineSection.objects).exists()
 
 

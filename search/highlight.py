@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from search.taxonomy.matching import BOUNDARY_AFTER, BOUNDARY_BEFORE, phrase_regex
+from procedures.taxonomy.matching import BOUNDARY_AFTER, BOUNDARY_BEFORE, phrase_regex
 
 WORD_RE = re.compile(r"[^\W_]+")
 # Where a sentence starts (after . ; : ! ? and a space, or a line break), and where a clause

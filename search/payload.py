@@ -1,5 +1,5 @@
 """The one answer to a search: run it, then build the plain dict that GET /api/search/ returns,
-`manage.py search --json` prints and the search page renders (search.views adds only links).
+`manage.py search --json` prints and the search page renders (web.search adds only links).
 
     answer = run(parse_search_params(request.GET))
     data = payload(answer)      # {"count": letters, "decisions": {...}, "summary": {...}, ...}
@@ -14,10 +14,13 @@ import math
 from dataclasses import dataclass, field
 
 from search.backends.base import FACETS, SECTION_HIGHLIGHT_FIELDS, SearchResult
-from search.forms import SearchParams, words_of
+from search.params import SearchParams, words_of
 from search.highlight import snippet
 from search.spelling import correct, nearest_procedures
 from search.stats import rate, wilson_interval
+from search.backends import get_backend
+from search.health import require_healthy
+from guidelines.queries import section_urls_by_label
 
 API_PATHS = {"determinations": "/api/search/", "sections": "/api/search/sections/"}
 RELIED_ON = 5  # guideline sections listed in the outcome summary
@@ -36,9 +39,6 @@ class Answer:
 def run(params: SearchParams, backend=None) -> Answer:
     """Search the configured backend (SearchBackendError propagates to the caller, also when the
     index is not whole: search.health)."""
-    from search.backends import get_backend
-    from search.health import require_healthy
-
     backend = backend or get_backend()
     require_healthy(backend, ["section" if params.target == "sections" else "determination"])
     if params.target == "sections":
@@ -202,7 +202,6 @@ def payload(answer: Answer) -> dict:
     if params.target == "sections":
         return {**_page(answer, result.total), "query": _query(answer), "results": _sections(answer),
                 "facets": _facets(result.facets, params.facet_names)}
-    from guidelines.queries import section_urls_by_label
 
     summary = outcome_summary(result, section_urls_by_label())
     decisions = {"total": result.total, UPHELD: summary["upheld"], OVERTURNED: summary["overturned"]}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from search.facets import DECISION_FACETS, SECTION_FACETS_DECLARED
+
 
 # --- OpenAPI description of the same shapes ---------------------------------------------------
 
@@ -12,18 +14,15 @@ class FacetValueSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class FacetsSerializer(serializers.Serializer):
-    """Facet name -> values with decision counts (sorted by count, then value)."""
-
-    decision = FacetValueSerializer(many=True, required=False)
-    procedure_category = FacetValueSerializer(many=True, required=False)
-    procedure = FacetValueSerializer(many=True, required=False)
-    body_region = FacetValueSerializer(many=True, required=False)
-    guideline_document = FacetValueSerializer(many=True, required=False)
-    guideline_section = FacetValueSerializer(many=True, required=False)
-    specialty = FacetValueSerializer(many=True, required=False)
-    decision_year = FacetValueSerializer(many=True, required=False)
-    family = FacetValueSerializer(many=True, required=False, help_text="Sections only")
+# Facet name -> values with decision counts (sorted by count, then value): one field per facet
+# declared in search.facets.
+FacetsSerializer = type("FacetsSerializer", (serializers.Serializer,), {
+    "__doc__": "Facet name -> values with decision counts (sorted by count, then value).",
+    **{facet.name: FacetValueSerializer(many=True, required=False, help_text=facet.label)
+       for facet in DECISION_FACETS},
+    **{facet.name: FacetValueSerializer(many=True, required=False, help_text=f"{facet.label} (sections only)")
+       for facet in SECTION_FACETS_DECLARED if facet.name not in {f.name for f in DECISION_FACETS}},
+})
 
 
 class QueryInfoSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from search.taxonomy import Taxonomy, default_taxonomy
+from procedures.taxonomy import Taxonomy, default_taxonomy
 
 WORDS_FILE = Path(__file__).resolve().parent.parent / "cases" / "parser" / "data" / "words.txt"
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'/-]*|\d+")

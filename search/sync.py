@@ -5,8 +5,8 @@ indexed data, explicitly (there are no signal receivers).
     dispatch_after_commit(keys)              # search.tasks.dispatch(keys) once that commits
     queue_for_index(DETERMINATION, ids)      # both (the admin, the catalog loader, ...)
 
-Who calls it: the ingest pipeline (cases.ingest, once per letter, in the letter's transaction;
-it dispatches itself at checkpoints), the admin (cases.admin, guidelines.admin), the catalog
+Who calls it: the ingest pipeline (pipeline.ingest, once per letter, in the letter's transaction;
+it dispatches itself at checkpoints), the admin (pipeline.admin.letters, pipeline.admin.guidelines), the catalog
 loader and the importer (guideline sections), link_citations and reclassify.
 
 A row is written in the SAME transaction as the change (an upsert on (kind, object_id)), so a
@@ -21,7 +21,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from .models import IndexQueue
+from guidelines.models import CitationLink
+from search.models import IndexQueue
+from search.tasks import dispatch
 
 DETERMINATION, SECTION = IndexQueue.Kind.DETERMINATION, IndexQueue.Kind.SECTION
 INDEX, DELETE = IndexQueue.Action.INDEX, IndexQueue.Action.DELETE
@@ -61,8 +63,6 @@ def merge(*keys: Keys) -> Keys:
 def dispatch_after_commit(keys: Keys) -> None:
     """Apply these rows once the current transaction commits (now, outside one); a rollback
     drops the rows and the dispatch together."""
-    from .tasks import dispatch
-
     if keys:
         transaction.on_commit(partial(dispatch, keys))
 
@@ -77,7 +77,5 @@ def queue_for_index(kind: str, object_ids, action: str = INDEX) -> Keys:
 def letters_linking_to_documents(document_ids) -> list[int]:
     """Determinations whose citations link to these guideline documents (their guideline facets
     carry the document's title)."""
-    from guidelines.models import CitationLink
-
     return list(CitationLink.objects.filter(document_id__in=list(document_ids))
                 .values_list("citation__item__determination_id", flat=True).distinct())

@@ -9,6 +9,7 @@ and file-type checks live here only: ingest reads the bytes and calls extract_by
 from __future__ import annotations
 
 from pathlib import Path
+import pypdfium2 as pdfium
 
 # Real letters are 50-400 KB; anything past this is not a letter, and reading it whole could
 # exhaust a worker's memory.
@@ -67,8 +68,6 @@ def describe_magic(data: bytes) -> str | None:
 
 
 def pdf_to_text(data: bytes, name: str) -> str:
-    import pypdfium2 as pdfium
-
     if b"%%EOF" not in data[-2048:]:
         raise ExtractionError(f"{name}: truncated or corrupt PDF (no end-of-file marker)")
     try:

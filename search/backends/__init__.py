@@ -1,36 +1,43 @@
-"""get_backend(): the configured search backend (settings.SEARCH_BACKEND)."""
+"""The search backends, by name: settings.SEARCH_BACKENDS maps each name to the dotted path of
+its class (as Wagtail's WAGTAILSEARCH_BACKENDS and django-modelsearch do), and
+settings.SEARCH_BACKEND names the one in use. A backend class takes its own settings:
+
+    SEARCH_BACKENDS = {"embedded": "search.backends.embedded.EmbeddedBackend", ...}
+    backend = get_backend()                 # the configured one, cached per process
+    backend = get_backend("elasticsearch")  # another, by name
+
+Adding an engine is a class implementing search.backends.base.SearchBackend with a
+`from_settings(settings)` classmethod, and one line in SEARCH_BACKENDS; `search_index --backend`
+and the contract tests (tests/search/test_backends.py) read the names from there.
+"""
 from __future__ import annotations
 
-from .base import FACETS, FacetValue, LetterHit, SearchBackend, SearchBackendError, SearchQuery, SearchResult
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from search.backends.base import FACETS, FacetValue, LetterHit, SearchBackend, SearchBackendError, SearchQuery, SearchResult
 
 __all__ = ["FACETS", "FacetValue", "LetterHit", "SearchBackend", "SearchBackendError", "SearchQuery",
-           "SearchResult", "get_backend", "reset_backend"]
+           "SearchResult", "backend_names", "get_backend", "reset_backend"]
 
 _backends: dict[str, SearchBackend] = {}
 
 
+def backend_names() -> list[str]:
+    """The engines this deployment knows (settings.SEARCH_BACKENDS), in their order there."""
+    return list(settings.SEARCH_BACKENDS)
+
+
 def get_backend(name: str | None = None) -> SearchBackend:
-    """The backend named by settings.SEARCH_BACKEND ("embedded" or "elasticsearch"), cached."""
-    from django.conf import settings
-
-    name = name or getattr(settings, "SEARCH_BACKEND", "embedded")
+    """The backend named (default: settings.SEARCH_BACKEND), made from its settings once per process."""
+    name = name or settings.SEARCH_BACKEND
     if name not in _backends:
-        if name == "embedded":
-            from .embedded import EmbeddedBackend
-
-            _backends[name] = EmbeddedBackend(settings.SEARCH_INDEX_DIR)
-        elif name == "elasticsearch":
-            from .elasticsearch import ElasticsearchBackend
-
-            # ELASTICSEARCH_PLAIN_JSON (default True): send plain application/json, which osmem-server
-            # needs and a real Elasticsearch 8 accepts (see search.backends.es_transport).
-            _backends[name] = ElasticsearchBackend(
-                settings.ELASTICSEARCH_URL,
-                prefix=settings.ELASTICSEARCH_INDEX_PREFIX,
-                plain_json=getattr(settings, "ELASTICSEARCH_PLAIN_JSON", True),
-            )
-        else:
-            raise ValueError(f"unknown SEARCH_BACKEND {name!r} (expected 'embedded' or 'elasticsearch')")
+        try:
+            path = settings.SEARCH_BACKENDS[name]
+        except KeyError:
+            raise ValueError(f"unknown SEARCH_BACKEND {name!r} (settings.SEARCH_BACKENDS has: "
+                             f"{', '.join(backend_names())})") from None
+        _backends[name] = import_string(path).from_settings(settings)
     return _backends[name]
 
 

@@ -39,7 +39,7 @@ oldest first (letters without a date last, resp. first). Pages are pages of lett
 `scan` yields the id of every matching decision (exactly the `total` that `search` counts, no page
 limit) in one stable order, the same on both engines: by its letter's decision date (undated
 letters first), then letter id, then decision id (a letter's decisions are stored in letter order,
-so this is their order in the letter). Exports (search.export) read it.
+so this is their order in the letter). Exports (exports.decisions) read it.
 """
 from __future__ import annotations
 
@@ -49,23 +49,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Iterator, Literal
 
-# Facets over decisions, in display order.
-FACETS = [
-    "decision",
-    "procedure_category",
-    "procedure",
-    "body_region",
-    "guideline_document",
-    "guideline_section",
-    "specialty",
-    "decision_year",
-]
+from search.facets import decision_facet_names, letter_facet_names, section_facet_names
 
-# Facets that belong to the letter (every decision of a letter has the same values).
-LETTER_FACETS = {"specialty", "decision_year"}
-
-# Facets over guideline sections (search_sections).
-SECTION_FACETS = ["guideline_document", "family"]
+# Facets (declared once in search.facets): over decisions in display order, those of the letter
+# (every decision of a letter has the same values), and over guideline sections.
+FACETS = decision_facet_names()
+LETTER_FACETS = letter_facet_names()
+SECTION_FACETS = section_facet_names()
 SECTION_HIGHLIGHT_FIELDS = ["title", "text", "quotes"]
 
 # Up to this many matching decisions the letter count is exact (the engine collects their letter
@@ -201,7 +191,7 @@ class SearchResult:
     alternatives: dict[str, list[FacetValue]] = field(default_factory=dict)
 
 
-# --- analytics (search.analytics builds the page and API answer from this) ------------------------
+# --- analytics (analytics.payload builds the page and API answer from this) ------------------------
 # Breakdowns of the matching decisions, each value counted with its outcomes: the time trend
 # (decision_month, decision_year), what the decisions rely on and who decided them, and what
 # was requested.
@@ -333,6 +323,11 @@ class SearchBackend(ABC):
     "determination") and guideline sections (kind "section")."""
 
     name: str = ""
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings) -> "SearchBackend":
+        """The backend configured by Django settings (search.backends.get_backend calls it)."""
 
     # --- decisions, written a letter at a time -------------------------------------------------
     @abstractmethod

@@ -61,6 +61,14 @@ SORTS = {
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
+    @classmethod
+    def from_settings(cls, settings) -> "ElasticsearchBackend":
+        """ELASTICSEARCH_URL, ELASTICSEARCH_INDEX_PREFIX, and ELASTICSEARCH_PLAIN_JSON (default
+        True: plain application/json, which osmem-server needs and Elasticsearch 8 accepts; see
+        search.backends.es_transport)."""
+        return cls(settings.ELASTICSEARCH_URL, prefix=settings.ELASTICSEARCH_INDEX_PREFIX,
+                   plain_json=getattr(settings, "ELASTICSEARCH_PLAIN_JSON", True))
+
     def __init__(self, url: str, prefix: str = "imr", client: Elasticsearch | None = None, plain_json: bool = True,
                  request_timeout: float = 30.0):
         kwargs = {"request_timeout": request_timeout, "max_retries": 0, "retry_on_timeout": False}

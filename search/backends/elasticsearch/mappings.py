@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from elasticsearch_dsl import Boolean, Date, Document, Integer, Keyword, Long, Object, Text, analyzer, char_filter, token_filter
 
+from search.facets import DECISION_FACETS, searchable_names, single_valued
+
 # Split on anything that is not a letter or digit, like tantivy's simple tokenizer: the standard
 # (UAX#29) tokenizer alone keeps "Norco.Subjective" (a missing space in a letter) as one word.
 # Done with a char filter in front of the standard tokenizer because osmem-server indexes with
@@ -68,6 +70,12 @@ class DecisionDoc(Document):
     names = Text(analyzer=english_stem)
 
 
+# A facet declared in search.facets and not above is a keyword field like the others.
+for _facet in DECISION_FACETS:
+    if _facet.name not in DecisionDoc._doc_type.mapping:
+        DecisionDoc._doc_type.mapping.field(_facet.name, Keyword())
+
+
 class SectionDoc(Document):
     id = Integer()
     document = Keyword()
@@ -80,13 +88,9 @@ class SectionDoc(Document):
 
 def decision_source(doc: dict) -> dict:
     """The decision document as indexed: search.documents' fields plus the searched ones."""
-    names = [doc.get("case_number"), doc.get("procedure"), doc.get("procedure_category"), doc.get("body_region"),
-             *doc.get("regions", []), *doc.get("guideline_document", []), *doc.get("guideline_section", []),
-             *doc.get("specialty", [])]
+    names = searchable_names(doc)
     # Elasticsearch counts "" as a facet value; tantivy (and the contract) has no such value.
-    blanks = {k: None for k in ("decision", "procedure", "procedure_category", "body_region", "decision_year",
-                                "decision_month")
-              if doc.get(k) == ""}
+    blanks = {k: None for k in (*single_valued(), "decision_month") if doc.get(k) == ""}
     return {
         **doc,
         **blanks,

@@ -29,6 +29,11 @@ BULK_LETTERS = 1000  # past this many letters in one write, use the big multi-th
 class EmbeddedBackend(SearchBackend):
     name = "embedded"
 
+    @classmethod
+    def from_settings(cls, settings) -> "EmbeddedBackend":
+        """The index directory is settings.SEARCH_INDEX_DIR."""
+        return cls(settings.SEARCH_INDEX_DIR)
+
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         self.decisions = Store(self.root, "decisions", decisions.schema, decisions.add_letter, key="letter_id")

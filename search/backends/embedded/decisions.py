@@ -12,6 +12,8 @@ from typing import Iterator
 
 import tantivy
 
+from search.facets import searchable_names
+
 from ..base import (
     EXACT_LETTERS_LIMIT,
     FACETS,
@@ -73,9 +75,7 @@ def add_letter(writer, letter: dict) -> None:
 
 
 def decision_fields(doc: dict) -> dict:
-    names = [doc.get("case_number"), doc.get("procedure"), doc.get("procedure_category"), doc.get("body_region"),
-             *doc.get("regions", []), *doc.get("guideline_document", []), *doc.get("guideline_section", []),
-             *doc.get("specialty", [])]
+    names = searchable_names(doc)
     request = "\n".join(t for t in (doc.get("request"), doc.get("disputed_portion")) if t)
     date = date_ord(doc.get("decision_date"))
     stored = doc if doc.get("first") else {k: v for k, v in doc.items() if k != "summary"}

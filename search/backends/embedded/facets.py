@@ -6,23 +6,26 @@ So each facet is stored as `slots(facet)` full single-valued columns "<facet>__<
 value, or a sentinel), plus a multi-valued "<facet>__rest" for the rare documents with more
 values, aggregated only when some document uses it. Values are unique per document, so summing
 the columns' counts gives exact document counts. "<facet>" itself is indexed only, for filters.
-Facets that are one value per decision (its outcome, procedure, letter year) need one slot.
+Facets that are one value per decision (its outcome, procedure, letter year) need one slot; the
+others' slots are declared with the facet (search.facets).
 """
 from __future__ import annotations
 
 import tantivy
 
+from search.facets import by_name
+
 from ..base import FacetValue, sort_facet_values
 from .store import call
 
-SLOTS = {"specialty": 3, "guideline_document": 3, "guideline_section": 4}
 EMPTY = "\x01"  # sentinel for an unused slot (never a facet value)
 # Every distinct value of every column (exact sums); facet value sets are small.
 TERMS = {"size": 1_000_000, "segment_size": 1_000_000}
 
 
-def slots(facet: str) -> int:
-    return SLOTS.get(facet, 1)
+def slots(name: str) -> int:
+    facet = by_name(name)
+    return facet.slots if facet is not None and facet.many else 1
 
 
 def add_facet_fields(sb: tantivy.SchemaBuilder, name: str) -> None:

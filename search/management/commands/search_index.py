@@ -15,10 +15,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from guidelines.models import GuidelineSection
-from search.backends import get_backend
+from search.backends import backend_names, get_backend
 from search.backends.base import SearchBackendError
 from search.documents import indexable_determinations
-from search import health, maintenance
+from search import health, indexing
 from search.models import IndexQueue
 
 
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                            help="rebuild an index that was lost or emptied, then apply all pending index-queue rows")
         group.add_argument("--rebuild", action="store_true", help="rebuild the index from the database")
         group.add_argument("--check", action="store_true", help="report the index's health and its drift from the database")
-        parser.add_argument("--backend", choices=["embedded", "elasticsearch"], help="default: settings.SEARCH_BACKEND")
+        parser.add_argument("--backend", choices=backend_names(), help="default: settings.SEARCH_BACKEND")
         parser.add_argument("--show", type=int, default=20, help="ids listed per difference (--check)")
 
     def handle(self, *args, catch_up=False, rebuild=False, check=False, backend=None, show=20, **options):
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         return Progress(self.stderr, "determinations" if kind == "determination" else "guideline sections", total)
 
     def catch_up(self):
-        done = maintenance.catch_up(self.backend, self._progress)
+        done = indexing.catch_up(self.backend, self._progress)
         for line in done.why:
             self.stdout.write(f"{line}: rebuilding")
         if done.rebuilt:
@@ -84,7 +84,7 @@ class Command(BaseCommand):
         self.stdout.write(f"applied {done.applied} of {done.pending} pending index-queue rows ({self.backend.name})")
 
     def rebuild(self):
-        counts = maintenance.rebuild(self.backend, progress=self._progress)
+        counts = indexing.rebuild(self.backend, progress=self._progress)
         self.stdout.write(f"rebuilt {self.backend.name} index: {counts['determination']} determinations, "
                           f"{counts['section']} guideline sections")
 

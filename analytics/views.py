@@ -1,0 +1,75 @@
+"""/analytics/?<search query string> (analytics of any search) and /dashboard/ (the DWC annual
+report's headline tables recomputed from the stored letters, optionally for one search too).
+
+Both render analytics.payload' payload, the dict GET /api/analytics/ returns, and add the
+charts (analytics.charts). The query string is the search page's: same parser, so a
+search, its analytics and its API calls mean the same decisions.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+
+from analytics import charts
+from analytics.payload import analytics_payload, run
+from search.backends.base import SearchBackendError
+from search.health import UNAVAILABLE
+from search.params import parse_search_params
+
+log = logging.getLogger(__name__)
+
+
+def _context(request):
+    params = parse_search_params(request.GET)
+    data, error = None, None
+    if not params.errors.get("q"):
+        try:
+            data = analytics_payload(run(params))
+        except SearchBackendError:
+            log.exception("search backend failed for %s", request.get_full_path())
+            error = UNAVAILABLE
+    return {"params": params, "data": data, "error": error, "form_errors": params.errors, "chips": params.chips()}
+
+
+def _svg(drawn: dict[str, str]) -> dict:
+    # analytics.svg escapes every text it draws.
+    return {name: mark_safe(svg) for name, svg in drawn.items()}  # noqa: S308
+
+
+def analytics_page(request):
+    context = _context(request)
+    data = context["data"]
+    if data and data["summary"]["decisions"]:
+        context["charts"] = _svg({
+            "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
+            "month_rates": charts.rate_per("month-rates", data["by_month"], "Overturn rate per month", "label"),
+            "years": charts.decisions_per("years", data["by_year"], "Decisions per year"),
+            "sections": charts.counts("sections", data["guideline_sections"][:10],
+                                      "Guideline sections most relied upon"),
+            "specialties": charts.shares("specialties", data["specialties"][:12], "Decisions by reviewer specialty"),
+            "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
+            "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
+        })
+    return render(request, "analytics/analytics.html", context)
+
+
+def dashboard_page(request):
+    context = _context(request)
+    data = context["data"]
+    if data and data["summary"]["decisions"]:
+        context["charts"] = _svg({
+            "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
+            "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
+            "specialties": charts.shares("specialties", data["specialties"], "Share of decisions by reviewer specialty"),
+            "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
+        })
+        pharma = data["pharmaceuticals"]
+        context["medications"] = [{**r, "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"]}
+                                  for r in data["categories"] if r["value"] in pharma["categories"]]
+        context["years"] = [{"value": r["value"], "url": "/dashboard/" + context["params"].querystring(
+            filters={**context["params"].filters, "decision_year": [r["value"]]}, page=1),
+            "selected": context["params"].filters.get("decision_year") == [r["value"]]}
+            for r in data["by_year"] if r["decisions"]]
+    return render(request, "analytics/dashboard.html", context)
