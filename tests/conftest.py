@@ -1,24 +1,25 @@
-"""Shared fixtures. Real letters are read from ../shared/data beside the checkout (never copied)."""
-import os
-from pathlib import Path
+"""Fixtures every test has, and the shared fixture modules (tests/support/*):
 
+    services          redis_url, postgres_url, osmem_es_url: real servers started for the session
+    corpus_fixtures   the 150 real letters ingested and indexed once per module, on both engines
+    letter_fixtures   a few letters ingested, a linked letter, the guideline catalog
+    alert_fixtures    a corpus of committed letters for saved-search alerts
+    browser           headless Chromium (Debian's /usr/bin/chromium) through Playwright
+"""
 import pytest
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("IMR_SHARED_DATA", REPO_DIR.parent / "shared" / "data"))
-DWC_TXT = SHARED_DATA / "dwc-imr" / "txt"
-DWC_PDF = SHARED_DATA / "dwc-imr" / "pdf"
-SEED_DIR = SHARED_DATA / "seed"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from guidelines.linking import clear_cache
+from guidelines.queries import forget_section_urls
+from search.backends import reset_backend
+from tests.support import DWC_PDF, DWC_TXT, SEED_DIR, require_shared_data
 
-
-def require_shared_data():
-    """Skip outside CI when the shared letters are absent; under CI their absence is a failure."""
-    if not DWC_TXT.is_dir():
-        message = f"real letters not found at {DWC_TXT}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+pytest_plugins = [
+    "tests.support.services",
+    "tests.support.corpus_fixtures",
+    "tests.support.letter_fixtures",
+    "tests.support.alert_fixtures",
+    "tests.support.browser",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -26,9 +27,6 @@ def fresh_guideline_caches():
     """The per-process guideline caches (the linker's catalog, the section-label URL map) start
     empty in every test: tests flush the database between them, and what one test cached (with
     the ids SQLite then reuses) must not be taken for the next test's."""
-    from guidelines.linking import clear_cache
-    from guidelines.queries import forget_section_urls
-
     clear_cache()
     forget_section_urls()
     yield
@@ -39,10 +37,10 @@ def fresh_guideline_caches():
 @pytest.fixture(autouse=True)
 def search_index_dir(settings, tmp_path):
     """Every test's embedded index lives in its own tmp dir, never the checkout's var/ (letter pages
-    read the index for their similar decisions). tests/search/ overrides this fixture by name."""
-    from search.backends import reset_backend
-
+    read the index for their similar decisions). A test that searches the indexed corpus asks for
+    `on_corpus_index` or `on_elasticsearch` (tests/support/corpus_fixtures.py)."""
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    settings.SEARCH_BACKEND = "embedded"
     reset_backend()
     yield settings.SEARCH_INDEX_DIR
     reset_backend()
@@ -64,7 +62,3 @@ def dwc_pdf_dir():
 def seed_letter_path():
     require_shared_data()
     return next(SEED_DIR.glob("*.txt"))
-
-
-# Real Redis and PostgreSQL servers started by the tests (see tests/services.py).
-from tests.services import postgres_url, redis_url  # noqa: E402,F401

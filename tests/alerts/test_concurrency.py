@@ -10,9 +10,10 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import REPO_DIR
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python
-from tests.services import create_postgres_database
+from tests.support import REPO_DIR
+from tests.support import FIXTURE_LETTERS
+from tests.support.processes import manage, project_env, run_python
+from tests.support.services import create_postgres_database
 
 pytestmark = pytest.mark.services
 

@@ -1,6 +1,6 @@
 """send_alerts over real letters ingested through the pipeline: a saved "lumbar MRI" search,
 new letters (real letters copied under new case numbers) ingested after it was saved, and the
-e-mail that must list exactly the new matching decisions. The oracle is tests/search/oracle.py
+e-mail that must list exactly the new matching decisions. The oracle is tests/support/oracle.py
 (the ORM and hand-written patterns) and the letters' created_at, never the search code."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from alerts.send import send_alerts
 from cases.models import Determination, DisputedItem
 from search.sync import DETERMINATION, enqueue
 from search.tasks import apply_pending
-from tests.alerts.conftest import LUMBAR_MRI_LETTER, copy_letter, ingest
-from tests.search import oracle
+from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
+from tests.support import oracle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

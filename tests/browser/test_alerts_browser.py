@@ -17,9 +17,8 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import DisputedItem
-from tests.alerts.conftest import LUMBAR_MRI_LETTER, alert_corpus, copy_letter, ingest  # noqa: F401
-from tests.browser.test_search_browser import chromium  # noqa: F401 - the shared browser fixture
-from tests.search import oracle
+from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
+from tests.support import oracle
 
 SCREENSHOTS = Path(os.environ.get("IMR_SCREENSHOTS", "/tmp/screenshots"))
 LUMBAR = next(c for c in oracle.PROCEDURE_CASES if c.q == "lumbar MRI" and not c.filters)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_search_browser import chromium  # noqa: F401 - the shared browser fixture
 
 SCREENSHOTS = Path("/tmp/screenshots")
 SECTION = "Low Back Complaints (2004) › Special Studies"
@@ -28,7 +27,7 @@ def all_letters(settings, tmp_path, dwc_txt_dir):
     the guideline catalog, indexed into a tmp embedded index."""
     from django.core.management import call_command
 
-    from cases.ingest import ingest_paths
+    from pipeline.ingest import ingest_paths
     from search.backends import reset_backend
 
     settings.SEARCH_BACKEND = "embedded"

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.browser.test_search_browser import FACET_LETTER, chromium, indexed_letters  # noqa: F401
+from tests.support.browser import FACET_LETTER
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 REQUEST = "MRI of the lumbar spine without contrast"

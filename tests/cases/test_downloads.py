@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from cases.ingest import ingest_paths
+from pipeline.ingest import ingest_paths
 from cases.models import Determination
-
-from .test_write_api import PDF_CASE, TXT_CASE, token_client, upload
+from tests.support.api import PDF_CASE, TXT_CASE, token_client, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -186,7 +186,7 @@ def test_all_letters_stored_linked_and_queued(catalog, citations, dwc_txt_dir):
     from guidelines.linking import figures
     from guidelines.models import CitationLink
 
-    from .helpers import store_letter
+    from tests.support.letters import store_letter
 
     for path in sorted(dwc_txt_dir.glob("*.txt")):
         store_letter(path.read_text(encoding="utf-8", errors="replace"), path.name)

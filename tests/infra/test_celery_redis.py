@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.helpers import FIXTURE_LETTERS, Worker, manage, project_env, run_python, wait_until
+from tests.support import FIXTURE_LETTERS
+from tests.support.processes import Worker, manage, project_env, run_python, wait_until
 
 pytestmark = pytest.mark.services
 
@@ -54,7 +55,7 @@ def test_settings_are_not_eager_with_a_broker(celery_env):
 
 JOB_PROGRESS = (
     "import json, time\n"
-    "from cases.jobs import job_progress\n"
+    "from pipeline.jobs import job_progress\n"
     "from cases.models import IngestJob\n"
     "job = IngestJob.objects.get(pk={job_id})\n"
     "deadline = time.monotonic() + {timeout}\n"
@@ -66,7 +67,7 @@ JOB_PROGRESS = (
 
 def send_job(env, paths) -> int:
     out = run_python(env, (
-        "from cases.tasks import enqueue_ingest\n"
+        "from pipeline.tasks import enqueue_ingest\n"
         f"print(enqueue_ingest({[str(p) for p in paths]!r}, requester='test').pk)\n"
     ))
     return int(out.stdout.strip().splitlines()[-1])
@@ -89,7 +90,7 @@ def test_bulk_ingest_job_runs_on_a_real_worker(celery_env, worker):
     assert (progress["total"], progress["new"], progress["failed"]) == (len(letters), len(letters), 0), progress
     assert _case_numbers(db_path) == {p.stem for p in letters}
     log = worker.output()
-    assert "cases.tasks.ingest_chunk" in log and "succeeded" in log, log[-3000:]
+    assert "pipeline.tasks.ingest_chunk" in log and "succeeded" in log, log[-3000:]
 
     # Re-sending the same files through the worker is idempotent.
     again = wait_for_job(env, send_job(env, letters))
@@ -157,8 +158,8 @@ def test_tasks_run_eagerly_without_a_broker(tmp_path):
     manage(env, "migrate", "--noinput")
     letter = sorted(FIXTURE_LETTERS.glob("CM*.txt"))[0]
     out = run_python(env, (
-        "from cases.jobs import job_progress\n"
-        "from cases.tasks import enqueue_ingest\n"
+        "from pipeline.jobs import job_progress\n"
+        "from pipeline.tasks import enqueue_ingest\n"
         f"p = job_progress(enqueue_ingest([{str(letter)!r}]))\n"
         "print(p['state'], p['new'])\n"
     ))

@@ -5,8 +5,9 @@ import sys
 import pytest
 from django.core.management import get_commands
 
-from tests.conftest import REPO_DIR
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env
+from tests.support import REPO_DIR
+from tests.support import FIXTURE_LETTERS
+from tests.support.processes import manage, project_env
 
 
 def test_search_index_check_cli(tmp_path):

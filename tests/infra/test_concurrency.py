@@ -16,10 +16,10 @@ import time
 
 import pytest
 
-from tests.conftest import REPO_DIR
-from tests.corpus import grow_text_corpus
-from tests.infra.helpers import Worker, manage, project_env, run_python, wait_until
-from tests.services import create_postgres_database
+from tests.support import REPO_DIR
+from tests.support.corpus import grow_text_corpus
+from tests.support.processes import Worker, manage, project_env, run_python, wait_until
+from tests.support.services import create_postgres_database
 
 pytestmark = pytest.mark.services
 
@@ -71,7 +71,7 @@ def job_counts(sql, job_id: int) -> dict:
 
 
 def send_job(env, folder) -> int:
-    out = run_python(env, "from cases.tasks import enqueue_ingest\n"
+    out = run_python(env, "from pipeline.tasks import enqueue_ingest\n"
                           f"print(enqueue_ingest([{str(folder)!r}], requester='test').pk)\n")
     return int(out.stdout.strip().splitlines()[-1])
 
@@ -106,7 +106,7 @@ def test_two_ingest_runs_and_a_celery_worker_at_once(corpus, database, redis_url
     assert counts.get("failed", 0) == 0 and counts.get("new", 0) + counts.get("unchanged", 0) == 300, counts
     # Between the three, each letter was new exactly once.
     assert new_total + counts.get("new", 0) == 300
-    assert "cases.tasks.ingest_chunk" in log and "succeeded" in log and "Traceback" not in log, log[-3000:]
+    assert "pipeline.tasks.ingest_chunk" in log and "succeeded" in log and "Traceback" not in log, log[-3000:]
 
 
 def test_a_killed_worker_does_not_lose_its_job(corpus, database, redis_url, tmp_path):

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from imr_kb.dburl import parse_database_url
-from tests.conftest import REPO_DIR
+from tests.support import REPO_DIR
 
 
 @pytest.mark.parametrize(

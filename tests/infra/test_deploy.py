@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from scripts.topology import read_env_file
-from tests.conftest import REPO_DIR
-from tests.infra.helpers import project_env
+from tests.support import REPO_DIR
+from tests.support.processes import project_env
 
 COMPOSE = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
 ENV_EXAMPLE = REPO_DIR / "deploy" / "production.env.example"
@@ -141,9 +141,9 @@ def test_every_documented_variable_is_read_by_the_project():
     names = set(example_env()) | set(service_env("web"))
     for name in sorted(names):
         assert re.search(rf"[\"'{{$]{name}\b", sources), f"{name} is documented but never read"
-    readme = (REPO_DIR / "README.md").read_text()
+    table = (REPO_DIR / "docs" / "configuration.md").read_text()
     for name in sorted(example_env()):
-        assert f"`{name}`" in readme, f"{name} is not in the README's configuration table"
+        assert f"`{name}`" in table, f"{name} is not in docs/configuration.md's table"
 
 
 def _command_of(name: str) -> list[str]:

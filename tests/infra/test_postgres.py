@@ -2,8 +2,9 @@
 subprocess (DATABASE_URL=postgres://...), then check what was stored straight from the database."""
 import pytest
 
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python
-from tests.services import create_postgres_database
+from tests.support import FIXTURE_LETTERS
+from tests.support.processes import manage, project_env, run_python
+from tests.support.services import create_postgres_database
 
 pytestmark = pytest.mark.services
 

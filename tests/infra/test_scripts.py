@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO_DIR
+from tests.support import REPO_DIR
 
 SCRIPTS = [REPO_DIR / ".ci" / "run", *sorted((REPO_DIR / "scripts").glob("*.sh"))]
 

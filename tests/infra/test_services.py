@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from tests.services import create_postgres_database
+from tests.support.services import create_postgres_database
 
 pytestmark = pytest.mark.services
 

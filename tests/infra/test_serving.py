@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, REPO_DIR
-from tests.infra.helpers import wait_until
-from tests.services import free_port
+from tests.support import IN_CI, REPO_DIR
+from tests.support.processes import wait_until
+from tests.support.services import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -207,7 +207,7 @@ def test_admin_pages_work_under_the_csp(demo):
         finally:
             browser.close()
     assert all("Log in" not in title for title in titles), titles
-    # Known, pending in cases/admin.py (not this module's file): citation_summary_html writes
+    # Known, pending in pipeline/admin/letters.py (not this module's file): citation_summary_html writes
     # <ul style='margin:0'>; the CSP drops that margin and nothing else. No script may be blocked.
     form = violations.pop("determination change form", [])
     assert all(m.startswith("Applying inline style") for m in form), form

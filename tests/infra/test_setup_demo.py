@@ -1,7 +1,8 @@
 """manage.py setup_demo (the first quick-start command's data step), in a subprocess on a temp database."""
 import sqlite3
 
-from tests.infra.helpers import FIXTURE_LETTERS, manage, project_env, run_python
+from tests.support import FIXTURE_LETTERS
+from tests.support.processes import manage, project_env, run_python
 
 
 def _rows(db_path, sql):
@@ -51,7 +52,7 @@ def test_setup_demo_strict_fails_on_a_missing_letters_folder(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import REPO_DIR
+    from tests.support import REPO_DIR
 
     env = project_env(tmp_path)
     manage(env, "migrate", "--noinput")

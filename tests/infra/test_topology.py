@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import IN_CI, REPO_DIR
+from tests.support import IN_CI, REPO_DIR
 
 pytestmark = pytest.mark.services
 

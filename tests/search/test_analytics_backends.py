@@ -2,8 +2,8 @@
 
 AnalyticsContract holds the tests; the embedded backend (tantivy in a tmp dir) and the
 Elasticsearch backend (a real osmem-server started by the session fixture) supply the backend.
-Expected numbers come from the ORM (tests/search/analytics_oracle.py, with the decision sets of
-tests/search/oracle.py), never from the index, the search or the analytics code.
+Expected numbers come from the ORM (tests/support/analytics_oracle.py, with the decision sets of
+tests/support/oracle.py), never from the index, the search or the analytics code.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 
 from cases.models import Determination
 from search.backends.base import ANALYTICS_BREAKDOWNS, COMPLETE_BREAKDOWNS, SearchQuery
-from search.distribution import describe
+from analytics.distribution import describe
 from search.documents import determination_documents
-from tests.search import analytics_oracle, oracle
+from tests.support import analytics_oracle, oracle
 
 pytestmark = pytest.mark.django_db
 

@@ -3,14 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.search import oracle
-from tests.search.test_views import (  # noqa: F401  (module fixtures: the indexed corpus)
-    HOSTILE_CASE,
-    corpus_index,
-    search_index_dir,
-)
+from tests.support import oracle
+from tests.support.corpus_fixtures import HOSTILE_CASE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_corpus_index")]
 
 
 def test_search_response_shape(client):

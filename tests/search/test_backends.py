@@ -2,7 +2,7 @@
 
 BackendContract holds the tests; TestEmbeddedBackend (tantivy in a tmp dir) and
 TestElasticsearchBackend (a real osmem-server started by the session fixture) supply the backend.
-Expected values come from the database and the letter text (tests/search/oracle.py), never from
+Expected values come from the database and the letter text (tests/support/oracle.py), never from
 the index or the search code.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from cases.models import Determination, DisputedItem
 from search.backends.base import FACETS, SearchQuery
 from search.documents import determination_documents
-from tests.search import oracle
+from tests.support import oracle
 
 pytestmark = pytest.mark.django_db
 

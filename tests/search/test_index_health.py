@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cases.ingest import ingest_paths
+from pipeline.ingest import ingest_paths
 from cases.models import Determination
 from search.backends import get_backend, reset_backend
 from search.health import check, forget_checks

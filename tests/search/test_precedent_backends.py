@@ -2,7 +2,7 @@
 against the 150 real letters: same procedure (and region) first, then every decision sharing a
 word with the pasted text, ordered by similarity; excluded letters never appear.
 
-Expected sets come from the database and the letter text (tests/search/precedent_oracle.py);
+Expected sets come from the database and the letter text (tests/support/precedent_oracle.py);
 the procedure and regions of each query are written out by hand, as the contract takes them.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from cases.models import DisputedItem
 from search.backends.base import PrecedentQuery
 from search.documents import determination_documents
-from tests.search import oracle
-from tests.search.precedent_oracle import PRECEDENT_CASES, compared_text, stems
+from tests.support import oracle
+from tests.support.precedent_oracle import PRECEDENT_CASES, compared_text, stems
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from cases.ingest import ingest_paths, rederive
+from pipeline.ingest import ingest_paths, rederive
 from cases.models import Determination, DisputedItem
 from search import sync
 from search.backends import get_backend, reset_backend
@@ -234,7 +234,7 @@ def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, 
 
 
 def test_catalog_loader_queues_its_sections(tmp_path, django_capture_on_commit_callbacks):
-    from guidelines.catalog_loader import load_catalog
+    from pipeline.catalog import load_catalog
     from guidelines.linker.catalog import CATALOG_FILE
     from guidelines.models import GuidelineSection
 
@@ -265,7 +265,7 @@ def test_section_documents_stay_bounded(dwc_txt_dir, django_capture_on_commit_ca
     quotes, the ones quoted most often; the ingest run queued it once, at its end."""
     from django.db.models import Count
 
-    from guidelines.catalog_loader import load_catalog
+    from pipeline.catalog import load_catalog
     from guidelines.models import GuidelineSection, QuotedPassage
     from search.section_documents import REPRESENTATIVE_QUOTES, section_document
 
@@ -314,10 +314,10 @@ def test_bulk_ingest_applies_the_index_once_at_the_end(letters, monkeypatch):
 def test_a_batch_that_dies_leaves_its_rows_for_catch_up(letters, monkeypatch):
     """Letters committed before a crash stay queued; the run's end applies them on the way out,
     and --catch-up whatever is left."""
-    import cases.ingest
+    import pipeline.ingest
 
-    monkeypatch.setattr(cases.ingest, "BATCH", 1)
-    real_write = cases.ingest._write
+    monkeypatch.setattr(pipeline.ingest, "BATCH", 1)
+    real_write = pipeline.ingest._write
     calls = []
 
     def crash_on_third(batch, state):
@@ -326,7 +326,7 @@ def test_a_batch_that_dies_leaves_its_rows_for_catch_up(letters, monkeypatch):
             raise KeyboardInterrupt("process killed")
         return real_write(batch, state)
 
-    monkeypatch.setattr(cases.ingest, "_write", crash_on_third)
+    monkeypatch.setattr(pipeline.ingest, "_write", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         ingest_paths(letters)
     ids = set(Determination.objects.values_list("id", flat=True))
@@ -340,8 +340,8 @@ def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(dwc_txt_dir, dj
                                                                  settings):
     """One letter re-indexes itself at once; the summaries of the sections it quotes wait for the
     periodic catch-up (celery beat), which applies every pending row."""
-    from cases.ingest import ingest_file
-    from guidelines.catalog_loader import load_catalog
+    from pipeline.ingest import ingest_file
+    from pipeline.catalog import load_catalog
     from imr_kb.celery import app
     from search.tasks import apply_index_queue
 

@@ -1,0 +1,244 @@
+"""Procedure taxonomy (procedures.taxonomy): pure functions, no database.
+
+Classification coverage is measured over the disputed items of all 150 real letters, parsed by
+cases.parser.parse_text.
+"""
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from procedures.taxonomy import DEFAULT_PATH, classify, expand_query, load_taxonomy, taxonomy_version
+from procedures.taxonomy.loader import TaxonomyError
+
+# ---------------------------------------------------------------------------------------------
+# The abbreviations and brand names users type (from the issue).
+
+
+@pytest.mark.parametrize(
+    "request_text, procedure, category",
+    [
+        ("MBB L4-5, L5-S1 bilateral", "medial branch block", "spinal injections"),
+        ("Lumbar medial branch nerve block at L3-L4", "medial branch block", "spinal injections"),
+        ("Facet joint injections L4-5, L5-S1", "facet joint injection", "spinal injections"),
+        ("Right L5-S1 epidural steroid injection", "epidural steroid injection", "spinal injections"),
+        ("Cervical ESI C6-7", "epidural steroid injection", "spinal injections"),
+        ("RFA bilateral L4-5", "radiofrequency ablation", "spinal injections"),
+        ("Radiofrequency rhizotomy left L3, L4, L5", "radiofrequency ablation", "spinal injections"),
+        ("TENS unit", "TENS unit", "durable medical equipment"),
+        ("Associated surgical service: EMS/TENS unit", "TENS unit", "durable medical equipment"),
+        ("EMG/NCS of the bilateral upper extremities", "EMG/NCS", "diagnostics/electrodiagnostics"),
+        ("EMG/NCV of the lower extremities", "EMG/NCS", "diagnostics/electrodiagnostics"),
+        ("Nerve Conduction Study of the right upper extremity", "EMG/NCS", "diagnostics/electrodiagnostics"),
+        ("PT 2x6 for the lumbar spine", "physical therapy", "physical medicine"),
+        ("Physical therapy 2 times a week for 6 weeks low back", "physical therapy", "physical medicine"),
+        ("Norco 10/325mg #90", "hydrocodone/acetaminophen", "medications: opioids"),
+        ("Vicodin 5/300 #60", "hydrocodone/acetaminophen", "medications: opioids"),
+        ("Post-op Percocet 5/325mg", "oxycodone", "medications: opioids"),
+        ("Ultram 50mg #30", "tramadol", "medications: opioids"),
+        ("Nucynta 50mg #60", "tapentadol", "medications: opioids"),
+        ("Flexeril 10mg #60", "cyclobenzaprine", "medications: muscle relaxants"),
+        ("Lidoderm patch, 12 hours on 12 hours off", "lidocaine (topical)", "medications: topical analgesics"),
+        ("Voltaren gel apply to affected area 4 times a day", "topical NSAID", "medications: topical analgesics"),
+        ("Three refills of Voltaren 75mg #60", "diclofenac", "medications: NSAIDs"),
+        ("Flurbiprofen 10%/Dextromethorphan 5%/Lidocaine 5%, 120grams #1", "compounded topical analgesic",
+         "medications: topical analgesics"),
+        ("Compound Ketoprofen 20%, 240 grams", "compounded topical analgesic", "medications: topical analgesics"),
+        ("Prilosec 20mg #90", "proton pump inhibitor", "medications: proton pump inhibitors/H2 blockers"),
+        ("Pre-op labs: PT/PTT", "coagulation studies (PT/PTT)", "laboratory"),
+        ("Twelve acupuncture visits with Capsaicin patch, 2 times weekly", "acupuncture", "acupuncture"),
+        ("Lumbar epidural steroid injection with pain interventionist consult and treatment",
+         "epidural steroid injection", "spinal injections"),
+        ("Chiropractic physiotherapy treatment 6 visits", "chiropractic manipulation", "chiropractic/manual therapy"),
+        ("Lumbar MRI scan", "MRI", "imaging"),
+        ("X-rays of the cervical spine", "X-ray", "imaging"),
+        ("Transportation to/from all medical appointments", "transportation", "other"),
+        ("Something nobody has heard of", "other", "other"),
+    ],
+)
+def test_classify_procedure_and_category(request_text, procedure, category):
+    result = classify(request_text)
+    assert (result.procedure, result.category) == (procedure, category)
+
+
+@pytest.mark.parametrize(
+    "request_text, region, side",
+    [
+        ("Facet joint injections L4-5, L5-S1", "lumbar spine", ""),
+        ("Right C5-6 epidural steroid injection", "cervical spine", "right"),
+        ("MRI Thoracic Spine", "thoracic spine", ""),
+        ("MRI of the lumbosacral spine without contrast", "lumbar spine", ""),
+        ("Physical therapy 2 times a week for 6 weeks low back", "lumbar spine", ""),
+        ("EMG/NCV of the bilateral lower extremities", "lower extremities", "bilateral"),
+        ("EMG of the left upper extremity", "upper extremities", "left"),
+        ("MRI of the left shoulder", "shoulder", "left"),
+        ("MRI of the right knee", "knee", "right"),
+        ("MRI of the left hip", "hip", "left"),
+        ("MRI of the left wrist", "wrist/hand", "left"),
+        ("MRI without contrast of the right elbow", "elbow", "right"),
+        ("Three phase bone scan to the left foot", "ankle/foot", "left"),
+        ("CT scan of the head", "head", ""),
+        ("MRI of the cervical and thoracic spine", "multiple", ""),
+        ("Chiropractic for the left hip and left knee, 12 visits", "multiple", "left"),
+        ("EMG of the left and right upper extremity", "upper extremities", "bilateral"),
+        ("TENS unit", "unspecified", ""),
+        # No region written: the procedure's default (lumbar medial branch blocks are the norm).
+        ("MBB", "lumbar spine", ""),
+    ],
+)
+def test_body_region_and_laterality(request_text, region, side):
+    result = classify(request_text)
+    assert (result.body_region, result.laterality) == (region, side)
+
+
+def test_partly_authorised_request_classifies_the_original_request_only():
+    text = ("Physical therapy 2 times 6 for the head was the original request. Physical therapy 1 times 6 "
+            "for the head was authorized by the Claims Administrator. The remaining lumbar spine portion")
+    assert classify(text).body_region == "head"
+
+
+# ---------------------------------------------------------------------------------------------
+# Query expansion
+
+
+def test_mbb_and_facet_injection_expand_to_each_other():
+    for query in ("MBB", "mbb", "medial branch block", "facet injection", "Facet joint injections"):
+        expansion = expand_query(query)
+        phrases = {p.lower() for p in expansion.phrases} | {query.lower()}
+        assert {"medial branch block", "facet injection", "facet joint injection", "mbb"} <= phrases, query
+        assert {"medial branch block", "facet joint injection"} <= set(expansion.procedures), query
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("ESI", {"epidural steroid injection"}),
+        ("RFA", {"radiofrequency ablation", "rhizotomy", "neurotomy"}),
+        ("TENS", {"transcutaneous electrical nerve stimulation", "tens unit"}),
+        ("TENS unit", {"transcutaneous electrical nerve stimulation", "tens"}),
+        ("EMG/NCS", {"emg", "ncv", "nerve conduction study", "electromyography"}),
+        ("nerve conduction", {"emg", "ncs", "ncv"}),
+        ("PT", {"physical therapy", "physiotherapy"}),
+        ("Norco", {"hydrocodone", "vicodin", "hydrocodone/acetaminophen"}),
+        ("Flexeril", {"cyclobenzaprine"}),
+        ("Lidoderm", {"lidocaine patch", "lidocaine"}),
+        ("lumbar MRI", {"magnetic resonance imaging", "mri scan"}),
+    ],
+)
+def test_expand_query(query, expected):
+    phrases = {p.lower() for p in expand_query(query).phrases}
+    assert expected <= phrases, sorted(phrases)
+
+
+def test_brand_name_stays_with_its_drug_and_the_class_word_finds_every_opioid():
+    expansion = expand_query("Norco")
+    assert expansion.procedures == ["hydrocodone/acetaminophen"]
+    opioids = expand_query("opioids")
+    phrases = {p.lower() for p in opioids.phrases}
+    assert {"norco", "hydrocodone", "percocet", "tramadol", "ultram", "nucynta"} <= phrases
+    assert {"hydrocodone/acetaminophen", "oxycodone", "tramadol", "tapentadol"} <= set(opioids.procedures)
+    assert {"naproxen", "ibuprofen", "celecoxib"} <= set(expand_query("NSAIDs").procedures)
+
+
+def test_expand_query_reports_body_regions_without_or_ing_them():
+    expansion = expand_query("lumbar MRI")
+    assert expansion.procedures == ["MRI"] and expansion.body_regions == ["lumbar spine"]
+    assert "lumbar" not in {p.lower() for p in expansion.phrases}
+
+
+def test_expand_query_leaves_plain_words_alone():
+    assert expand_query("").phrases == []
+    assert expand_query("weaning").phrases == []
+    # Catch-all procedures are not expanded: "repair" must not OR in every surgery word.
+    assert expand_query("repair").phrases == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Versioning and validation
+
+
+def test_version_is_the_sha256_of_the_data_file():
+    assert taxonomy_version() == hashlib.sha256(Path(DEFAULT_PATH).read_bytes()).hexdigest()
+
+
+def test_version_changes_with_the_file(tmp_path):
+    copy = tmp_path / "procedures.yaml"
+    copy.write_bytes(Path(DEFAULT_PATH).read_bytes() + b"\n# edited\n")
+    assert load_taxonomy(copy).version != taxonomy_version()
+    assert taxonomy_version(copy) == load_taxonomy(copy).version
+
+
+def test_malformed_taxonomy_names_the_file_and_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("categories: {x: 1}\nprocedures:\n  - name: thing\n    category: nope\n    terms: [a]\n")
+    with pytest.raises(TaxonomyError) as exc:
+        load_taxonomy(bad)
+    assert str(bad) in str(exc.value) and "unknown category 'nope'" in str(exc.value)
+    bad.write_text("procedures: [unclosed\n")
+    with pytest.raises(TaxonomyError, match="not valid YAML"):
+        load_taxonomy(bad)
+
+
+def test_taxonomy_package_imports_no_django():
+    import ast
+
+    package = Path(DEFAULT_PATH).parent.parent / "taxonomy"
+    for source in package.glob("*.py"):
+        tree = ast.parse(source.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(n == "django" or n.startswith("django.") for n in names), source
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage over the 150 real letters
+
+# Requests that legitimately fall outside every clinical category.
+ALLOWED_OTHER = {"transportation"}
+
+
+@pytest.fixture(scope="module")
+def real_requests(dwc_txt_dir):
+    from cases.parser import parse_text
+
+    requests = []
+    for path in sorted(dwc_txt_dir.glob("*.txt")):
+        parsed = parse_text(path.read_text(encoding="utf-8", errors="replace"), source_name=path.name)
+        requests += [(path.name, item.request) for item in parsed.items]
+    return requests
+
+
+def test_every_real_request_gets_a_category(real_requests):
+    assert len(real_requests) >= 320  # 333 disputed items in the 150 letters
+    results = [(name, req, classify(req)) for name, req in real_requests]
+    other = [(name, req, c.procedure) for name, req, c in results if c.category == "other"]
+    unexplained = [o for o in other if o[2] not in ALLOWED_OTHER]
+    assert not unexplained, unexplained
+    assert len(other) <= 3
+    categories = Counter(c.category for _, _, c in results)
+    # Every broad area of IMR practice in the sample is represented.
+    for category in ["imaging", "physical medicine", "diagnostics/electrodiagnostics", "spinal injections",
+                     "medications: opioids", "acupuncture", "chiropractic/manual therapy", "surgery",
+                     "durable medical equipment", "laboratory"]:
+        assert categories[category] > 0, category
+
+
+def test_real_requests_by_procedure(real_requests):
+    by_text = {req: classify(req) for _, req in real_requests}
+
+    def procedures(fragment):
+        return {c.procedure for req, c in by_text.items() if fragment.lower() in req.lower()}
+
+    assert procedures("Facet joint injections") == {"facet joint injection"}
+    assert procedures("Norco") == {"hydrocodone/acetaminophen"}
+    assert procedures("EMG/NCV") == {"EMG/NCS"}
+    assert procedures("TENS unit") == {"TENS unit"}
+    assert procedures("acupuncture") == {"acupuncture"}
+    assert procedures("epidural steroid injection") == {"epidural steroid injection"}
+    lumbar_mri = [c for req, c in by_text.items() if c.procedure == "MRI" and c.body_region == "lumbar spine"]
+    assert len(lumbar_mri) >= 10
