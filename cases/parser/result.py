@@ -80,8 +80,8 @@ class ParsedLetter:
     reviewer: Reviewer = field(default_factory=Reviewer)
     patient: Patient = field(default_factory=Patient)
     items: list[Item] = field(default_factory=list)
-    # "2016" for the 2016-17 DWC layout with a header block, "2013" for the older seed layout,
-    # "unknown" when neither is recognised.
+    # The name of the layout the letter was read with (cases/parser/layouts/): "2016" for the
+    # 2016-17 DWC letter, "2013" for the older seed letter; "unknown" when no layout recognises it.
     layout: str = "unknown"
     clinical_summary: str = ""
     # The (cleaned) text the parse was made from.

@@ -1,4 +1,8 @@
-"""Clinical case summary and the patient's age and sex found in it."""
+"""Clinical case summary and the patient's age and sex found in it.
+
+The age and sex wording is the same in every layout; the boilerplate that opens a summary is the
+layout's (`Layout.summary_preamble`).
+"""
 from __future__ import annotations
 
 import re
@@ -42,12 +46,6 @@ _MALE_PRONOUN = re.compile(r"\b(?:he|his|him|himself)\b", re.IGNORECASE)
 _FEMALE_PRONOUN = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 _SEXES = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
           "female": "female", "woman": "female", "lady": "female", "girl": "female"}
-# The summary opens with this boilerplate in the 2016 layout.
-SUMMARY_PREAMBLE = re.compile(
-    r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\s+based\s+on\s+"
-    r"a\s+review\s+of\s+the\s+case\s+file,\s+including\s+all\s+medical\s+records:\s*",
-    re.IGNORECASE,
-)
 
 
 def find_patient(summary: str) -> Patient:
@@ -83,6 +81,7 @@ def _sex_from_pronouns(summary: str):
     return None
 
 
-def strip_preamble(summary: str) -> str:
-    return SUMMARY_PREAMBLE.sub("", summary, count=1)
+def strip_preamble(summary: str, preamble: re.Pattern) -> str:
+    """Remove the layout's boilerplate (`Layout.summary_preamble`) from the start of the summary."""
+    return preamble.sub("", summary, count=1)
 
