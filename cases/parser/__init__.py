@@ -20,5 +20,5 @@ Modules, in the order a letter goes through them:
     api.py        the entry points tying them together
 Data files (alias and title tables) live in data/, see data/README.md.
 """
-from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401
 from .api import ExtractionError, extract_bytes, extract_text, parse_file, parse_text  # noqa: F401
+from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401

@@ -21,9 +21,11 @@ _AGE = re.compile(
     re.IGNORECASE,
 )
 # "a sixty-two year old male": ages written in words are read as digits before the search.
-_UNITS = "one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _WORD_AGE = re.compile(
     r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>" + "|".join(_UNITS) + r"))?|(?P<teen>"
     + "|".join(_TEENS) + r"))(?=[\s-]+(?:years?|yrs?)\b)",
@@ -72,7 +74,9 @@ def find_patient(summary: str) -> Patient:
 def _sex_from_pronouns(summary: str):
     """Only when the pronouns agree: "he/she" boilerplate or a summary that also speaks of a
     provider's "his" office gives both kinds, and then the sex stays unknown."""
-    text = re.sub(r"\b(?:he|his|him)\s*/\s*(?:she|her)\b|\b(?:she|her)\s*/\s*(?:he|his|him)\b", " ", summary, flags=re.I)
+    text = re.sub(
+        r"\b(?:he|his|him)\s*/\s*(?:she|her)\b|\b(?:she|her)\s*/\s*(?:he|his|him)\b", " ", summary, flags=re.IGNORECASE
+    )
     male, female = len(_MALE_PRONOUN.findall(text)), len(_FEMALE_PRONOUN.findall(text))
     if male and not female:
         return "male"
