@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pkgutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -67,6 +68,8 @@ def test_registration_checks_names_and_modules(invented):
         layouts.register_layout(imr2025)
     with pytest.raises(ValueError, match="fallback"):
         layouts.register_layout(layouts.fallback())
+    with pytest.raises(ValueError, match="1 to 16 characters"):
+        layouts.register_layout(replace(invented, name="a-name-longer-than-16"))
     with pytest.raises(TypeError, match="LAYOUT"):
         layouts.register_layout(fixture_layouts)   # a package without LAYOUT
     assert [layout.name for layout in layouts.registered()] == ["2013", "2016", "2025"]

@@ -33,7 +33,7 @@ from ..result import ParsedLetter
 from ..reviewer import CredentialStyle
 
 __all__ = [
-    "DEFAULT", "UNKNOWN", "Heading", "Layout", "LetterText", "Sections", "choose", "default", "fallback", "get",
+    "DEFAULT", "MAX_NAME", "UNKNOWN", "Heading", "Layout", "LetterText", "Sections", "choose", "default", "fallback", "get",
     "is_letter", "no_checks", "register_layout", "register_package", "registered", "unregister_layout",
 ]
 
@@ -41,6 +41,8 @@ __all__ = [
 # labels of header.parse_header); such a letter is reported with the layout name UNKNOWN.
 DEFAULT = "2016"
 UNKNOWN = "unknown"
+# Longest layout name: the apps store it in a 16-character column (Determination.layout).
+MAX_NAME = 16
 
 
 @dataclass
@@ -114,7 +116,7 @@ def no_checks(letter: ParsedLetter) -> list[str]:
 class Layout:
     """What one layout declares. See dwc2016.py for every field filled in."""
 
-    name: str                        # stored as ParsedLetter.layout
+    name: str                        # stored as ParsedLetter.layout (at most MAX_NAME characters)
     # detect(layout, text) -> score: above 0 when the text is this layout's letter, the highest
     # score wins. It receives the layout so a layout derived with dataclasses.replace() keeps working.
     detect: Callable[[Layout, LetterText], float]
@@ -158,6 +160,8 @@ def _layout_of(source: ModuleType | Layout) -> Layout:
 
 
 def _add(layout: Layout) -> None:
+    if not 0 < len(layout.name) <= MAX_NAME:
+        raise ValueError(f"a layout name has 1 to {MAX_NAME} characters, not {layout.name!r}")
     if layout.name == UNKNOWN:
         raise ValueError(f"{UNKNOWN!r} is the name of the fallback, not of a layout")
     if layout.name in _REGISTRY:
