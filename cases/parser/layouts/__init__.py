@@ -52,6 +52,8 @@ class LetterText:
 
     text: str
     lines: list[str]
+    # find() results: every layout's detection and the reading look for the same headings
+    _found: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, raw: str) -> LetterText:
@@ -69,10 +71,10 @@ class LetterText:
 
     def find(self, pattern: re.Pattern, start: int = 0) -> int:
         """Index of the first line from `start` that `pattern` matches (at its start), or -1."""
-        for i in range(start, len(self.lines)):
-            if pattern.match(self.lines[i]):
-                return i
-        return -1
+        key = (pattern, start)
+        if key not in self._found:
+            self._found[key] = next((i for i in range(start, len(self.lines)) if pattern.match(self.lines[i])), -1)
+        return self._found[key]
 
     def flat(self, start: int = 0, end: int | None = None) -> str:
         """Lines start..end joined into one line, whitespace collapsed."""

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 
-from ..header import parse_header
 from ..items import ItemMarks, PartialWording
 from ..result import ParsedLetter
 from ..reviewer import CredentialSentence, LabelledCredentials
@@ -117,6 +116,8 @@ ITEMS = ItemMarks(
     shape="'<request>: Upheld|Overturned'",
 )
 
+# The label as header.py finds it (no other header token can overlap it).
+_DATE_ASSIGNED_LABEL = re.compile(rf"\b{HEADER_LABELS['date_assigned']}\s*:", _I)
 _LICENSURE_LABEL = re.compile(r"State\(s\)\s+of\s+Licensure\s*:", _I)
 
 
@@ -125,8 +126,7 @@ def detect(layout: Layout, text: LetterText) -> float:
     sections = layout.sections(text)
     if sections.reviewer < 0:
         return 0.0
-    header = parse_header(text.flat(0, sections.first), layout.header_labels)
-    if "date_assigned" in header["found"] or _LICENSURE_LABEL.search(text.text):
+    if _DATE_ASSIGNED_LABEL.search(text.flat(0, sections.first)) or _LICENSURE_LABEL.search(text.text):
         return 1.0
     return 0.0
 
