@@ -11,14 +11,18 @@ Modules, in the order a letter goes through them:
     pdf.py        file -> text (magic bytes, size limit, encryption, truncation, text layer)
     clean.py      newlines, control characters, page residue, line joining, paragraphs
     hyphens.py    line-wrap hyphen repair ("Electro-"/"diagnostic" vs "non-"/"certified")
-    header.py     case number, dates, priority (2016 header table, row or column order)
+    layouts/      one module per letter layout (dwc2016.py, dwc2013.py): its detection score and
+                  where each field lives; the registry picks the highest-scoring layout
+    read.py       the reading steps below, run with the chosen layout's declarations
+    header.py     case number, dates, priority from the layout's header labels (row or column order)
     dates.py      11/18/2016, 11-18-16 -> date
-    reviewer.py   licensure and specialty lists (2016 credentials block, 2013 sentence)
+    reviewer.py   licensure and specialty lists in the layout's credential styles (labelled, sentence)
     summary.py    clinical summary, patient age and sex
     items.py      "<request>: Upheld|Overturned" blocks, partly authorised requests, rationale
     citations.py  guideline paragraphs -> MTUS / NON_MTUS / NONE citations, sections, pages
-    api.py        the entry points tying them together
+    api.py        the entry points: normalise, choose the layout, read
+Adding a letter layout: docs/letter-layouts.md.
 Data files (alias and title tables) live in data/, see data/README.md.
 """
-from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401
 from .api import ExtractionError, extract_bytes, extract_text, parse_file, parse_text  # noqa: F401
+from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401

@@ -5,6 +5,9 @@ recovered by walking back from the decision line to the end of the previous rati
 ending a sentence, or a short line). Partly authorised requests contain sentences of their own
 ("X was the original request. Y was authorized ..."), so for those the walk continues to the
 sentence that opens the request.
+
+That splitting is the same for every layout; the wording it looks for (decision line, the three
+labels, partial authorisation) is the layout's: `Layout.items`, an ItemMarks.
 """
 from __future__ import annotations
 
@@ -15,27 +18,39 @@ from .citations import parse_guideline
 from .clean import ends_sentence, join_lines, join_paragraphs
 from .result import Item
 
-# "<request>: Upheld"; the colon is occasionally lost in extraction ("<request>  Upheld"), which
-# is safe to accept because a decision line must be followed by a guideline/rationale label.
-_DECISION_LINE = re.compile(r"^(?P<req>.*?)(?:\s*:|\s)\s*(?P<dec>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
-_DECISION_ALONE = re.compile(r"^(?P<dec>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
-_CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guidelines?\s*:\s*", re.IGNORECASE)
-_MAX_LABEL = re.compile(r"^MAXIMUS\s+guidelines?\s*:\s*", re.IGNORECASE)
-_RAT_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
-_ANY_LABEL = re.compile(r"^(?:Claims\s+Administrator\s+guidelines?|MAXIMUS\s+guidelines?|Decision\s+rationale)\s*:", re.I)
-_PARTIAL_MARK = re.compile(r"IMR\s+eligible|original\s+request", re.IGNORECASE)
-_PARTIAL_OPENING = re.compile(
-    r"\bwas\s+the\s+original\s+request\b|\bThe\s+Claims\s+Administrator\s+authorized\b", re.IGNORECASE
-)
-_DISPUTED = re.compile(
-    r"(?:^|(?<=[.!?]\s))(?:(?:Retrospective\s*:\s*)?The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|"
-    r"The\s+original\s+request)\s*,?\s*(?P<portion>.+?)\s*,?(?:\s+is)?\s*$",
-    re.IGNORECASE | re.S,
-)
-_WAS_ORIGINAL = re.compile(r"\bwas\s+the\s+original\s+request\b", re.IGNORECASE)
-_ENDS_WAS_ORIGINAL = re.compile(r"\bwas\s+the\s+original\s+request\s*\.?$", re.IGNORECASE)
 _MAX_PARTIAL_LINES = 12
-_INTRO = re.compile(r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PartialWording:
+    """How a layout words a partly authorised request ("X was the original request. The Claims
+    Administrator authorized Y, leaving the original request IMR eligible. The remaining IMR
+    eligible portion of the original request, Z, is: Upheld")."""
+
+    mark: re.Pattern              # searched in a request: it is a partly authorised one
+    opening: re.Pattern           # searched: the sentence that opens such a request
+    disputed: re.Pattern          # searched in the request: group `portion`, the part still disputed
+    was_original: re.Pattern      # searched: "X was the original request"
+    ends_was_original: re.Pattern  # searched: a line (or lines) ending with that sentence
+
+
+@dataclass(frozen=True)
+class ItemMarks:
+    """How a layout writes its disputed items: an item starts at its request (found by walking
+    back from the decision line) and ends where the next one starts; its body is split on the
+    three labels."""
+
+    decision_line: re.Pattern     # matched: "<request>: Upheld", groups `req` and `dec`
+    decision_alone: re.Pattern    # matched: the decision word on a line of its own, group `dec`
+    claims_administrator: re.Pattern  # matched: label opening the claims administrator's guideline
+    maximus: re.Pattern           # matched: label opening the reviewer's (MAXIMUS) guideline
+    rationale: re.Pattern         # matched: label opening the decision rationale
+    intro: re.Pattern             # searched: the section's opening boilerplate, never part of a request
+    partial: PartialWording
+    shape: str                    # the decision line as error messages describe it
+
+    def is_label(self, line: str) -> bool:
+        return any(r.match(line) for r in (self.claims_administrator, self.maximus, self.rationale))
 
 
 @dataclass
@@ -46,23 +61,23 @@ class _Anchor:
     request_tail: str  # request text on the decision line (before ": Upheld")
 
 
-def _is_break(line: str, width: int) -> bool:
+def _is_break(line: str, width: int, marks: ItemMarks) -> bool:
     """Could `line` be the last line of what precedes a request?"""
-    if _INTRO.search(line) or _ANY_LABEL.match(line):
+    if marks.intro.search(line) or marks.is_label(line):
         return True
     return ends_sentence(line) or len(line) < width * 0.6
 
 
-def find_items(lines: list[str], width: int, context: str = "") -> tuple[list[Item], list[str]]:
-    """`lines`: the content lines of the IMR ISSUES section (heading excluded)."""
+def find_items(lines: list[str], marks: ItemMarks, width: int, context: str = "") -> tuple[list[Item], list[str]]:
+    """`lines`: the content lines of the issues section (heading excluded); `marks`: the layout's `items`."""
     warnings: list[str] = []
     anchors: list[_Anchor] = []
     floor = 0
     for i, line in enumerate(lines):
-        if _ANY_LABEL.match(line):
+        if marks.is_label(line):
             continue
-        m = _DECISION_LINE.match(line)
-        alone = _DECISION_ALONE.match(line)
+        m = marks.decision_line.match(line)
+        alone = marks.decision_alone.match(line)
         if alone and i > floor:
             decision, tail, first = alone.group("dec"), None, i - 1
         elif m and m.group("req"):
@@ -71,12 +86,13 @@ def find_items(lines: list[str], width: int, context: str = "") -> tuple[list[It
             continue
         # A decision line must be followed by the guideline/rationale labels.
         nxt = next((l for l in lines[i + 1:i + 3]), "")
-        if not _ANY_LABEL.match(nxt):
+        if not marks.is_label(nxt):
             continue
-        first = _walk_back(lines, first, floor, width)
+        first = _walk_back(lines, first, floor, width, marks)
         anchors.append(_Anchor(i, first, decision.capitalize(), tail or ""))
         floor = i + 1
     items = []
+    partial = marks.partial
     for k, a in enumerate(anchors):
         end = anchors[k + 1].first if k + 1 < len(anchors) else len(lines)
         req_lines = lines[a.first:a.line]
@@ -88,21 +104,22 @@ def find_items(lines: list[str], width: int, context: str = "") -> tuple[list[It
                 req_lines[-1] = re.sub(r"\s*:\s*$", "", req_lines[-1])
         request = join_lines(req_lines, context).strip()
         item = Item(request=request, decision=a.decision)  # type: ignore[arg-type]
-        dm = _DISPUTED.search(request) if _PARTIAL_MARK.search(request) else None
+        dm = partial.disputed.search(request) if partial.mark.search(request) else None
         if dm:
             item.disputed_portion = dm.group("portion").strip(" ,")
-        _fill_body(item, lines[a.line + 1:end], width, context, warnings)
+        _fill_body(item, lines[a.line + 1:end], marks, width, context, warnings)
         items.append(item)
     return items, warnings
 
 
-def _walk_back(lines: list[str], first: int, floor: int, width: int) -> int:
+def _walk_back(lines: list[str], first: int, floor: int, width: int, marks: ItemMarks) -> int:
     """Index of the first line of the request whose last line is lines[first]."""
+    partial = marks.partial
     start = first
-    while start - 1 >= floor and not _is_break(lines[start - 1], width):
+    while start - 1 >= floor and not _is_break(lines[start - 1], width, marks):
         start -= 1
     text = " ".join(lines[start:first + 1])
-    if _PARTIAL_MARK.search(text) and not _PARTIAL_OPENING.search(text):
+    if partial.mark.search(text) and not partial.opening.search(text):
         # partly authorised: extend to the sentence that opens the request
         probe = start
         # a partly authorised request is a few lines long; do not scan further back than that
@@ -110,31 +127,31 @@ def _walk_back(lines: list[str], first: int, floor: int, width: int) -> int:
         while probe - 1 >= limit:
             probe -= 1
             text = " ".join(lines[probe:first + 1])
-            if _PARTIAL_OPENING.search(text):
-                while probe - 1 >= floor and not _is_break(lines[probe - 1], width):
+            if partial.opening.search(text):
+                while probe - 1 >= floor and not _is_break(lines[probe - 1], width, marks):
                     probe -= 1
                 return probe
         return start
-    if _PARTIAL_MARK.search(text) and not _WAS_ORIGINAL.search(text):
+    if partial.mark.search(text) and not partial.was_original.search(text):
         # "X was the original request." may stand on lines of its own, ending in a period, before
         # "The Claims Administrator authorized Y, leaving the original request IMR eligible. ..."
         for k in range(1, 4):
             if start - k < floor:
                 break
-            if _ENDS_WAS_ORIGINAL.search(" ".join(lines[start - k:start])):
+            if partial.ends_was_original.search(" ".join(lines[start - k:start])):
                 probe = start - k
-                while probe - 1 >= floor and not _is_break(lines[probe - 1], width):
+                while probe - 1 >= floor and not _is_break(lines[probe - 1], width, marks):
                     probe -= 1
                 return probe
     return start
 
 
-def _fill_body(item: Item, body: list[str], width: int, context: str, warnings: list[str]) -> None:
+def _fill_body(item: Item, body: list[str], marks: ItemMarks, width: int, context: str, warnings: list[str]) -> None:
     """Split the lines after the decision into the three labelled paragraphs."""
     blocks: dict[str, list[str]] = {}
     current = None
     for line in body:
-        for key, regex in (("ca", _CA_LABEL), ("max", _MAX_LABEL), ("rat", _RAT_LABEL)):
+        for key, regex in (("ca", marks.claims_administrator), ("max", marks.maximus), ("rat", marks.rationale)):
             m = regex.match(line)
             if m and key not in blocks:
                 current = key

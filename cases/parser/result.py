@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Optional
+from typing import Literal
 
 CitationKind = Literal["MTUS", "NON_MTUS", "NONE"]
 Party = Literal["claims_administrator", "maximus"]
@@ -19,10 +19,10 @@ class Citation:
     kind: CitationKind
     # MTUS: title without "MTUS", year and trailing "Guidelines" ("Low Back Complaints").
     # NON_MTUS: the clause as written (whitespace normalised). NONE: None.
-    document: Optional[str] = None
-    year: Optional[int] = None
+    document: str | None = None
+    year: int | None = None
     sections: list[str] = field(default_factory=list)
-    pages: Optional[str] = None
+    pages: str | None = None
     # The citation text as it stands in the letter, for display and re-linking.
     clause: str = ""
 
@@ -39,8 +39,8 @@ class Citation:
 @dataclass
 class Item:
     request: str
-    decision: Optional[Decision]
-    disputed_portion: Optional[str] = None
+    decision: Decision | None
+    disputed_portion: str | None = None
     claims_administrator: list[Citation] = field(default_factory=list)
     maximus: list[Citation] = field(default_factory=list)
     rationale: str = ""
@@ -64,24 +64,24 @@ class Reviewer:
 
 @dataclass
 class Patient:
-    age: Optional[int] = None
-    sex: Optional[Literal["male", "female"]] = None
+    age: int | None = None
+    sex: Literal["male", "female"] | None = None
 
 
 @dataclass
 class ParsedLetter:
-    case_number: Optional[str] = None
-    date_assigned: Optional[date] = None
-    date_of_injury: Optional[date] = None
-    decision_date: Optional[date] = None
-    ur_denial_date: Optional[date] = None
-    application_received: Optional[date] = None
-    priority: Optional[str] = None
+    case_number: str | None = None
+    date_assigned: date | None = None
+    date_of_injury: date | None = None
+    decision_date: date | None = None
+    ur_denial_date: date | None = None
+    application_received: date | None = None
+    priority: str | None = None
     reviewer: Reviewer = field(default_factory=Reviewer)
     patient: Patient = field(default_factory=Patient)
     items: list[Item] = field(default_factory=list)
-    # "2016" for the 2016-17 DWC layout with a header block, "2013" for the older seed layout,
-    # "unknown" when neither is recognised.
+    # The name of the layout the letter was read with (cases/parser/layouts/): "2016" for the
+    # 2016-17 DWC letter, "2013" for the older seed letter; "unknown" when no layout recognises it.
     layout: str = "unknown"
     clinical_summary: str = ""
     # The (cleaned) text the parse was made from.
@@ -94,7 +94,7 @@ class ParsedLetter:
         return not self.errors
 
     def to_dict(self) -> dict:
-        def iso(d: Optional[date]) -> Optional[str]:
+        def iso(d: date | None) -> str | None:
             return d.isoformat() if d else None
 
         return {

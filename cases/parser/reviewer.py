@@ -1,19 +1,24 @@
-"""Expert reviewer credentials: states of licensure and specialties."""
+"""Expert reviewer credentials: states of licensure and specialties.
+
+How a layout writes the credentials is declared as a tuple of styles (`Layout.credentials`),
+tried in order; the first that finds them wins:
+    LabelledCredentials  a licensure label and a specialty label, each followed by a list
+                         ("State(s) of Licensure: Texas,New York" / "Certification(s)/Specialty: ...")
+    CredentialSentence   one sentence naming both ("... is Board Certified in X and is licensed to
+                         practice in Y.")
+Splitting the lists (commas, "and", "&" inside a specialty) is the same for every layout.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .result import Reviewer
 
-_LICENSURE = re.compile(r"State\(s\)\s+of\s+Licensure\s*:\s*(.*?)\s*(?=Certification\(s\)|$)", re.IGNORECASE | re.S)
-_SPECIALTY = re.compile(r"Certification\(s\)\s*/\s*Specialty\s*:\s*(.*?)\s*$", re.IGNORECASE | re.S)
-# 2013 layout: "The physician reviewer is Board Certified in Orthopedic Surgery and is licensed
-# to practice in California." (sometimes "..., has a subspecialty in X and is licensed ...")
-_OLD = re.compile(
-    r"Board\s+Certified\s+in\s+(?P<spec>.+?)\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\s*\.",
-    re.IGNORECASE | re.S,
-)
-_SUBSPECIALTY = re.compile(r",?\s*(?:has\s+a\s+)?sub-?specialty\s+in\s+", re.IGNORECASE)
+# states are comma separated; "California, Texas and Florida" also occurs in prose lists
+_STATES_SPLIT = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+(?=[A-Z])")
+# specialties are comma separated; "&" stays inside one ("Physical Medicine & Rehabilitation")
+_SPECIALTIES_SPLIT = re.compile(r"\s*,\s*")
 _SPLIT = re.compile(r"\s*[,;]\s*|\s+and\s+(?=[A-Z])")
 
 
@@ -21,24 +26,52 @@ def _split(value: str) -> list[str]:
     return [p.strip(" .") for p in _SPLIT.split(value) if p.strip(" .")]
 
 
-def parse_credentials(block: str) -> Reviewer:
-    """`block` is the flattened "HOW THE IMR FINAL DETERMINATION WAS MADE" section."""
-    reviewer = Reviewer()
-    lic = _LICENSURE.search(block)
-    spec = _SPECIALTY.search(block)
-    if lic or spec:
+@dataclass(frozen=True)
+class LabelledCredentials:
+    """Credentials as labelled lists. Each regex's group 1 is the list that follows its label."""
+
+    licensure: re.Pattern
+    specialty: re.Pattern
+
+    def read(self, block: str) -> Reviewer | None:
+        lic = self.licensure.search(block)
+        spec = self.specialty.search(block)
+        if not (lic or spec):
+            return None
+        reviewer = Reviewer()
         if lic:
-            # states are comma separated; "California, Texas and Florida" also occurs in prose lists
-            reviewer.licensure = [
-                p.strip(" .") for p in re.split(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+(?=[A-Z])", lic.group(1)) if p.strip(" .")
-            ]
+            reviewer.licensure = [p.strip(" .") for p in _STATES_SPLIT.split(lic.group(1)) if p.strip(" .")]
         if spec:
-            # specialties are comma separated; "&" stays inside one ("Physical Medicine & Rehabilitation")
-            reviewer.specialty = [p.strip(" .") for p in re.split(r"\s*,\s*", spec.group(1)) if p.strip(" .")]
+            reviewer.specialty = [p.strip(" .") for p in _SPECIALTIES_SPLIT.split(spec.group(1)) if p.strip(" .")]
         return reviewer
-    old = _OLD.search(block)
-    if old:
-        specs = _SUBSPECIALTY.split(old.group("spec"))
+
+
+@dataclass(frozen=True)
+class CredentialSentence:
+    """Credentials in one sentence: `pattern` has the named groups `spec` and `states`;
+    `subspecialty` splits `spec` ("Anesthesiology, has a subspecialty in Pain Medicine")."""
+
+    pattern: re.Pattern
+    subspecialty: re.Pattern
+
+    def read(self, block: str) -> Reviewer | None:
+        m = self.pattern.search(block)
+        if not m:
+            return None
+        reviewer = Reviewer()
+        specs = self.subspecialty.split(m.group("spec"))
         reviewer.specialty = [s for part in specs for s in [part.strip(" ,.")] if s]
-        reviewer.licensure = _split(old.group("states"))
-    return reviewer
+        reviewer.licensure = _split(m.group("states"))
+        return reviewer
+
+
+CredentialStyle = LabelledCredentials | CredentialSentence
+
+
+def parse_credentials(block: str, styles: tuple[CredentialStyle, ...]) -> Reviewer:
+    """`block`: the flattened reviewer section; `styles`: the layout's `credentials`."""
+    for style in styles:
+        reviewer = style.read(block)
+        if reviewer is not None:
+            return reviewer
+    return Reviewer()

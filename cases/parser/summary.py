@@ -1,4 +1,8 @@
-"""Clinical case summary and the patient's age and sex found in it."""
+"""Clinical case summary and the patient's age and sex found in it.
+
+The age and sex wording is the same in every layout; the boilerplate that opens a summary is the
+layout's (`Layout.summary_preamble`).
+"""
 from __future__ import annotations
 
 import re
@@ -17,9 +21,11 @@ _AGE = re.compile(
     re.IGNORECASE,
 )
 # "a sixty-two year old male": ages written in words are read as digits before the search.
-_UNITS = "one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _WORD_AGE = re.compile(
     r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>" + "|".join(_UNITS) + r"))?|(?P<teen>"
     + "|".join(_TEENS) + r"))(?=[\s-]+(?:years?|yrs?)\b)",
@@ -42,12 +48,6 @@ _MALE_PRONOUN = re.compile(r"\b(?:he|his|him|himself)\b", re.IGNORECASE)
 _FEMALE_PRONOUN = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 _SEXES = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
           "female": "female", "woman": "female", "lady": "female", "girl": "female"}
-# The summary opens with this boilerplate in the 2016 layout.
-SUMMARY_PREAMBLE = re.compile(
-    r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\s+based\s+on\s+"
-    r"a\s+review\s+of\s+the\s+case\s+file,\s+including\s+all\s+medical\s+records:\s*",
-    re.IGNORECASE,
-)
 
 
 def find_patient(summary: str) -> Patient:
@@ -74,7 +74,9 @@ def find_patient(summary: str) -> Patient:
 def _sex_from_pronouns(summary: str):
     """Only when the pronouns agree: "he/she" boilerplate or a summary that also speaks of a
     provider's "his" office gives both kinds, and then the sex stays unknown."""
-    text = re.sub(r"\b(?:he|his|him)\s*/\s*(?:she|her)\b|\b(?:she|her)\s*/\s*(?:he|his|him)\b", " ", summary, flags=re.I)
+    text = re.sub(
+        r"\b(?:he|his|him)\s*/\s*(?:she|her)\b|\b(?:she|her)\s*/\s*(?:he|his|him)\b", " ", summary, flags=re.IGNORECASE
+    )
     male, female = len(_MALE_PRONOUN.findall(text)), len(_FEMALE_PRONOUN.findall(text))
     if male and not female:
         return "male"
@@ -83,6 +85,7 @@ def _sex_from_pronouns(summary: str):
     return None
 
 
-def strip_preamble(summary: str) -> str:
-    return SUMMARY_PREAMBLE.sub("", summary, count=1)
+def strip_preamble(summary: str, preamble: re.Pattern) -> str:
+    """Remove the layout's boilerplate (`Layout.summary_preamble`) from the start of the summary."""
+    return preamble.sub("", summary, count=1)
 
