@@ -50,8 +50,8 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path):
-    """(module imported, line, inside a function or None) for each import of the file."""
+def statements(path: Path):
+    """(module, names imported from it or None, line, enclosing function or None) per import."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     functions = {}
@@ -62,16 +62,20 @@ def imports(path: Path):
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, node.lineno, functions.get(id(node))
+                yield alias.name, None, node.lineno, functions.get(id(node))
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
+                parts = package.split(".")
+                target = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            yield target, node.lineno, functions.get(id(node))
-            for alias in node.names:  # "from search import sync" imports the module search.sync
-                yield f"{target}.{alias.name}", node.lineno, functions.get(id(node))
+            yield target, [alias.name for alias in node.names], node.lineno, functions.get(id(node))
+
+
+def imports(path: Path):
+    """(module imported, line, enclosing function or None) for each import of the file."""
+    for target, _, line, function in statements(path):
+        yield target, line, function
 
 
 def test_the_declared_direction_has_no_cycle():
@@ -106,9 +110,12 @@ def test_no_file_imports_itself_through_others():
     modules = {module_name(path): path for _, path in python_files()}
     graph = defaultdict(set)
     for name, path in modules.items():
-        for target, _, _ in imports(path):
-            if target in modules and target != name:
-                graph[name].add(target)
+        for target, names, _, _ in statements(path):
+            # "from search import sync" is an edge to the module search.sync, not to the package.
+            submodules = [f"{target}.{n}" for n in names or [] if f"{target}.{n}" in modules]
+            for other in submodules or ([target] if target in modules else []):
+                if other != name:
+                    graph[name].add(other)
     # Tarjan's strongly connected components: any with two or more files is a circle.
     index, low, on_stack, stack, circles = {}, {}, set(), [], []
 
