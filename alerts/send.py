@@ -39,15 +39,14 @@ from django.db.models import Min
 from django.http import QueryDict
 from django.utils import timezone
 
-from cases.models import Determination
-from search.backends.base import SearchQuery
-from search.params import parse_search_params
-from search.models import IndexQueue
-from search.payload import determination_url
-
 from alerts.models import AlertDelivery, SavedSearch
+from cases.models import Determination
 from search.backends import get_backend
+from search.backends.base import SearchQuery
 from search.health import require_healthy
+from search.models import IndexQueue
+from search.params import parse_search_params
+from search.payload import determination_url
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+
 from alerts.send import send_alerts as run
 
 log = logging.getLogger(__name__)

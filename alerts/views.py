@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from search.backends.base import SearchBackendError
-
 from alerts.forms import InvalidSearch, canonical_query, clean_name, default_name, parse_saved_query
 from alerts.models import AlertDelivery, SavedSearch
 from alerts.send import new_count, saved_search_from_token
 from search.backends import get_backend
+from search.backends.base import SearchBackendError
 from search.health import UNAVAILABLE, require_healthy
 
 log = logging.getLogger(__name__)

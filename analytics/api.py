@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from analytics.payload import analytics_payload, run
 from analytics.serializers import AnalyticsResponseSerializer
-from search.api_views import COMMON_PARAMETERS, facet_parameters, answer
+from search.api_views import COMMON_PARAMETERS, answer, facet_parameters
 from search.backends.base import FACETS
 from search.params import parse_search_params
 from search.serializers import ErrorSerializer

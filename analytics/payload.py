@@ -21,15 +21,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from search.backends.base import FACETS, AnalyticsResult, Bucket, SearchQuery, SearchResult
 from analytics.distribution import describe
+from guidelines.queries import section_urls_by_label
+from search.backends import get_backend
+from search.backends.base import FACETS, AnalyticsResult, Bucket, SearchQuery, SearchResult
+from search.health import require_healthy
 from search.params import DEFAULT_PAGE_SIZE, SearchParams
 from search.payload import OVERTURNED, UPHELD, Answer, _query
 from search.spelling import correct
 from search.stats import rate, wilson_interval
-from search.backends import get_backend
-from search.health import require_healthy
-from guidelines.queries import section_urls_by_label
 
 SEARCH_PATH = "/search/"
 ANALYTICS_PATH = "/analytics/"

@@ -130,12 +130,12 @@ def child(args) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from cases.models import Determination, IngestJob
+    from pipeline.catalog import load_catalog
     from pipeline.ingest import Timings, ingest_file, reparse_letters
     from pipeline.jobs import create_job, job_progress, run_job
-    from cases.models import Determination, IngestJob
-    from search.models import IndexQueue
-    from pipeline.catalog import load_catalog
     from search.backends import reset_backend
+    from search.models import IndexQueue
     from tests.support.corpus import copy_case_number
 
     cache = Path(args.cache)

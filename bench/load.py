@@ -73,7 +73,7 @@ class Server:
                                     capture_output=True, text=True, timeout=1200)
             if result.returncode != 0:
                 raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-        print(f"corpus: {[l for l in result.stdout.splitlines() if l.startswith('Determinations stored')][0]} "
+        print(f"corpus: {[line for line in result.stdout.splitlines() if line.startswith('Determinations stored')][0]} "
               f"(set up in {time.monotonic() - t0:.0f} s)")
         self.log = (self.tmp / "server.log").open("wb")
         self.proc = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=REPO, env=self.env, stdout=self.log,

@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from exports import decisions as export
-from search.api_views import COMMON_PARAMETERS, facet_parameters, answer
+from search.api_views import COMMON_PARAMETERS, answer, facet_parameters
 from search.backends.base import FACETS
 from search.params import parse_search_params
 from search.serializers import ErrorSerializer

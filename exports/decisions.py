@@ -26,11 +26,11 @@ from typing import Iterable, Iterator
 
 from cases.models import DisputedItem, GuidelineCitation
 from guidelines.models import CitationLink, GuidelineSection
+from search.backends import get_backend
+from search.health import require_healthy
 from search.params import SearchParams
 from search.payload import determination_url
 from search.spelling import correct
-from search.backends import get_backend
-from search.health import require_healthy
 
 CHUNK = 500  # decisions read from the database per round of queries
 LIST_SEPARATOR = " | "

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from django.db import transaction
 from django.utils import timezone
 
 from guidelines.linker.textsplit import split_sections
 from guidelines.models import GuidelineDocument
-import pypdfium2 as pdfium
 
 
 class ImportFailed(Exception):

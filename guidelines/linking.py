@@ -21,7 +21,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import DisputedItem, GuidelineCitation
-
 from guidelines.linker import Linker, extract_quotes, load_alias_tables, norm, resolution_key
 from guidelines.linker.normalize import contains_phrase, strip_parens
 from guidelines.linker.resolve import MANUAL, UNRESOLVED

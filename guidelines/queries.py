@@ -1,15 +1,13 @@
 """Queries shared by the guideline pages and the API: section trees, citing determinations."""
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 from django.db.models import Count
 
 from cases.models import DisputedItem
-
 from guidelines.models import GuidelineDocument, GuidelineSection
-import time
-from guidelines.models import GuidelineSection
 
 
 def section_tree(document: GuidelineDocument) -> list[dict]:

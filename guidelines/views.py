@@ -10,7 +10,6 @@ from django.urls import reverse
 from guidelines.models import CitationLink, GuidelineDocument, QuotedPassage
 from guidelines.queries import citing_determinations, citing_items, document_citing_count, section_tree
 
-
 QUOTES_PER_PAGE = 50
 
 

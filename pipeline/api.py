@@ -25,13 +25,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pipeline.serializers import IngestJobDetailSerializer, IngestJobSerializer, JobFileSerializer, job_files
-from pipeline.jobs import create_upload_job, with_counts
-from pipeline.tasks import start_job
-from pipeline.files import too_large_message
 from cases.models import IngestJob
-from pipeline.outcomes import STATUSES
 from cases.parser.pdf import MAX_BYTES
+from pipeline.files import too_large_message
+from pipeline.jobs import create_upload_job, with_counts
+from pipeline.outcomes import STATUSES
+from pipeline.serializers import IngestJobDetailSerializer, IngestJobSerializer, JobFileSerializer, job_files
+from pipeline.tasks import start_job
 
 FIELD = "files"
 

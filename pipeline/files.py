@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cases.parser.pdf import MAX_BYTES
 from django.core.files.storage import default_storage
+
+from cases.parser.pdf import MAX_BYTES
 
 # Folders are expanded to these; a file named explicitly is ingested whatever its suffix.
 LETTER_SUFFIXES = (".pdf", ".txt")

@@ -48,19 +48,16 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from guidelines.linking import current_catalog, link_new_items
-from search import sync
-from procedures.taxonomy import default_taxonomy
-
+from cases.models import Determination, DisputedItem, IngestJob, IngestJobFile, original_name
+from cases.parser.pdf import is_pdf
+from guidelines.linking import current_catalog, link_new_items, relink
 from pipeline import store
 from pipeline.files import UnreadableFile, expand_paths, read_letter, read_upload, too_large_message
-from cases.models import Determination, IngestJob, IngestJobFile, original_name
 from pipeline.outcomes import FAILED, NEW, UNCHANGED, UPDATED, Outcome, Summary  # noqa: F401 (callers import them here)
-from cases.parser.pdf import is_pdf
 from pipeline.parsing import ParsedFile, parse_many
 from procedures.classify import FIELDS, classify_items
-from guidelines.linking import relink
-from cases.models import DisputedItem
+from procedures.taxonomy import default_taxonomy
+from search import sync
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +322,7 @@ def _write_with_retries(batch: list[Letter], state: Run) -> None:
         log.exception("a batch failed; writing its letters one at a time")
         for letter in batch:
             try:
-                _retrying(lambda: _write([letter], state))
+                _retrying(lambda letter=letter: _write([letter], state))
             except OperationalError:
                 raise
             except Exception as exc:  # noqa: BLE001 - this letter fails, with its error kept
@@ -334,7 +331,7 @@ def _write_with_retries(batch: list[Letter], state: Run) -> None:
                     message = f"conflicts with a stored letter ({exc})"
                 else:
                     message = f"{type(exc).__name__}: {exc}"
-                _retrying(lambda: _record_crash(letter, message, state))
+                _retrying(lambda letter=letter, message=message: _record_crash(letter, message, state))
 
 
 def _retrying(write: Callable[[], None]) -> None:

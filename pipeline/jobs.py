@@ -21,18 +21,18 @@ import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from pipeline.ingest import Letter, Outcome, run
-from pipeline.files import expand_paths
 from cases.models import IngestJob, IngestJobFile, original_name
-from pipeline.outcomes import FAILED, STATUSES
 from cases.parser.pdf import MAX_BYTES, is_pdf
+from pipeline.files import expand_paths
+from pipeline.ingest import Letter, Outcome, run
+from pipeline.outcomes import FAILED, STATUSES
 
 PENDING = IngestJobFile.Status.PENDING
 QUEUED, RUNNING, STALLED, DONE = "queued", "running", "stalled", "done"

@@ -14,12 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from cases.parser import ExtractionError, ParsedLetter, extract_bytes, parse_text
 from guidelines.linking import cached_catalog, plan_item
+from pipeline.store import citation_rows, item_row
 from procedures.classify import classification
 from procedures.taxonomy import default_taxonomy
-
-from cases.parser import ExtractionError, ParsedLetter, extract_bytes, parse_text
-from pipeline.store import citation_rows, item_row
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,10 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from guidelines.models import CitationLink, QuotedPassage
-
 from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
-from pipeline.outcomes import FAILED, NEW, UNCHANGED, UPDATED
 from cases.parser import ParsedLetter
+from guidelines.models import CitationLink, QuotedPassage
+from pipeline.outcomes import FAILED, NEW, UNCHANGED, UPDATED
 
 FAILED_STATUS = Determination.ParseStatus.FAILED
 # Scalar fields copied from ParsedLetter onto Determination (field name on both).

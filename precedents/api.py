@@ -11,12 +11,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.backends.base import PRECEDENTS_MAX
-from search.api_views import answer
 from precedents.payload import find, payload
 from precedents.query import DEFAULT_SIZE, MAX_REQUEST, MAX_SUMMARY, parse_precedent_params
+from search.api_views import answer
+from search.backends.base import PRECEDENTS_MAX
 from search.serializers import ErrorSerializer, SectionLinkSerializer
-
 
 _REQUEST = "The request as written ('bilateral L4-5 medial branch blocks'): classified by the procedure taxonomy."
 _SUMMARY = "Optional: the clinical summary or the UR denial's reasoning, compared with past decisions' text."

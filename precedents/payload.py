@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from search.backends.base import PrecedentHit
-from search.payload import OVERTURNED, UPHELD, determination_url
-from precedents.query import PrecedentParams
 from guidelines.models import QuotedPassage
+from precedents.query import PrecedentParams
 from search.backends import get_backend
+from search.backends.base import PrecedentHit
 from search.health import require_healthy
+from search.payload import OVERTURNED, UPHELD, determination_url
 
 COMMAND_KEYS = ("total", "outcomes", "results")
 RELIED_ON = 8  # guideline sections listed in the summary

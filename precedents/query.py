@@ -20,10 +20,10 @@ from typing import Iterable, Mapping
 
 from django import forms
 
-from search.backends.base import PRECEDENTS_MAX, PrecedentQuery
+from cases.models import Determination
 from procedures.taxonomy import Classification, classify, default_taxonomy
 from procedures.taxonomy.classify import body_regions, request_text
-from cases.models import Determination
+from search.backends.base import PRECEDENTS_MAX, PrecedentQuery
 
 DEFAULT_SIZE = 20
 MAX_REQUEST = 1000

@@ -9,10 +9,10 @@ import logging
 
 from django.shortcuts import render
 
-from search.backends.base import PRECEDENTS_MAX, SearchBackendError
-from search.health import UNAVAILABLE
 from precedents.payload import find, payload
 from precedents.query import MAX_REQUEST, MAX_SUMMARY, parse_precedent_params
+from search.backends.base import PRECEDENTS_MAX, SearchBackendError
+from search.health import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-
 from cases.models import DisputedItem
 from procedures.taxonomy import Taxonomy, classify, default_taxonomy
 

@@ -241,7 +241,7 @@ class Topology:
             time.sleep(0.3)
 
     def stop(self):
-        for name, (proc, log) in reversed(list(self.processes.items())):
+        for proc, log in reversed(list(self.processes.values())):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:

@@ -24,6 +24,7 @@ from search.health import KINDS, check, record, writable
 from search.models import IndexQueue
 from search.section_documents import section_documents
 
+
 def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_size: int = 500) -> int:
     """Apply queue rows (those for keys, or all) to the backend; return how many were applied.
 

@@ -30,9 +30,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 
+from procedures.taxonomy import Expansion, expand_query
 from search.backends.base import FACETS, SECTION_FACETS, SearchQuery
 from search.facets import DECISION_FACETS, SECTION_FACETS_DECLARED
-from procedures.taxonomy import Expansion, expand_query
 
 SORTS = [("relevance", "Relevance"), ("-date", "Newest first"), ("date", "Oldest first")]
 TARGETS = [("determinations", "Determinations"), ("sections", "Guideline sections")]

@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from guidelines.queries import section_urls_by_label
+from search.backends import get_backend
 from search.backends.base import FACETS, SECTION_HIGHLIGHT_FIELDS, SearchResult
-from search.params import SearchParams, words_of
+from search.health import require_healthy
 from search.highlight import snippet
+from search.params import SearchParams, words_of
 from search.spelling import correct, nearest_procedures
 from search.stats import rate, wilson_interval
-from search.backends import get_backend
-from search.health import require_healthy
-from guidelines.queries import section_urls_by_label
 
 API_PATHS = {"determinations": "/api/search/", "sections": "/api/search/sections/"}
 RELIED_ON = 5  # guideline sections listed in the outcome summary

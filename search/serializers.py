@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from search.facets import DECISION_FACETS, SECTION_FACETS_DECLARED
 
-
 # --- OpenAPI description of the same shapes ---------------------------------------------------
 
 class FacetValueSerializer(serializers.Serializer):

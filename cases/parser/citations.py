@@ -49,8 +49,8 @@ def _load_list(name: str) -> tuple[str, ...]:
     path = _DATA / name
     if not path.exists():
         return ()
-    lines = (l.strip() for l in path.read_text(encoding="utf-8").split("\n"))
-    return tuple(l for l in lines if l and not l.startswith("#"))
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").split("\n"))
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
@@ -234,7 +234,7 @@ def split_sections(text: str) -> list[str]:
         if lead:
             # ", and Opioids": a list joined by "and", not a continuation
             merged.append(piece[lead.end():])
-        elif merged and (piece[:1].islower() or piece.startswith("&")) and not merged[-1].lower() in known:
+        elif merged and (piece[:1].islower() or piece.startswith("&")) and merged[-1].lower() not in known:
             merged[-1] = merged[-1] + ", " + piece
         else:
             merged.append(piece)

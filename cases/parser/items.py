@@ -85,7 +85,7 @@ def find_items(lines: list[str], marks: ItemMarks, width: int, context: str = ""
         else:
             continue
         # A decision line must be followed by the guideline/rationale labels.
-        nxt = next((l for l in lines[i + 1:i + 3]), "")
+        nxt = next(iter(lines[i + 1:i + 3]), "")
         if not marks.is_label(nxt):
             continue
         first = _walk_back(lines, first, floor, width, marks)

@@ -9,6 +9,7 @@ and file-type checks live here only: ingest reads the bytes and calls extract_by
 from __future__ import annotations
 
 from pathlib import Path
+
 import pypdfium2 as pdfium
 
 # Real letters are 50-400 KB; anything past this is not a letter, and reading it whole could

@@ -9,7 +9,7 @@ from functools import lru_cache
 from .catalog import CatalogError, load_alias_tables, load_catalog_file, parse_catalog, section_anchor  # noqa: F401
 from .normalize import norm, slugify  # noqa: F401
 from .quotes import extract_quotes  # noqa: F401
-from .resolve import LinkResult, Linker, resolution_key  # noqa: F401
+from .resolve import Linker, LinkResult, resolution_key  # noqa: F401
 
 
 @lru_cache(maxsize=1)

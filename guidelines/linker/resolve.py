@@ -355,7 +355,7 @@ class Linker:
             spans.append((start, end, slug))
         padded = f" {text_norm} "
         out = []
-        for k, (start, end, slug) in enumerate(spans):
+        for k, (_start, end, slug) in enumerate(spans):
             stop = spans[k + 1][0] if k + 1 < len(spans) else len(padded)
             out.append((slug, padded[end + 1:stop].strip()))
         return out

@@ -118,7 +118,7 @@ def split_sections(pages: list[tuple[Optional[int], str]], sections: list[dict],
         raw_lines = text.splitlines()
         if physical is not None:
             # A PDF page whose first or last line is a bare number: the printed page number.
-            filled = [i for i, l in enumerate(raw_lines) if l.strip()]
+            filled = [i for i, line in enumerate(raw_lines) if line.strip()]
             for i in (filled[:1] + filled[-1:]) if filled else []:
                 bare = _BARE_NUMBER.match(raw_lines[i])
                 if bare:

@@ -10,10 +10,9 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from search import sync
-
 from guidelines.linking import apply_manual
 from guidelines.models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
+from search import sync
 
 
 def queue_sections(section_ids, action=sync.INDEX) -> None:

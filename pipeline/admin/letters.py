@@ -11,13 +11,12 @@ from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from search import sync
-
+from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation, IngestJob, IngestJobFile
+from cases.queries import distinct_specialties, filter_specialty
 from pipeline.ingest import rederive, reparse_letters
 from pipeline.jobs import STALLED, job_state, with_counts
-from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation, IngestJob, IngestJobFile
 from pipeline.outcomes import FAILED
-from cases.queries import distinct_specialties, filter_specialty
+from search import sync
 
 
 class SpecialtyFilter(admin.SimpleListFilter):

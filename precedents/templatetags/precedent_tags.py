@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
-from search.backends.base import SearchBackendError
 from precedents.payload import find, payload
 from precedents.query import PrecedentParams
+from search.backends.base import SearchBackendError
 
 register = template.Library()
 log = logging.getLogger(__name__)

@@ -15,7 +15,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from search.backends.base import FACETS, FacetValue, LetterHit, SearchBackend, SearchBackendError, SearchQuery, SearchResult
+from search.backends.base import (
+    FACETS,
+    FacetValue,
+    LetterHit,
+    SearchBackend,
+    SearchBackendError,
+    SearchQuery,
+    SearchResult,
+)
 
 __all__ = ["FACETS", "FacetValue", "LetterHit", "SearchBackend", "SearchBackendError", "SearchQuery",
            "SearchResult", "backend_names", "get_backend", "reset_backend"]

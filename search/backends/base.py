@@ -358,6 +358,7 @@ class SearchBackend(ABC):
         matches (AnalyticsResult); query.page, page_size, sort and facets are ignored."""
 
 
+    @abstractmethod
     def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
         """Past decisions most like a request, best first (semantics above PrecedentQuery)."""
 
@@ -407,10 +408,10 @@ class SearchBackend(ABC):
         (searches never see a half-built index); progress(n) is called as documents are indexed.
         Returns the number of documents given (letters, or sections)."""
 
-    def refresh(self) -> None:
+    def refresh(self) -> None:  # noqa: B027 - a hook: engines whose writes are visible at once need nothing
         """Make writes visible to searches."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a hook: engines holding nothing need nothing
         """Release resources (writers, connections)."""
 
 

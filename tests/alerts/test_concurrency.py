@@ -10,8 +10,7 @@ from collections import Counter
 
 import pytest
 
-from tests.support import REPO_DIR
-from tests.support import FIXTURE_LETTERS
+from tests.support import FIXTURE_LETTERS, REPO_DIR
 from tests.support.processes import manage, project_env, run_python
 from tests.support.services import create_postgres_database
 

@@ -16,8 +16,8 @@ from alerts.send import send_alerts
 from cases.models import Determination, DisputedItem
 from search.sync import DETERMINATION, enqueue
 from search.tasks import apply_pending
-from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
 from tests.support import oracle
+from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from django.core import signing
 from alerts.models import SavedSearch
 from alerts.send import unsubscribe_token
 from cases.models import DisputedItem
-from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
 from tests.support import oracle
+from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
 
 LUMBAR = next(c for c in oracle.PROCEDURE_CASES if c.q == "lumbar MRI" and not c.filters)
 

@@ -19,8 +19,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from cases.models import Determination
 from search.stats import wilson_interval
-from tests.support import DWC_TXT
-from tests.support import analytics_oracle, oracle
+from tests.support import DWC_TXT, analytics_oracle, oracle
 
 HOSTILE_CASE = "CM99-0000002"
 HOSTILE_SPECIALTY = 'Family <i>zqxss</i> "Practice'

@@ -17,8 +17,8 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import DisputedItem
-from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
 from tests.support import oracle
+from tests.support.alert_fixtures import LUMBAR_MRI_LETTER, copy_letter, ingest
 
 SCREENSHOTS = Path(os.environ.get("IMR_SCREENSHOTS", "/tmp/screenshots"))
 LUMBAR = next(c for c in oracle.PROCEDURE_CASES if c.q == "lumbar MRI" and not c.filters)

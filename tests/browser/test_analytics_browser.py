@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 SCREENSHOTS = Path("/tmp/screenshots")
 SECTION = "Low Back Complaints (2004) › Special Studies"
 

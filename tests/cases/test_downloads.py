@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from pipeline.ingest import ingest_paths
 from cases.models import Determination
+from pipeline.ingest import ingest_paths
 from tests.support.api import PDF_CASE, TXT_CASE, token_client, upload
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,6 @@ from django.core.management import call_command
 
 from cases.models import Determination
 from cases.parser import parse_text
-
 from tests.support.letters import store_letter
 
 LETTERS = ["CM16-0219557", "CM16-0231706", "CM17-0003623"]

@@ -130,7 +130,7 @@ def test_mtus_sections_link_to_the_right_section(citations):
     named = right = 0
     named_sections = right_sections = 0
     wrong = []
-    for name, party, c in citations:
+    for name, _party, c in citations:
         if c.kind != "MTUS" or not c.sections:
             continue
         named += 1
@@ -159,7 +159,7 @@ def test_mtus_sections_link_to_the_right_section(citations):
 def test_every_citation_of_a_catalog_document_resolves_to_it(citations):
     linker = default_linker()
     counts = Counter()
-    for name, party, c in citations:
+    for name, _party, c in citations:
         if c.kind == "NONE":
             continue
         result = linker.link(c.kind, c.document, c.year, c.sections, c.pages, c.clause)
@@ -185,7 +185,6 @@ def test_all_letters_stored_linked_and_queued(catalog, citations, dwc_txt_dir):
     from cases.models import GuidelineCitation
     from guidelines.linking import figures
     from guidelines.models import CitationLink
-
     from tests.support.letters import store_letter
 
     for path in sorted(dwc_txt_dir.glob("*.txt")):

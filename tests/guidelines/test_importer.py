@@ -3,9 +3,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from guidelines.importer import ImportFailed, find_document
-from pipeline.catalog import import_document
 from guidelines.linker.textsplit import looks_like_heading, split_sections
 from guidelines.models import GuidelineDocument, GuidelineSection
+from pipeline.catalog import import_document
 
 from .pdfgen import make_pdf
 

@@ -3,7 +3,6 @@ import pytest
 
 from cases.models import DisputedItem
 from guidelines.models import GuidelineSection, QuotedPassage
-
 from tests.support.letters import store_letter
 
 CASE = "CM16-0219557"  # MAXIMUS: Low Back Complaints 2004 Summary + Chronic Pain 2016 Facet blocks

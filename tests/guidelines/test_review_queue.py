@@ -6,7 +6,6 @@ from django.core.management import call_command
 
 from cases.models import Determination, GuidelineCitation
 from guidelines.models import CitationLink, GuidelineDocument, GuidelineSection, ManualResolution, QuotedPassage
-
 from tests.support.letters import store_letter
 
 CASE = "CM16-0231706"  # MAXIMUS cites "Non-MTUS Citation ODG Chiropractic guidelines": no chapter named

@@ -5,8 +5,7 @@ import sys
 import pytest
 from django.core.management import get_commands
 
-from tests.support import REPO_DIR
-from tests.support import FIXTURE_LETTERS
+from tests.support import FIXTURE_LETTERS, REPO_DIR
 from tests.support.processes import manage, project_env
 
 

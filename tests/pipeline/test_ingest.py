@@ -7,10 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from pipeline.ingest import ingest_file, ingest_paths
 from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
 from cases.parser import parse_file, parse_text
-
+from pipeline.ingest import ingest_file, ingest_paths
 from tests.support.letters import copy_letters, row_counts
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader, PdfWriter
 
-from pipeline import ingest as ingest_module
-from pipeline.ingest import ingest_file, ingest_paths
 from cases.models import Determination
 from cases.parser.pdf import MAX_BYTES as MAX_FILE_BYTES
-
+from pipeline import ingest as ingest_module
+from pipeline.ingest import ingest_file, ingest_paths
 from tests.support.letters import copy_letters, row_counts
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from pipeline.ingest import ingest_file, ingest_paths
 from cases.models import Determination
-from pipeline.catalog import load_catalog
 from guidelines.models import CitationLink, QuotedPassage
-
+from pipeline.catalog import load_catalog
+from pipeline.ingest import ingest_file, ingest_paths
 from tests.support.letters import copy_letters
 
 pytestmark = pytest.mark.django_db

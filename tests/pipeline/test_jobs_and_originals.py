@@ -10,12 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from cases.models import Determination, IngestJob
+from cases.parser import ExtractionError
 from pipeline import parsing
 from pipeline.ingest import ingest_paths
 from pipeline.jobs import create_job, create_upload_job, job_progress, run_job
-from cases.models import Determination, IngestJob
-from cases.parser import ExtractionError
-
 from tests.support.letters import copy_letters
 
 pytestmark = pytest.mark.django_db

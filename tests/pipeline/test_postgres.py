@@ -7,10 +7,9 @@ import json
 
 import pytest
 
+from tests.support.letters import copy_letters
 from tests.support.processes import manage, project_env, run_python
 from tests.support.services import create_postgres_database
-
-from tests.support.letters import copy_letters
 
 pytestmark = pytest.mark.services
 

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cases.models import Determination
-
 from tests.support.letters import row_counts
 
 pytestmark = pytest.mark.django_db

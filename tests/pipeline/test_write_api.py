@@ -3,19 +3,15 @@
 Real letters from ../shared/data; Celery runs eagerly (no broker in the tests)."""
 from __future__ import annotations
 
-import hashlib
 import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from pipeline.jobs import create_job, run_job
 from cases.models import Determination, IngestJob
 from cases.parser.pdf import MAX_BYTES
-
+from pipeline.jobs import create_job, run_job
 from tests.support.api import PDF_CASE, PDF_QUERY, TXT_CASE, TXT_QUERY, token_client, upload
 
 pytestmark = pytest.mark.django_db

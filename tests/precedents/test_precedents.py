@@ -24,8 +24,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from cases.models import Determination, DisputedItem, GuidelineCitation
 from guidelines.models import QuotedPassage
-from tests.support.precedent_oracle import PRECEDENT_CASES, PrecedentCase
 from tests.support.corpus_fixtures import HOSTILE_CASE
+from tests.support.precedent_oracle import PRECEDENT_CASES, PrecedentCase
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_corpus_index")]
 
@@ -255,7 +255,7 @@ def test_letter_page_lists_similar_decisions_from_other_letters(client):
                                                 exclude_letters=[det.pk], size=5)))["results"]
         assert links == [r["url"] for r in expected]
     assert html.count("css/precedents.css") == 1
-    assert f"/precedents/?request=" in html and f"exclude={det.case_number}" in html
+    assert "/precedents/?request=" in html and f"exclude={det.case_number}" in html
 
 
 def test_letter_page_similar_decisions_add_no_sql(client, settings):

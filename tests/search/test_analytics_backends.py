@@ -14,9 +14,9 @@ from datetime import date
 
 import pytest
 
+from analytics.distribution import describe
 from cases.models import Determination
 from search.backends.base import ANALYTICS_BREAKDOWNS, COMPLETE_BREAKDOWNS, SearchQuery
-from analytics.distribution import describe
 from search.documents import determination_documents
 from tests.support import analytics_oracle, oracle
 

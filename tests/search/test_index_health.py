@@ -11,8 +11,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from pipeline.ingest import ingest_paths
 from cases.models import Determination
+from pipeline.ingest import ingest_paths
 from search.backends import get_backend, reset_backend
 from search.health import check, forget_checks
 from search.models import IndexQueue

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from pipeline.ingest import ingest_paths, rederive
 from cases.models import Determination, DisputedItem
+from pipeline.ingest import ingest_paths, rederive
 from search import sync
 from search.backends import get_backend, reset_backend
 from search.backends.base import SearchQuery
@@ -234,9 +234,9 @@ def test_index_with_an_old_schema_asks_for_a_rebuild(letters, search_index_dir, 
 
 
 def test_catalog_loader_queues_its_sections(tmp_path, django_capture_on_commit_callbacks):
-    from pipeline.catalog import load_catalog
     from guidelines.linker.catalog import CATALOG_FILE
     from guidelines.models import GuidelineSection
+    from pipeline.catalog import load_catalog
 
     backend = get_backend()
     with django_capture_on_commit_callbacks(execute=True):
@@ -265,8 +265,8 @@ def test_section_documents_stay_bounded(dwc_txt_dir, django_capture_on_commit_ca
     quotes, the ones quoted most often; the ingest run queued it once, at its end."""
     from django.db.models import Count
 
-    from pipeline.catalog import load_catalog
     from guidelines.models import GuidelineSection, QuotedPassage
+    from pipeline.catalog import load_catalog
     from search.section_documents import REPRESENTATIVE_QUOTES, section_document
 
     load_catalog()
@@ -340,9 +340,9 @@ def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(dwc_txt_dir, dj
                                                                  settings):
     """One letter re-indexes itself at once; the summaries of the sections it quotes wait for the
     periodic catch-up (celery beat), which applies every pending row."""
-    from pipeline.ingest import ingest_file
-    from pipeline.catalog import load_catalog
     from imr_kb.celery import app
+    from pipeline.catalog import load_catalog
+    from pipeline.ingest import ingest_file
     from search.tasks import apply_index_queue
 
     load_catalog()

@@ -5,8 +5,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.ingest import ingest_file
 from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation
+from pipeline.ingest import ingest_file
 
 FIXTURE_LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
 

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from tests.support import REPO_DIR
+
 WORKER_READY_TIMEOUT = 90
 # Variables of the developer's shell that would point a subprocess at the wrong database,
 # broker or index.

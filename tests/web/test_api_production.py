@@ -8,9 +8,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Determination, GuidelineCitation
-from pipeline.catalog import load_catalog
 from guidelines.models import CitationLink
-
+from pipeline.catalog import load_catalog
 from tests.support.letter_fixtures import LINKED_CASE as CASE
 
 pytestmark = pytest.mark.django_db

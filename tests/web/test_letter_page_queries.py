@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import DisputedItem, GuidelineCitation
 from guidelines.models import CitationLink, QuotedPassage
-
 from tests.support.letter_fixtures import LINKED_CASE as CASE
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from pipeline.ingest import ingest_file
 from cases.models import Determination
+from pipeline.ingest import ingest_file
 
 pytestmark = pytest.mark.django_db
 

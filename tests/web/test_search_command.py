@@ -103,8 +103,8 @@ def test_reclassify_recomputes_items_of_another_version():
 
 
 def test_ingest_classifies_a_letter_when_it_is_written(tmp_path):
-    from pipeline.ingest import ingest_file
     from cases.models import Determination
+    from pipeline.ingest import ingest_file
     from procedures.taxonomy import taxonomy_version
     from tests.support import DWC_TXT
 

@@ -14,12 +14,9 @@ import re
 from html import unescape
 
 import pytest
-from django.core.management import call_command
-from django.test.utils import override_settings
 
-from tests.support import DWC_TXT
 from tests.support import oracle
-from tests.support.corpus_fixtures import HOSTILE_CASE, HOSTILE_SCRIPT
+from tests.support.corpus_fixtures import HOSTILE_CASE
 from tests.support.pages import figures
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_corpus_index")]
@@ -135,7 +132,7 @@ def test_results_are_letters_with_the_matching_decisions_first(client):
     expected = oracle.PROCEDURE_CASES[1].expected()
     letters = re.findall(r'<article class="card hit" data-case="([^"]*)" data-id="(\d+)">(.*?)</article>', html, re.S)
     assert {int(pk) for _, pk, _ in letters} == oracle.letters_of(expected)
-    for case, pk, body in letters:
+    for _case, pk, body in letters:
         det = Determination.objects.get(pk=pk)
         items = list(det.items.order_by("order"))
         matching = [i for i in items if i.pk in expected]

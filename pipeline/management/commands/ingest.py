@@ -16,8 +16,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from pipeline.jobs import create_job, run_job
 from cases.models import IngestJob
+from pipeline.jobs import create_job, run_job
 from pipeline.outcomes import FAILED, Outcome, Summary
 
 

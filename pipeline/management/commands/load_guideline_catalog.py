@@ -1,9 +1,9 @@
 """manage.py load_guideline_catalog [FILE]: load the guideline catalog (titles, numbers, pages)."""
 from django.core.management.base import BaseCommand, CommandError
 
-from pipeline.catalog import load_catalog
 from guidelines.linker import CatalogError
 from guidelines.linker.catalog import CATALOG_FILE
+from pipeline.catalog import load_catalog
 
 
 class Command(BaseCommand):

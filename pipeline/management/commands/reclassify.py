@@ -6,15 +6,15 @@ determinations whose items changed are queued for re-indexing through the search
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases.models import DisputedItem
-from search import sync
-from procedures.classify import FIELDS, classify_items
+from procedures.classify import FIELDS, classify_item, classify_items
 from procedures.taxonomy import default_taxonomy
-from procedures.classify import classify_item
-from collections import Counter
+from search import sync
 
 
 def _queue_reindex(determination_ids: set[int]) -> str:

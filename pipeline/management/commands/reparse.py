@@ -12,8 +12,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from pipeline.ingest import reparse_letters
 from cases.models import Determination
+from pipeline.ingest import reparse_letters
 from pipeline.outcomes import FAILED, Summary
 
 

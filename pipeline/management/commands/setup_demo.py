@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError, call_command, get_commands
+
 from cases.models import Determination
 
 FIXTURE_LETTERS = Path(settings.BASE_DIR) / "tests" / "fixtures" / "letters"

@@ -10,9 +10,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.backends.base import PRECEDENTS_MAX, SearchBackendError
 from precedents.payload import COMMAND_KEYS, find, payload
 from precedents.query import DEFAULT_SIZE, parse_precedent_params
+from search.backends.base import PRECEDENTS_MAX, SearchBackendError
 
 
 class Command(BaseCommand):

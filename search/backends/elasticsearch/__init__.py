@@ -24,10 +24,10 @@ from elasticsearch_dsl import Q, Search
 
 from ..base import (
     FACETS,
-    IndexMissing,
-    AnalyticsResult,
     SECTION_FACETS,
+    AnalyticsResult,
     DecisionHit,
+    IndexMissing,
     LetterHit,
     PrecedentHit,
     PrecedentQuery,
@@ -39,8 +39,7 @@ from ..base import (
     sort_facet_values,
 )
 from ..es_transport import PlainJsonHttpNode
-from . import analytics
-from . import precedents
+from . import analytics, precedents
 from .mappings import DecisionDoc, SectionDoc, decision_source
 from .queries import SECTION_FACET_FIELDS, decision_query, facet_filter, section_query
 

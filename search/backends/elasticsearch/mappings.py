@@ -10,7 +10,19 @@ unstemmed (`exact_words`) for the taxonomy's phrases ("positional MRI" must not 
 """
 from __future__ import annotations
 
-from elasticsearch_dsl import Boolean, Date, Document, Integer, Keyword, Long, Object, Text, analyzer, char_filter, token_filter
+from elasticsearch_dsl import (
+    Boolean,
+    Date,
+    Document,
+    Integer,
+    Keyword,
+    Long,
+    Object,
+    Text,
+    analyzer,
+    char_filter,
+    token_filter,
+)
 
 from search.facets import DECISION_FACETS, searchable_names, single_valued
 

@@ -15,10 +15,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from guidelines.models import GuidelineSection
+from search import health, indexing
 from search.backends import backend_names, get_backend
 from search.backends.base import SearchBackendError
 from search.documents import indexable_determinations
-from search import health, indexing
 from search.models import IndexQueue
 
 
