@@ -1,5 +1,6 @@
 """What a saved search holds: the search page's query string, canonical (the state as
 search.params writes it, without page, page size or sort), and a name."""
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ brings (alerts.send). Each alert e-mail is an AlertDelivery, claimed before it i
 one live delivery per (saved search, window start), so two concurrent runs never send the same
 window twice.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -63,8 +64,11 @@ class AlertDelivery(models.Model):
         constraints = [
             # The claim: one delivery per window that is sending or sent. A second run trying to
             # claim the same window gets an IntegrityError and leaves it alone.
-            models.UniqueConstraint(fields=["saved_search", "window_start"], condition=~Q(status="failed"),
-                                    name="one_live_delivery_per_window"),
+            models.UniqueConstraint(
+                fields=["saved_search", "window_start"],
+                condition=~Q(status="failed"),
+                name="one_live_delivery_per_window",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ One run, in order:
    except across a crash at that instant, where it is at least once.)
 No transaction is held while the engine is searched or the mail server is talked to.
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,9 +68,11 @@ class Summary:
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"saved searches checked: {self.checked}, e-mails sent: {self.sent} ({self.decisions} decisions), "
-                f"nothing new: {self.nothing_new}, taken by another run: {self.taken}, failed: {self.failed}, "
-                f"no e-mail address: {self.no_address}")
+        return (
+            f"saved searches checked: {self.checked}, e-mails sent: {self.sent} ({self.decisions} decisions), "
+            f"nothing new: {self.nothing_new}, taken by another run: {self.taken}, failed: {self.failed}, "
+            f"no e-mail address: {self.no_address}"
+        )
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Decision:
 
 # --- what a saved search selects ------------------------------------------------------------------
 
+
 def saved_params(query: str):
     """The saved query string parsed exactly as the search page parses its URL."""
     return parse_search_params(QueryDict(query))
@@ -91,8 +95,9 @@ def saved_params(query: str):
 def window_query(saved: SavedSearch, after: datetime | None, until: datetime | None = None) -> SearchQuery:
     """The engine query for the saved search's decisions of letters stored in (after, until]."""
     query = saved_params(saved.query).to_query()
-    return replace(query, ingested_after=after, ingested_until=until, sort="-date", page=1, page_size=PAGE_LETTERS,
-                   facets=[])
+    return replace(
+        query, ingested_after=after, ingested_until=until, sort="-date", page=1, page_size=PAGE_LETTERS, facets=[]
+    )
 
 
 def new_count(saved: SavedSearch, backend) -> int:
@@ -121,16 +126,22 @@ def collect(backend, query: SearchQuery) -> list[Decision]:
             for d in hit.decisions:
                 if d.matched:
                     source = d.source
-                    out.append(Decision(
-                        case_number=source.get("case_number") or "", order=d.order + 1,
-                        request=" ".join((source.get("request") or "").split()), decision=source.get("decision") or "",
-                        url=absolute(determination_url(source.get("case_number"), hit.id))))
+                    out.append(
+                        Decision(
+                            case_number=source.get("case_number") or "",
+                            order=d.order + 1,
+                            request=" ".join((source.get("request") or "").split()),
+                            decision=source.get("decision") or "",
+                            url=absolute(determination_url(source.get("case_number"), hit.id)),
+                        )
+                    )
         if len(result.hits) < query.page_size:
             return out
         page += 1
 
 
 # --- the e-mail ---------------------------------------------------------------------------------
+
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
@@ -156,7 +167,7 @@ def subject_of(saved: SavedSearch, count: int) -> str:
 
 
 def message(saved: SavedSearch, decisions: list[Decision], total: int, since: datetime) -> EmailMessage:
-    listed = decisions[:settings.ALERTS_MAX_DECISIONS]
+    listed = decisions[: settings.ALERTS_MAX_DECISIONS]
     noun = "decision" if total == 1 else "decisions"
     lines = [
         f"Your saved search \u201c{saved.name}\u201d has {total} new {noun} in letters stored since "
@@ -164,8 +175,12 @@ def message(saved: SavedSearch, decisions: list[Decision], total: int, since: da
         "",
     ]
     for n, d in enumerate(listed, 1):
-        lines += [f"{n}. {d.case_number or 'Letter'} (decision {d.order}): {d.decision or 'no outcome'}",
-                  f"   {d.request}", f"   {d.url}", ""]
+        lines += [
+            f"{n}. {d.case_number or 'Letter'} (decision {d.order}): {d.decision or 'no outcome'}",
+            f"   {d.request}",
+            f"   {d.url}",
+            "",
+        ]
     if total > len(listed):
         lines += [f"\u2026 and {total - len(listed)} more.", ""]
     unsubscribe = unsubscribe_url(saved)
@@ -174,22 +189,28 @@ def message(saved: SavedSearch, decisions: list[Decision], total: int, since: da
         f"Your saved searches: {absolute('/alerts/')}",
         f"Stop these alerts: {unsubscribe}",
     ]
-    return EmailMessage(subject=subject_of(saved, total), body="\n".join(lines), to=[saved.user.email],
-                        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    return EmailMessage(
+        subject=subject_of(saved, total),
+        body="\n".join(lines),
+        to=[saved.user.email],
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
 
 
 # --- one run ------------------------------------------------------------------------------------
 
+
 def claim(saved: SavedSearch, start: datetime, end: datetime, now: datetime) -> AlertDelivery | None:
     """The delivery row for the window starting at `start`, or None when another run has it."""
     stale = now - timedelta(seconds=settings.ALERTS_CLAIM_TIMEOUT_SECONDS)
-    AlertDelivery.objects.filter(saved_search=saved, window_start=start, status=AlertDelivery.Status.SENDING,
-                                 created_at__lt=stale).update(status=AlertDelivery.Status.FAILED,
-                                                              error="abandoned: its run stopped before sending")
+    AlertDelivery.objects.filter(
+        saved_search=saved, window_start=start, status=AlertDelivery.Status.SENDING, created_at__lt=stale
+    ).update(status=AlertDelivery.Status.FAILED, error="abandoned: its run stopped before sending")
     try:
         with transaction.atomic():
-            return AlertDelivery.objects.create(saved_search=saved, window_start=start, window_end=end,
-                                                recipient=saved.user.email, created_at=now)
+            return AlertDelivery.objects.create(
+                saved_search=saved, window_start=start, window_end=end, recipient=saved.user.email, created_at=now
+            )
     except IntegrityError:
         return None
 
@@ -215,15 +236,17 @@ def alert_one(saved: SavedSearch, end: datetime, now: datetime, backend, summary
         email.send()
     except Exception as exc:  # noqa: BLE001 - any failure (engine, mail server) leaves the cursor
         log.exception("alert for saved search %s not sent", saved.pk)
-        AlertDelivery.objects.filter(pk=delivery.pk).update(status=AlertDelivery.Status.FAILED,
-                                                            error=f"{type(exc).__name__}: {exc}"[:2000])
+        AlertDelivery.objects.filter(pk=delivery.pk).update(
+            status=AlertDelivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         summary.failed += 1
         summary.errors.append(f"{saved.name}: {type(exc).__name__}: {exc}")
         return
     sent_at = timezone.now()
     with transaction.atomic():
-        AlertDelivery.objects.filter(pk=delivery.pk).update(status=AlertDelivery.Status.SENT, decisions=total,
-                                                            subject=email.subject, sent_at=sent_at)
+        AlertDelivery.objects.filter(pk=delivery.pk).update(
+            status=AlertDelivery.Status.SENT, decisions=total, subject=email.subject, sent_at=sent_at
+        )
         SavedSearch.objects.filter(pk=saved.pk, last_alerted_at=start).update(last_alerted_at=end, last_sent_at=sent_at)
     summary.sent += 1
     summary.decisions += total

@@ -1,4 +1,5 @@
 """The Celery beat task that sends alerts (settings.CELERY_BEAT_SCHEDULE, "send-alerts")."""
+
 from __future__ import annotations
 
 import logging

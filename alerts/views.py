@@ -1,5 +1,6 @@
 """Saved searches: save one from the search page, list them with what is new, delete, pause,
 and the signed unsubscribe link from the e-mails (no login needed)."""
+
 from __future__ import annotations
 
 import logging
@@ -40,14 +41,20 @@ def save_search(request):
     saved, created = SavedSearch.objects.get_or_create(user=request.user, query=query, defaults={"name": name})
     if not created:
         # Saving it again renames it and turns its alerts back on, from now.
-        SavedSearch.objects.filter(pk=saved.pk).update(name=name, active=True, unsubscribed_at=None,
-                                                       **({} if saved.active else {"last_alerted_at": timezone.now()}))
+        SavedSearch.objects.filter(pk=saved.pk).update(
+            name=name,
+            active=True,
+            unsubscribed_at=None,
+            **({} if saved.active else {"last_alerted_at": timezone.now()}),
+        )
     return redirect(f"/alerts/?saved={saved.pk}")
 
 
 @login_required
 def saved_searches(request):
-    last_sent = AlertDelivery.objects.filter(saved_search=OuterRef("pk"), status=AlertDelivery.Status.SENT).order_by("-sent_at", "-pk")
+    last_sent = AlertDelivery.objects.filter(saved_search=OuterRef("pk"), status=AlertDelivery.Status.SENT).order_by(
+        "-sent_at", "-pk"
+    )
     rows = list(request.user.saved_searches.annotate(last_decisions=Subquery(last_sent.values("decisions")[:1])))
     error = None
     if rows:
@@ -60,10 +67,16 @@ def saved_searches(request):
             log.exception("saved searches: search backend failed")
             error = UNAVAILABLE
     highlighted = request.GET.get("saved", "")
-    return render(request, "alerts/saved_searches.html", {
-        "rows": rows, "error": error, "highlighted": int(highlighted) if highlighted.isdigit() else None,
-        "no_email": not request.user.email,
-    })
+    return render(
+        request,
+        "alerts/saved_searches.html",
+        {
+            "rows": rows,
+            "error": error,
+            "highlighted": int(highlighted) if highlighted.isdigit() else None,
+            "no_email": not request.user.email,
+        },
+    )
 
 
 def _own(request, pk: int) -> SavedSearch:
@@ -84,7 +97,9 @@ def set_active(request, pk: int):
     active = request.POST.get("active") == "1"
     if active and not saved.active:
         # Resumed alerts start from now (not a backlog of everything since the pause).
-        SavedSearch.objects.filter(pk=saved.pk).update(active=True, unsubscribed_at=None, last_alerted_at=timezone.now())
+        SavedSearch.objects.filter(pk=saved.pk).update(
+            active=True, unsubscribed_at=None, last_alerted_at=timezone.now()
+        )
     elif not active and saved.active:
         SavedSearch.objects.filter(pk=saved.pk).update(active=False, unsubscribed_at=timezone.now())
     return redirect("/alerts/")
@@ -99,9 +114,12 @@ def unsubscribe(request, token: str):
     try:
         saved = saved_search_from_token(token)
     except signing.BadSignature:
-        return render(request, "alerts/error.html",
-                      {"message": "This unsubscribe link is not valid (it may have been cut short or altered)."},
-                      status=400)
+        return render(
+            request,
+            "alerts/error.html",
+            {"message": "This unsubscribe link is not valid (it may have been cut short or altered)."},
+            status=400,
+        )
     if saved is None:
         raise Http404("That saved search was deleted.")
     done = False

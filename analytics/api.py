@@ -2,6 +2,7 @@
 
 The query string is the search's (search.params, the same parser as /search/ and /api/search/).
 """
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -32,7 +33,8 @@ class AnalyticsAPIView(APIView):
             "rate with its 95% Wilson interval, the trend by month and by year, the guideline sections most relied "
             "upon, the reviewer specialties, the treatment categories and procedures, the pharmaceutical and opioid "
             "shares, and the days from assignment to decision (median and 90th percentile, exact). Every number comes "
-            "with the /search/ URL listing its decisions."),
+            "with the /search/ URL listing its decisions."
+        ),
         parameters=_PARAMS,
         responses={200: AnalyticsResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
         tags=["search"],

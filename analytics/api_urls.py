@@ -1,4 +1,5 @@
 """GET /api/analytics/."""
+
 from django.urls import path
 
 from analytics.api import AnalyticsAPIView

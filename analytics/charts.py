@@ -1,6 +1,7 @@
 """The charts of the analytics page and the dashboard, drawn from the analytics payload
 (analytics.payload) with analytics.svg. Every bar or segment links where the payload's number
 does; the tables beneath the charts carry the same numbers."""
+
 from __future__ import annotations
 
 from analytics.svg import Bar, Column, Point, Segment, bars, rate_points, stacked_columns
@@ -16,17 +17,26 @@ def percent(x: float | None) -> str:
 
 def _outcome_column(label: str, row: dict, what: str) -> Column:
     other = row["decisions"] - row["upheld"] - row["overturned"]
-    return Column(label, [
-        Segment(row["upheld"], "seg-upheld", row["urls"]["upheld"], f"{what}: {row['upheld']} upheld"),
-        Segment(row["overturned"], "seg-overturned", row["urls"]["overturned"], f"{what}: {row['overturned']} overturned"),
-        Segment(other, "seg-other", None, f"{what}: {other} without an outcome"),
-    ])
+    return Column(
+        label,
+        [
+            Segment(row["upheld"], "seg-upheld", row["urls"]["upheld"], f"{what}: {row['upheld']} upheld"),
+            Segment(
+                row["overturned"],
+                "seg-overturned",
+                row["urls"]["overturned"],
+                f"{what}: {row['overturned']} overturned",
+            ),
+            Segment(other, "seg-other", None, f"{what}: {other} without an outcome"),
+        ],
+    )
 
 
 def decisions_per(chart_id: str, rows: list[dict], title: str, label_key: str = "value") -> str:
     """Stacked columns of upheld / overturned decisions (months or years)."""
-    columns = [_outcome_column(str(r.get(label_key) or r["value"]), r, str(r.get(label_key) or r["value"]))
-               for r in rows]
+    columns = [
+        _outcome_column(str(r.get(label_key) or r["value"]), r, str(r.get(label_key) or r["value"])) for r in rows
+    ]
     legend = OUTCOME_LEGEND if any(c.segments[2].value for c in columns) else OUTCOME_LEGEND[:2]
     return stacked_columns(chart_id, title, columns, legend)
 
@@ -36,23 +46,53 @@ def rate_per(chart_id: str, rows: list[dict], title: str, label_key: str = "valu
     for r in rows:
         ci = r["overturn_rate_ci95"] or [None, None]
         label = str(r.get(label_key) or r["value"])
-        points.append(Point(label, r["overturn_rate"], ci[0], ci[1], r["urls"]["overturned"] or r["urls"]["decisions"],
-                            f"{label}: {percent(r['overturn_rate'])} overturned of {r['upheld'] + r['overturned']} "
-                            f"(95% CI {percent(ci[0])}–{percent(ci[1])})"))
+        points.append(
+            Point(
+                label,
+                r["overturn_rate"],
+                ci[0],
+                ci[1],
+                r["urls"]["overturned"] or r["urls"]["decisions"],
+                f"{label}: {percent(r['overturn_rate'])} overturned of {r['upheld'] + r['overturned']} "
+                f"(95% CI {percent(ci[0])}–{percent(ci[1])})",
+            )
+        )
     return rate_points(chart_id, title, points, "Overturn rate (dot) and its 95% interval (whisker)")
 
 
 def shares(chart_id: str, rows: list[dict], title: str) -> str:
     """Each value's share of the decisions, as bars."""
-    return bars(chart_id, title, [
-        Bar(r["value"], r["share"] or 0, f"{percent(r['share'])} · {r['decisions']}", r["urls"]["decisions"],
-            f"{r['value']}: {r['decisions']} decisions, {percent(r['share'])}") for r in rows])
+    return bars(
+        chart_id,
+        title,
+        [
+            Bar(
+                r["value"],
+                r["share"] or 0,
+                f"{percent(r['share'])} · {r['decisions']}",
+                r["urls"]["decisions"],
+                f"{r['value']}: {r['decisions']} decisions, {percent(r['share'])}",
+            )
+            for r in rows
+        ],
+    )
 
 
 def counts(chart_id: str, rows: list[dict], title: str) -> str:
-    return bars(chart_id, title, [
-        Bar(r["value"], r["decisions"], str(r["decisions"]), r["urls"]["decisions"], f"{r['value']}: {r['decisions']} decisions")
-        for r in rows])
+    return bars(
+        chart_id,
+        title,
+        [
+            Bar(
+                r["value"],
+                r["decisions"],
+                str(r["decisions"]),
+                r["urls"]["decisions"],
+                f"{r['value']}: {r['decisions']} decisions",
+            )
+            for r in rows
+        ],
+    )
 
 
 def rates(chart_id: str, rows: list[dict], title: str) -> str:
@@ -60,10 +100,19 @@ def rates(chart_id: str, rows: list[dict], title: str) -> str:
     out = []
     for r in rows:
         ci = r["overturn_rate_ci95"] or [None, None]
-        out.append(Bar(r.get("label") or r["value"], r["overturn_rate"] or 0, percent(r["overturn_rate"]),
-                       r["urls"]["overturned"] or r["urls"]["decisions"],
-                       f"{r['value']}: {r['overturned']} of {r['upheld'] + r['overturned']} overturned "
-                       f"(95% CI {percent(ci[0])}–{percent(ci[1])})", ci[0], ci[1], css="bar rate"))
+        out.append(
+            Bar(
+                r.get("label") or r["value"],
+                r["overturn_rate"] or 0,
+                percent(r["overturn_rate"]),
+                r["urls"]["overturned"] or r["urls"]["decisions"],
+                f"{r['value']}: {r['overturned']} of {r['upheld'] + r['overturned']} overturned "
+                f"(95% CI {percent(ci[0])}–{percent(ci[1])})",
+                ci[0],
+                ci[1],
+                css="bar rate",
+            )
+        )
     return bars(chart_id, title, out, top_value=1.0)
 
 

@@ -6,6 +6,7 @@ percentile sketch), and the quantiles are read from it here. The definition is t
 PERCENTILE.INC, `statistics.quantiles(method="inclusive")`), so the median of an even count is
 the mean of the two middle values, as `statistics.median` gives.
 """
+
 from __future__ import annotations
 
 import math

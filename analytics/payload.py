@@ -14,6 +14,7 @@ the search's own dates). A number whose decisions no search URL can list exactly
 guideline section other than the selected one, since sections OR within their filter) has no
 URL, rather than a link to other decisions.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -72,6 +73,7 @@ def run(params: SearchParams, backend=None) -> AnalyticsAnswer:
 
 # --- links to the decisions behind a number ----------------------------------------------------
 
+
 def month_bounds(month: str) -> tuple[date, date]:
     year, number = (int(part) for part in month.split("-"))
     return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
@@ -88,8 +90,9 @@ class Links:
         self.params = params
         base = params.as_pairs(page=1, page_size=DEFAULT_PAGE_SIZE)
         # The page's parameter order, read from a state that sets every facet and both dates.
-        every = params.as_pairs(filters={f: ["-"] for f in FACETS}, date_from="-", date_to="-", page=1,
-                                page_size=DEFAULT_PAGE_SIZE)
+        every = params.as_pairs(
+            filters={f: ["-"] for f in FACETS}, date_from="-", date_to="-", page=1, page_size=DEFAULT_PAGE_SIZE
+        )
         self.order = list(dict.fromkeys(name for name, _ in every))
         self.encoded = {name: urlencode([(n, v) for n, v in base if n == name]) for name in self.order}
         self._memo: dict[tuple, str] = {}
@@ -124,20 +127,33 @@ class Links:
 
 # --- rows ----------------------------------------------------------------------------------------
 
+
 def outcome_rates(decisions: int, outcomes: dict[str, int]) -> dict:
     """Decisions, upheld, overturned and the overturn rate among decided ones with its 95%
     Wilson interval (search.payload.outcome_summary's definition)."""
     upheld, overturned = outcomes.get(UPHELD, 0), outcomes.get(OVERTURNED, 0)
     interval = wilson_interval(overturned, upheld + overturned)
-    return {"decisions": decisions, "upheld": upheld, "overturned": overturned,
-            "overturn_rate": rate(overturned, upheld + overturned),
-            "overturn_rate_ci95": list(interval) if interval else None}
+    return {
+        "decisions": decisions,
+        "upheld": upheld,
+        "overturned": overturned,
+        "overturn_rate": rate(overturned, upheld + overturned),
+        "overturn_rate_ci95": list(interval) if interval else None,
+    }
 
 
-def _row(links: Links, total: int, value: str, decisions: int, outcomes: dict[str, int], *,
-         letters: int | None = None, narrow: dict | None = None, month: str | None = None) -> dict:
-    row = {"value": value, **outcome_rates(decisions, outcomes), "letters": letters,
-           "share": rate(decisions, total)}
+def _row(
+    links: Links,
+    total: int,
+    value: str,
+    decisions: int,
+    outcomes: dict[str, int],
+    *,
+    letters: int | None = None,
+    narrow: dict | None = None,
+    month: str | None = None,
+) -> dict:
+    row = {"value": value, **outcome_rates(decisions, outcomes), "letters": letters, "share": rate(decisions, total)}
 
     def link(count: int, outcome: str | None = None, path: str = SEARCH_PATH) -> str | None:
         if not count:
@@ -145,9 +161,12 @@ def _row(links: Links, total: int, value: str, decisions: int, outcomes: dict[st
         extra = {"decision": outcome} if outcome else {}
         return links.url({**(narrow or {}), **extra}, month, path)
 
-    row["urls"] = {"decisions": link(decisions), "upheld": link(row["upheld"], UPHELD),
-                   "overturned": link(row["overturned"], OVERTURNED),
-                   "analytics": link(decisions, path=ANALYTICS_PATH)}
+    row["urls"] = {
+        "decisions": link(decisions),
+        "upheld": link(row["upheld"], UPHELD),
+        "overturned": link(row["overturned"], OVERTURNED),
+        "analytics": link(decisions, path=ANALYTICS_PATH),
+    }
     return row
 
 
@@ -182,14 +201,25 @@ def _by_year(links: Links, total: int, buckets: list[Bucket]) -> list[dict]:
     rows = []
     for year in range(min(found), max(found) + 1):
         bucket = found.get(year) or Bucket(str(year), 0, {}, None)
-        rows.append(_row(links, total, str(year), bucket.decisions, bucket.outcomes, letters=bucket.letters,
-                         narrow={"decision_year": str(year)}))
+        rows.append(
+            _row(
+                links,
+                total,
+                str(year),
+                bucket.decisions,
+                bucket.outcomes,
+                letters=bucket.letters,
+                narrow={"decision_year": str(year)},
+            )
+        )
     return rows
 
 
 def _by_value(links: Links, total: int, facet: str, buckets: list[Bucket]) -> list[dict]:
-    return [_row(links, total, b.value, b.decisions, b.outcomes, letters=b.letters, narrow={facet: b.value})
-            for b in buckets]
+    return [
+        _row(links, total, b.value, b.decisions, b.outcomes, letters=b.letters, narrow={facet: b.value})
+        for b in buckets
+    ]
 
 
 def _summed(buckets: list[Bucket]) -> tuple[int, dict[str, int]]:
@@ -207,8 +237,9 @@ def _pharmaceuticals(links: Links, total: int, categories: list[Bucket]) -> dict
     n, outcomes = _summed(pharma)
     row = _row(links, total, "Pharmaceuticals", n, outcomes, narrow={"procedure_category": [b.value for b in pharma]})
     opioids = next((b for b in pharma if b.value == OPIOIDS), Bucket(OPIOIDS, 0, {}))
-    opioid_row = _row(links, total, OPIOIDS, opioids.decisions, opioids.outcomes,
-                      narrow={"procedure_category": OPIOIDS})
+    opioid_row = _row(
+        links, total, OPIOIDS, opioids.decisions, opioids.outcomes, narrow={"procedure_category": OPIOIDS}
+    )
     opioid_row["share_of_pharmaceuticals"] = rate(opioids.decisions, n)
     return {**row, "categories": [b.value for b in pharma], "opioids": opioid_row}
 
@@ -235,8 +266,11 @@ def analytics_payload(answer: AnalyticsAnswer) -> dict:
     section_urls = section_urls_by_label()
     for row in sections:
         row["section_url"] = section_urls.get(row["value"])
-    summary = {**_row(links, total, "All", total, result.outcomes), "letters": result.letters,
-               "letters_exact": result.letters_exact}
+    summary = {
+        **_row(links, total, "All", total, result.outcomes),
+        "letters": result.letters,
+        "letters_exact": result.letters_exact,
+    }
     summary.pop("value")
     query = _query(Answer(answer.params, answer.ran, SearchResult(total=total), corrected=answer.corrected))
     return {

@@ -1,5 +1,6 @@
 """The OpenAPI description (drf-spectacular) of the analytics payload that analytics.payload
 builds for GET /api/analytics/ and the analytics and dashboard pages."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -21,17 +22,24 @@ class OutcomesSerializer(serializers.Serializer):
     upheld = serializers.IntegerField(help_text="The denial stands: the treatment stays denied")
     overturned = serializers.IntegerField(help_text="The denial was reversed: the treatment is authorized")
     overturn_rate = serializers.FloatField(allow_null=True, help_text="overturned / (upheld + overturned)")
-    overturn_rate_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
-                                               help_text="95% Wilson score interval [low, high]")
-    urls = NumberUrlsSerializer(help_text="Where each number's decisions are listed; null for a zero, or when no "
-                                          "search URL lists exactly these decisions")
+    overturn_rate_ci95 = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="95% Wilson score interval [low, high]"
+    )
+    urls = NumberUrlsSerializer(
+        help_text="Where each number's decisions are listed; null for a zero, or when no "
+        "search URL lists exactly these decisions"
+    )
 
 
 class RowSerializer(OutcomesSerializer):
     value = serializers.CharField()
-    letters = serializers.IntegerField(allow_null=True, help_text=(
-        "Letters with this value: for month, year and specialty when the query selects whole letters "
-        "(no procedure, words, region or decision-level filter), else null"))
+    letters = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "Letters with this value: for month, year and specialty when the query selects whole letters "
+            "(no procedure, words, region or decision-level filter), else null"
+        ),
+    )
     share = serializers.FloatField(allow_null=True, help_text="decisions / all matching decisions")
 
 
@@ -81,14 +89,20 @@ class AnalyticsResponseSerializer(serializers.Serializer):
     search_url = serializers.CharField(help_text="/search/ URL of the decisions counted")
     api_url = serializers.CharField()
     summary = SummarySerializer()
-    by_month = MonthSerializer(many=True, help_text="Every month from the first to the last decided, empty ones included")
+    by_month = MonthSerializer(
+        many=True, help_text="Every month from the first to the last decided, empty ones included"
+    )
     undated = serializers.IntegerField(help_text="Matching decisions without a decision date")
     by_year = RowSerializer(many=True)
     categories = RowSerializer(many=True, help_text="Treatment categories, most decisions first")
     pharmaceuticals = PharmaceuticalsSerializer()
     procedures = RowSerializer(many=True, help_text="The 20 most frequent procedures")
-    guideline_sections = SectionRowSerializer(many=True, help_text=(
-        "The 20 guideline sections most relied upon (cited by the IMR reviewer); a decision citing several counts "
-        "under each"))
+    guideline_sections = SectionRowSerializer(
+        many=True,
+        help_text=(
+            "The 20 guideline sections most relied upon (cited by the IMR reviewer); a decision citing several counts "
+            "under each"
+        ),
+    )
     specialties = RowSerializer(many=True, help_text="Reviewer specialties; a reviewer with two counts under both")
     days_to_decision = DaysSerializer()

@@ -11,6 +11,7 @@ into greys. Attributes are presentation attributes, never `style`: the site's
 Content-Security-Policy forbids inline styles. A bar or segment with an `href` is a link (SVG 2
 <a href>), and its <title> is the tooltip; the table under each chart holds the same numbers.
 """
+
 from __future__ import annotations
 
 import math
@@ -89,16 +90,20 @@ def _linked(inner: str, href: str | None, title: str) -> str:
 
 
 def _open(chart_id: str, title: str, height: float, css: str) -> str:
-    return (f'<svg class="chart {css}" viewBox="0 0 {WIDTH} {_n(height)}" role="img" '
-            f'aria-labelledby="{_e(chart_id)}-title" font-size="{FONT}" xmlns="http://www.w3.org/2000/svg">'
-            f'<title id="{_e(chart_id)}-title">{_e(title)}</title>')
+    return (
+        f'<svg class="chart {css}" viewBox="0 0 {WIDTH} {_n(height)}" role="img" '
+        f'aria-labelledby="{_e(chart_id)}-title" font-size="{FONT}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{_e(chart_id)}-title">{_e(title)}</title>'
+    )
 
 
 def _legend(items: list[tuple[str, str]], y: float) -> str:
     out, x = [], 48.0
     for css, label in items:
-        out.append(f'<rect class="{_e(css)}" x="{_n(x)}" y="{_n(y - 9)}" width="10" height="10"/>'
-                   f'<text class="legend" x="{_n(x + 14)}" y="{_n(y)}">{_e(label)}</text>')
+        out.append(
+            f'<rect class="{_e(css)}" x="{_n(x)}" y="{_n(y - 9)}" width="10" height="10"/>'
+            f'<text class="legend" x="{_n(x + 14)}" y="{_n(y)}">{_e(label)}</text>'
+        )
         x += 24 + CHAR * len(label)
     return "".join(out)
 
@@ -107,8 +112,10 @@ def _y_axis(ticks: list[float], scale, left: float, right: float, fmt) -> str:
     out = []
     for t in ticks:
         y = scale(t)
-        out.append(f'<line class="grid" x1="{_n(left)}" x2="{_n(right)}" y1="{_n(y)}" y2="{_n(y)}"/>'
-                   f'<text class="tick" x="{_n(left - 4)}" y="{_n(y + 4)}" text-anchor="end">{_e(fmt(t))}</text>')
+        out.append(
+            f'<line class="grid" x1="{_n(left)}" x2="{_n(right)}" y1="{_n(y)}" y2="{_n(y)}"/>'
+            f'<text class="tick" x="{_n(left - 4)}" y="{_n(y + 4)}" text-anchor="end">{_e(fmt(t))}</text>'
+        )
     return "".join(out)
 
 
@@ -116,8 +123,11 @@ def _x_labels(labels: list[str], x_of, y: float, slot: float) -> str:
     """Every k-th label, k chosen so that labels do not overlap."""
     widest = max((len(label) for label in labels), default=1) * CHAR + 6
     every = max(1, math.ceil(widest / max(slot, 1e-6)))
-    return "".join(f'<text class="tick" x="{_n(x_of(i))}" y="{_n(y)}" text-anchor="middle">{_e(label)}</text>'
-                   for i, label in enumerate(labels) if i % every == 0)
+    return "".join(
+        f'<text class="tick" x="{_n(x_of(i))}" y="{_n(y)}" text-anchor="middle">{_e(label)}</text>'
+        for i, label in enumerate(labels)
+        if i % every == 0
+    )
 
 
 def _integer(t: float) -> str:
@@ -128,16 +138,20 @@ def _percent(t: float) -> str:
     return f"{t * 100:.0f}%"
 
 
-def stacked_columns(chart_id: str, title: str, columns: list[Column], legend: list[tuple[str, str]],
-                    height: float = 230) -> str:
+def stacked_columns(
+    chart_id: str, title: str, columns: list[Column], legend: list[tuple[str, str]], height: float = 230
+) -> str:
     top, bottom, left, right = 26.0, 34.0, 48.0, WIDTH - 8.0
     ticks = nice_ticks(max((c.total for c in columns), default=0))
     plot_h = height - top - bottom
     scale = lambda v: top + plot_h * (1 - v / ticks[-1])  # noqa: E731
     slot = (right - left) / max(len(columns), 1)
     x_of = lambda i: left + slot * (i + 0.5)  # noqa: E731
-    parts = [_open(chart_id, title, height, "columns"), _legend(legend, 12),
-             _y_axis(ticks, scale, left, right, _integer)]
+    parts = [
+        _open(chart_id, title, height, "columns"),
+        _legend(legend, 12),
+        _y_axis(ticks, scale, left, right, _integer),
+    ]
     width = max(min(slot * 0.72, 48), 1.5)
     for i, column in enumerate(columns):
         base = 0.0
@@ -145,13 +159,17 @@ def stacked_columns(chart_id: str, title: str, columns: list[Column], legend: li
             if seg.value <= 0:
                 continue
             y0, y1 = scale(base), scale(base + seg.value)
-            rect = (f'<rect class="{_e(seg.css)}" x="{_n(x_of(i) - width / 2)}" y="{_n(y1)}" width="{_n(width)}" '
-                    f'height="{_n(max(y0 - y1, 0.5))}"/>')
+            rect = (
+                f'<rect class="{_e(seg.css)}" x="{_n(x_of(i) - width / 2)}" y="{_n(y1)}" width="{_n(width)}" '
+                f'height="{_n(max(y0 - y1, 0.5))}"/>'
+            )
             parts.append(_linked(rect, seg.href, seg.title))
             base += seg.value
         if len(columns) <= 16 and column.total:
-            parts.append(f'<text class="value" x="{_n(x_of(i))}" y="{_n(scale(column.total) - 3)}" '
-                         f'text-anchor="middle">{_e(_integer(column.total))}</text>')
+            parts.append(
+                f'<text class="value" x="{_n(x_of(i))}" y="{_n(scale(column.total) - 3)}" '
+                f'text-anchor="middle">{_e(_integer(column.total))}</text>'
+            )
     parts.append(f'<line class="axis" x1="{_n(left)}" x2="{_n(right)}" y1="{_n(scale(0))}" y2="{_n(scale(0))}"/>')
     parts.append(_x_labels([c.label for c in columns], x_of, height - bottom + 16, slot))
     parts.append("</svg>")
@@ -178,9 +196,11 @@ def rate_points(chart_id: str, title: str, points: list[Point], caption: str = "
         inner = ""
         if p.low is not None and p.high is not None:
             cap = min(slot * 0.25, 5)
-            inner += (f'<line class="whisker" x1="{_n(x)}" x2="{_n(x)}" y1="{_n(scale(p.low))}" y2="{_n(scale(p.high))}"/>'
-                      f'<line class="whisker" x1="{_n(x - cap)}" x2="{_n(x + cap)}" y1="{_n(scale(p.high))}" y2="{_n(scale(p.high))}"/>'
-                      f'<line class="whisker" x1="{_n(x - cap)}" x2="{_n(x + cap)}" y1="{_n(scale(p.low))}" y2="{_n(scale(p.low))}"/>')
+            inner += (
+                f'<line class="whisker" x1="{_n(x)}" x2="{_n(x)}" y1="{_n(scale(p.low))}" y2="{_n(scale(p.high))}"/>'
+                f'<line class="whisker" x1="{_n(x - cap)}" x2="{_n(x + cap)}" y1="{_n(scale(p.high))}" y2="{_n(scale(p.high))}"/>'
+                f'<line class="whisker" x1="{_n(x - cap)}" x2="{_n(x + cap)}" y1="{_n(scale(p.low))}" y2="{_n(scale(p.low))}"/>'
+            )
         inner += f'<circle class="dot" cx="{_n(x)}" cy="{_n(scale(p.value))}" r="{_n(min(max(slot * 0.18, 2), 4.5))}"/>'
         parts.append(_linked(inner, p.href, p.title))
     parts.append(f'<line class="axis" x1="{_n(left)}" x2="{_n(right)}" y1="{_n(scale(0))}" y2="{_n(scale(0))}"/>')
@@ -200,18 +220,24 @@ def bars(chart_id: str, title: str, rows: list[Bar], top_value: float | None = N
     parts = [_open(chart_id, title, height, "bars")]
     for i, r in enumerate(rows):
         y = 4 + i * row_h
-        label = r.label if len(r.label) * CHAR < WIDTH - 8 else r.label[:int((WIDTH - 8) / CHAR) - 1] + "…"
-        inner = (f'<text class="label" x="{_n(left)}" y="{_n(y + label_h - 3)}">{_e(label)}</text>'
-                 f'<rect class="track" x="{_n(left)}" y="{_n(y + label_h)}" width="{_n(span)}" height="{_n(bar_h)}"/>'
-                 f'<rect class="{_e(r.css)}" x="{_n(left)}" y="{_n(y + label_h)}" '
-                 f'width="{_n(max(x_of(r.value) - left, 0.5 if r.value else 0))}" height="{_n(bar_h)}"/>')
+        label = r.label if len(r.label) * CHAR < WIDTH - 8 else r.label[: int((WIDTH - 8) / CHAR) - 1] + "…"
+        inner = (
+            f'<text class="label" x="{_n(left)}" y="{_n(y + label_h - 3)}">{_e(label)}</text>'
+            f'<rect class="track" x="{_n(left)}" y="{_n(y + label_h)}" width="{_n(span)}" height="{_n(bar_h)}"/>'
+            f'<rect class="{_e(r.css)}" x="{_n(left)}" y="{_n(y + label_h)}" '
+            f'width="{_n(max(x_of(r.value) - left, 0.5 if r.value else 0))}" height="{_n(bar_h)}"/>'
+        )
         if r.low is not None and r.high is not None:
             mid = y + label_h + bar_h / 2
-            inner += (f'<line class="whisker" x1="{_n(x_of(r.low))}" x2="{_n(x_of(r.high))}" y1="{_n(mid)}" y2="{_n(mid)}"/>'
-                      f'<line class="whisker" x1="{_n(x_of(r.low))}" x2="{_n(x_of(r.low))}" y1="{_n(mid - 4)}" y2="{_n(mid + 4)}"/>'
-                      f'<line class="whisker" x1="{_n(x_of(r.high))}" x2="{_n(x_of(r.high))}" y1="{_n(mid - 4)}" y2="{_n(mid + 4)}"/>')
-        inner += (f'<text class="value" x="{_n(WIDTH - 4)}" y="{_n(y + label_h + bar_h - 1)}" '
-                  f'text-anchor="end">{_e(r.text)}</text>')
+            inner += (
+                f'<line class="whisker" x1="{_n(x_of(r.low))}" x2="{_n(x_of(r.high))}" y1="{_n(mid)}" y2="{_n(mid)}"/>'
+                f'<line class="whisker" x1="{_n(x_of(r.low))}" x2="{_n(x_of(r.low))}" y1="{_n(mid - 4)}" y2="{_n(mid + 4)}"/>'
+                f'<line class="whisker" x1="{_n(x_of(r.high))}" x2="{_n(x_of(r.high))}" y1="{_n(mid - 4)}" y2="{_n(mid + 4)}"/>'
+            )
+        inner += (
+            f'<text class="value" x="{_n(WIDTH - 4)}" y="{_n(y + label_h + bar_h - 1)}" '
+            f'text-anchor="end">{_e(r.text)}</text>'
+        )
         parts.append(_linked(inner, r.href, r.title))
     parts.append("</svg>")
     return "".join(parts)

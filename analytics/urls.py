@@ -1,4 +1,5 @@
 """The analytics page (/analytics/?<search query string>) and the dashboard (/dashboard/)."""
+
 from django.urls import path
 
 from analytics import views

@@ -5,6 +5,7 @@ Both render analytics.payload' payload, the dict GET /api/analytics/ returns, an
 charts (analytics.charts). The query string is the search page's: same parser, so a
 search, its analytics and its API calls mean the same decisions.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,16 +43,21 @@ def analytics_page(request):
     context = _context(request)
     data = context["data"]
     if data and data["summary"]["decisions"]:
-        context["charts"] = _svg({
-            "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
-            "month_rates": charts.rate_per("month-rates", data["by_month"], "Overturn rate per month", "label"),
-            "years": charts.decisions_per("years", data["by_year"], "Decisions per year"),
-            "sections": charts.counts("sections", data["guideline_sections"][:10],
-                                      "Guideline sections most relied upon"),
-            "specialties": charts.shares("specialties", data["specialties"][:12], "Decisions by reviewer specialty"),
-            "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
-            "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
-        })
+        context["charts"] = _svg(
+            {
+                "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
+                "month_rates": charts.rate_per("month-rates", data["by_month"], "Overturn rate per month", "label"),
+                "years": charts.decisions_per("years", data["by_year"], "Decisions per year"),
+                "sections": charts.counts(
+                    "sections", data["guideline_sections"][:10], "Guideline sections most relied upon"
+                ),
+                "specialties": charts.shares(
+                    "specialties", data["specialties"][:12], "Decisions by reviewer specialty"
+                ),
+                "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
+                "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
+            }
+        )
     return render(request, "analytics/analytics.html", context)
 
 
@@ -59,17 +65,32 @@ def dashboard_page(request):
     context = _context(request)
     data = context["data"]
     if data and data["summary"]["decisions"]:
-        context["charts"] = _svg({
-            "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
-            "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
-            "specialties": charts.shares("specialties", data["specialties"], "Share of decisions by reviewer specialty"),
-            "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
-        })
+        context["charts"] = _svg(
+            {
+                "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
+                "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
+                "specialties": charts.shares(
+                    "specialties", data["specialties"], "Share of decisions by reviewer specialty"
+                ),
+                "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
+            }
+        )
         pharma = data["pharmaceuticals"]
-        context["medications"] = [{**r, "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"]}
-                                  for r in data["categories"] if r["value"] in pharma["categories"]]
-        context["years"] = [{"value": r["value"], "url": "/dashboard/" + context["params"].querystring(
-            filters={**context["params"].filters, "decision_year": [r["value"]]}, page=1),
-            "selected": context["params"].filters.get("decision_year") == [r["value"]]}
-            for r in data["by_year"] if r["decisions"]]
+        context["medications"] = [
+            {**r, "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"]}
+            for r in data["categories"]
+            if r["value"] in pharma["categories"]
+        ]
+        context["years"] = [
+            {
+                "value": r["value"],
+                "url": "/dashboard/"
+                + context["params"].querystring(
+                    filters={**context["params"].filters, "decision_year": [r["value"]]}, page=1
+                ),
+                "selected": context["params"].filters.get("decision_year") == [r["value"]],
+            }
+            for r in data["by_year"]
+            if r["decisions"]
+        ]
     return render(request, "analytics/dashboard.html", context)

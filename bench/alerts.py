@@ -10,6 +10,7 @@ The letters are ingested into a throwaway database and index. N users each save 
   nothing new          the hourly common case: one count per search, the cursor moved
 The load average is printed (the machine is shared).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,20 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from corpus import DEFAULT_LETTERS, base_letters, setup_django  # noqa: E402
 
-QUERIES = ["q=lumbar+MRI", "q=MBB", "q=Norco", "q=physical+therapy", "q=TENS+unit", "q=acupuncture", "q=EMG%2FNCS",
-           "q=tramadol", "q=opioids", "q=chiropractic", "q=radiculopathy", "decision=Overturned"]
+QUERIES = [
+    "q=lumbar+MRI",
+    "q=MBB",
+    "q=Norco",
+    "q=physical+therapy",
+    "q=TENS+unit",
+    "q=acupuncture",
+    "q=EMG%2FNCS",
+    "q=tramadol",
+    "q=opioids",
+    "q=chiropractic",
+    "q=radiculopathy",
+    "decision=Overturned",
+]
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
@@ -56,9 +69,15 @@ def main() -> None:
         print(f"{'searches':>8} {'case':<20} {'e-mails':>7} {'decisions':>9} {'median s':>9} {'ms/search':>9}")
         have = 0
         for n in [int(s) for s in args.sizes.split(",")]:
-            users = User.objects.bulk_create([User(username=f"u{i}", email=f"u{i}@example.org") for i in range(have, n)])
-            SavedSearch.objects.bulk_create([SavedSearch(user=u, name=f"search {u.pk}", query=QUERIES[i % len(QUERIES)])
-                                             for i, u in enumerate(users, have)])
+            users = User.objects.bulk_create(
+                [User(username=f"u{i}", email=f"u{i}@example.org") for i in range(have, n)]
+            )
+            SavedSearch.objects.bulk_create(
+                [
+                    SavedSearch(user=u, name=f"search {u.pk}", query=QUERIES[i % len(QUERIES)])
+                    for i, u in enumerate(users, have)
+                ]
+            )
             have = n
             for case in ("every decision new", "nothing new"):
                 times, summary = [], None
@@ -71,7 +90,9 @@ def main() -> None:
                     summary = send_alerts()
                     times.append(time.perf_counter() - started)
                 median = statistics.median(times)
-                print(f"{n:>8} {case:<20} {summary.sent:>7} {summary.decisions:>9} {median:>9.2f} {1000 * median / n:>9.1f}")
+                print(
+                    f"{n:>8} {case:<20} {summary.sent:>7} {summary.decisions:>9} {median:>9.2f} {1000 * median / n:>9.1f}"
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

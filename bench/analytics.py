@@ -22,6 +22,7 @@ The Elasticsearch backend runs against osmem-server (an in-memory OpenSearch-com
 server) started here on a free port: its figures describe osmem, not a real cluster. Timings
 are wall-clock on a shared machine; the load average is printed with the table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -105,23 +106,31 @@ def main(argv=None) -> int:
                 timed = time_shape(backend, client, params, args.runs)
                 counted = backend.analytics(analytics_query(parse_search_params(params)))
                 rows.append((name, size, shape, timed, counted.total))
-                print(f"  {shape:<11}" + "  ".join(f"{t} {timed[t][0]:6.1f}/{timed[t][1]:6.1f}" for t in TIMED)
-                      + f" ms (p50/p95)  {counted.total} decisions", flush=True)
+                print(
+                    f"  {shape:<11}"
+                    + "  ".join(f"{t} {timed[t][0]:6.1f}/{timed[t][1]:6.1f}" for t in TIMED)
+                    + f" ms (p50/p95)  {counted.total} decisions",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {args.runs} runs per shape; ms")
-    header = (f"{'backend':<14}{'letters':>8}  {'shape':<11}{'engine p50':>11}{'p95':>7}{'api p50':>9}{'p95':>7}"
-              f"{'page p50':>10}{'p95':>7}{'dash p50':>10}{'p95':>7}{'api-engine':>11}{'page/engine':>12}{'decisions':>10}")
+    header = (
+        f"{'backend':<14}{'letters':>8}  {'shape':<11}{'engine p50':>11}{'p95':>7}{'api p50':>9}{'p95':>7}"
+        f"{'page p50':>10}{'p95':>7}{'dash p50':>10}{'p95':>7}{'api-engine':>11}{'page/engine':>12}{'decisions':>10}"
+    )
     print(header)
     print("-" * len(header))
     for name, size, shape, t, total in rows:
         overhead = t["api"][0] - t["engine"][0]
         ratio = t["page"][0] / max(t["engine"][0], 1e-6)
-        print(f"{name:<14}{size:>8}  {shape:<11}{t['engine'][0]:>11.1f}{t['engine'][1]:>7.1f}{t['api'][0]:>9.1f}"
-              f"{t['api'][1]:>7.1f}{t['page'][0]:>10.1f}{t['page'][1]:>7.1f}{t['dashboard'][0]:>10.1f}"
-              f"{t['dashboard'][1]:>7.1f}{overhead:>11.1f}{ratio:>11.1f}x{total:>10}")
+        print(
+            f"{name:<14}{size:>8}  {shape:<11}{t['engine'][0]:>11.1f}{t['engine'][1]:>7.1f}{t['api'][0]:>9.1f}"
+            f"{t['api'][1]:>7.1f}{t['page'][0]:>10.1f}{t['page'][1]:>7.1f}{t['dashboard'][0]:>10.1f}"
+            f"{t['dashboard'][1]:>7.1f}{overhead:>11.1f}{ratio:>11.1f}x{total:>10}"
+        )
     return 0
 
 

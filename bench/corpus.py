@@ -1,5 +1,6 @@
 """The corpus the search benchmarks share: the 150 real letters ingested into a throwaway SQLite
 database (guideline catalog loaded), and synthetic letters recombined from their decisions."""
+
 from __future__ import annotations
 
 import os
@@ -44,16 +45,33 @@ def synthesize(base: list[dict], n: int, seed: int = 7):
     decisions = [d for letter in base for d in letter["decisions"]]
     shells = [letter["decisions"][0] for letter in base]
     dated = [s for s in shells if s["decision_date"]]
-    letter_keys = ("case_number", "decision_date", "decision_year", "decision_month", "ingested_at", "date_assigned",
-                   "days_to_decision", "priority",
-                   "specialty", "licensure", "patient_age", "patient_sex", "summary")
+    letter_keys = (
+        "case_number",
+        "decision_date",
+        "decision_year",
+        "decision_month",
+        "ingested_at",
+        "date_assigned",
+        "days_to_decision",
+        "priority",
+        "specialty",
+        "licensure",
+        "patient_age",
+        "patient_sex",
+        "summary",
+    )
     next_id = 1
     for i in range(n):
         shell = rng.choice(shells)
         when = date.fromisoformat(rng.choice(dated)["decision_date"]) + timedelta(days=rng.randint(-730, 730))
         letter = {k: shell[k] for k in letter_keys}
-        letter.update(case_number=f"CM{when.year % 100:02d}-{i + 1:07d}", decision_date=when.isoformat(),
-                      decision_year=str(when.year), decision_month=when.strftime("%Y-%m"), letter_id=i + 1)
+        letter.update(
+            case_number=f"CM{when.year % 100:02d}-{i + 1:07d}",
+            decision_date=when.isoformat(),
+            decision_year=str(when.year),
+            decision_month=when.strftime("%Y-%m"),
+            letter_id=i + 1,
+        )
         chosen = rng.sample(decisions, rng.choice((1, 1, 2, 2, 3, 4)))
         out = []
         for k, d in enumerate(chosen):
@@ -78,8 +96,11 @@ def grow_database(letters: int, seed: int = 11, batch: int = 500) -> int:
     have = Determination.objects.exclude(parse_status="failed").count()
     if have >= letters:
         return 0
-    items = list(DisputedItem.objects.filter(determination__in=real).prefetch_related(
-        "quoted_passages", "citations__link__sections"))
+    items = list(
+        DisputedItem.objects.filter(determination__in=real).prefetch_related(
+            "quoted_passages", "citations__link__sections"
+        )
+    )
     dated = [d for d in real if d.decision_date]
     rng = random.Random(seed + have)
     added = 0
@@ -91,8 +112,13 @@ def grow_database(letters: int, seed: int = 11, batch: int = 500) -> int:
                 shell = rng.choice(real)
                 when = rng.choice(dated).decision_date + timedelta(days=rng.randint(-730, 730))
                 number = have + added + len(dets) + 1
-                det = Determination(**{f.attname: getattr(shell, f.attname) for f in Determination._meta.concrete_fields
-                                       if f.attname not in ("id", "created_at", "updated_at")})
+                det = Determination(
+                    **{
+                        f.attname: getattr(shell, f.attname)
+                        for f in Determination._meta.concrete_fields
+                        if f.attname not in ("id", "created_at", "updated_at")
+                    }
+                )
                 det.case_number = f"CM{when.year % 100:02d}-9{number:07d}"
                 det.sha256 = f"bench-{seed}-{number:058d}"
                 det.source_name = f"bench-{number}.txt"
@@ -102,35 +128,66 @@ def grow_database(letters: int, seed: int = 11, batch: int = 500) -> int:
                 dets.append(det)
             Determination.objects.bulk_create(dets)
             chosen = [(det, rng.sample(items, rng.choice((1, 1, 2, 2, 3, 4)))) for det in dets]
-            rows = [DisputedItem(**{f.attname: getattr(src, f.attname) for f in DisputedItem._meta.concrete_fields
-                                    if f.attname not in ("id", "determination_id", "order")},
-                                 determination=det, order=k)
-                    for det, sources in chosen for k, src in enumerate(sources)]
+            rows = [
+                DisputedItem(
+                    **{
+                        f.attname: getattr(src, f.attname)
+                        for f in DisputedItem._meta.concrete_fields
+                        if f.attname not in ("id", "determination_id", "order")
+                    },
+                    determination=det,
+                    order=k,
+                )
+                for det, sources in chosen
+                for k, src in enumerate(sources)
+            ]
             DisputedItem.objects.bulk_create(rows)
             sources = [src for _, picked in chosen for src in picked]
             citations, passages, origin = [], [], []
             for row, src in zip(rows, sources):
                 for c in src.citations.all():
-                    citations.append(GuidelineCitation(**{f.attname: getattr(c, f.attname)
-                                                          for f in GuidelineCitation._meta.concrete_fields
-                                                          if f.attname not in ("id", "item_id")}, item=row))
+                    citations.append(
+                        GuidelineCitation(
+                            **{
+                                f.attname: getattr(c, f.attname)
+                                for f in GuidelineCitation._meta.concrete_fields
+                                if f.attname not in ("id", "item_id")
+                            },
+                            item=row,
+                        )
+                    )
                     origin.append(c)
                 for q in src.quoted_passages.all():
-                    passages.append(QuotedPassage(item=row, document_id=q.document_id, section_id=q.section_id,
-                                                  text=q.text, order=q.order))
+                    passages.append(
+                        QuotedPassage(
+                            item=row, document_id=q.document_id, section_id=q.section_id, text=q.text, order=q.order
+                        )
+                    )
             GuidelineCitation.objects.bulk_create(citations)
             QuotedPassage.objects.bulk_create(passages)
             links, link_sections = [], []
             for new, old in zip(citations, origin):
                 link = getattr(old, "link", None)
                 if link is not None:
-                    links.append(CitationLink(citation=new, document_id=link.document_id, method=link.method,
-                                              confidence=link.confidence, needs_review=link.needs_review))
+                    links.append(
+                        CitationLink(
+                            citation=new,
+                            document_id=link.document_id,
+                            method=link.method,
+                            confidence=link.confidence,
+                            needs_review=link.needs_review,
+                        )
+                    )
                     link_sections.append([s.pk for s in link.sections.all()])
             CitationLink.objects.bulk_create(links)
             through = CitationLink.sections.through
-            through.objects.bulk_create([through(citationlink_id=link.pk, guidelinesection_id=s)
-                                         for link, ids in zip(links, link_sections) for s in ids])
+            through.objects.bulk_create(
+                [
+                    through(citationlink_id=link.pk, guidelinesection_id=s)
+                    for link, ids in zip(links, link_sections)
+                    for s in ids
+                ]
+            )
         added += n
     return added
 

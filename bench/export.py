@@ -19,6 +19,7 @@ The last table gives each size's rows/s against the smallest size's.
 The Elasticsearch backend runs against osmem-server (in-memory, OpenSearch-compatible), started
 here: its figures describe osmem, not a real cluster. Timings are wall-clock on a shared machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,8 +112,10 @@ def main(argv=None) -> int:
                 call_command("search_index", "--rebuild", stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
                 backend = get_backend()
                 decisions = backend.count(SearchQuery())
-                print(f"{name} {size} letters ({decisions} decisions) indexed in {time.perf_counter() - started:.1f} s",
-                      flush=True)
+                print(
+                    f"{name} {size} letters ({decisions} decisions) indexed in {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
                 for shape, params in SHAPES:
                     query = parse_search_params(params).to_query()
                     scans = []
@@ -135,10 +138,23 @@ def main(argv=None) -> int:
                         _, peak = tracemalloc.get_traced_memory()
                         tracemalloc.stop()
                         seconds = statistics.median(times)
-                        row = (name, size, shape, fmt, expected, seconds, size_bytes, statistics.median(scans[1:]), peak)
+                        row = (
+                            name,
+                            size,
+                            shape,
+                            fmt,
+                            expected,
+                            seconds,
+                            size_bytes,
+                            statistics.median(scans[1:]),
+                            peak,
+                        )
                         results.append(row)
-                        print(f"  {shape:<15}{fmt:<6}{expected:>8} rows {seconds:8.2f} s {expected / seconds:9.0f} rows/s  "
-                              f"{size_bytes / 1e6:7.1f} MB  scan {row[7]:7.1f} ms  peak {peak / 1e6:6.1f} MB", flush=True)
+                        print(
+                            f"  {shape:<15}{fmt:<6}{expected:>8} rows {seconds:8.2f} s {expected / seconds:9.0f} rows/s  "
+                            f"{size_bytes / 1e6:7.1f} MB  scan {row[7]:7.1f} ms  peak {peak / 1e6:6.1f} MB",
+                            flush=True,
+                        )
                 if name == "elasticsearch":
                     backend.drop()
                 reset_backend()
@@ -150,13 +166,17 @@ def main(argv=None) -> int:
 
     print()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; p50 of {args.runs} runs")
-    header = (f"{'backend':<14}{'letters':>8}  {'shape':<15}{'fmt':<6}{'rows':>8}{'p50 s':>8}{'rows/s':>9}{'MB':>7}"
-              f"{'scan ms':>9}{'peak MB':>9}")
+    header = (
+        f"{'backend':<14}{'letters':>8}  {'shape':<15}{'fmt':<6}{'rows':>8}{'p50 s':>8}{'rows/s':>9}{'MB':>7}"
+        f"{'scan ms':>9}{'peak MB':>9}"
+    )
     print(header)
     print("-" * len(header))
     for name, size, shape, fmt, rows, seconds, size_bytes, scan_ms, peak in results:
-        print(f"{name:<14}{size:>8}  {shape:<15}{fmt:<6}{rows:>8}{seconds:>8.2f}{rows / seconds:>9.0f}"
-              f"{size_bytes / 1e6:>7.1f}{scan_ms:>9.1f}{peak / 1e6:>9.1f}")
+        print(
+            f"{name:<14}{size:>8}  {shape:<15}{fmt:<6}{rows:>8}{seconds:>8.2f}{rows / seconds:>9.0f}"
+            f"{size_bytes / 1e6:>7.1f}{scan_ms:>9.1f}{peak / 1e6:>9.1f}"
+        )
     print()
     print("rows/s against the smallest size (same backend, shape and format):")
     smallest = {(r[0], r[2], r[3]): r[4] / r[5] for r in results if r[1] == sizes[0]}

@@ -19,6 +19,7 @@ in --cache. For each database and size N, from a fresh database holding only the
 Each database runs in its own child process (Django is set up once per process). PostgreSQL is
 a throwaway server started here (tests/support/services.py), fsync off like the tests'.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,6 +45,7 @@ ONE_AT_A_TIME_COPY = 990
 
 
 # --- corpus (parent process) ------------------------------------------------------------------------
+
 
 def text_corpus(cache: Path, copies: int) -> list[Path]:
     """Folders copy-000 (the originals) .. copy-(copies-1), 150 letters each, cached."""
@@ -75,7 +77,9 @@ def pdf_copy(path: Path, new_case: str) -> bytes:
     for page in writer.pages:
         content = page.get_contents()
         data = content.get_data()
-        data = data.replace(b"(" + old_digits + b")", b"(" + new_digits + b")").replace(old_case.encode(), new_case.encode())
+        data = data.replace(b"(" + old_digits + b")", b"(" + new_digits + b")").replace(
+            old_case.encode(), new_case.encode()
+        )
         content.set_data(data)
         page.replace_contents(content)
         page.compress_content_streams()
@@ -112,6 +116,7 @@ def one_at_a_time_letters(cache: Path) -> list[Path]:
 
 
 # --- one database (child process) -----------------------------------------------------------------------
+
 
 def cpu_seconds() -> float:
     """CPU time of this process and of its finished children (the parser processes end with each
@@ -160,8 +165,9 @@ def child(args) -> int:
             with connection.cursor() as cursor:
                 # The index states too: the index is deleted below, and a state left behind would
                 # (rightly) make the pipeline refuse to write into a "lost" index.
-                cursor.execute("TRUNCATE cases_determination, cases_ingestjob, search_indexqueue, search_indexstate "
-                               "CASCADE")
+                cursor.execute(
+                    "TRUNCATE cases_determination, cases_ingestjob, search_indexqueue, search_indexstate CASCADE"
+                )
         shutil.rmtree(settings.SEARCH_INDEX_DIR, ignore_errors=True)
         shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
         reset_backend()
@@ -223,27 +229,46 @@ def child(args) -> int:
             cpu["pdf"].append(cpu_seconds() - c)
             n_pdf = sum(len(list(f.glob("*.pdf"))) for f in pdfs)
             assert progress["new"] == n_pdf and progress["failed"] == 0, progress
-        for name, label, n in (("text", f"text ingest, {size} letters", size),
-                               ("unchanged", f"unchanged re-run, {size}", size),
-                               ("reparse", f"reparse --all, {size}", size),
-                               ("one", f"one at a time, {ONE_AT_A_TIME} at {size}", ONE_AT_A_TIME),
-                               ("one_pipeline", "  of which not the index apply", ONE_AT_A_TIME),
-                               ("pdf", f"PDF ingest, {n_pdf} into {size}", n_pdf)):
+        for name, label, n in (
+            ("text", f"text ingest, {size} letters", size),
+            ("unchanged", f"unchanged re-run, {size}", size),
+            ("reparse", f"reparse --all, {size}", size),
+            ("one", f"one at a time, {ONE_AT_A_TIME} at {size}", ONE_AT_A_TIME),
+            ("one_pipeline", "  of which not the index apply", ONE_AT_A_TIME),
+            ("pdf", f"PDF ingest, {n_pdf} into {size}", n_pdf),
+        ):
             median = statistics.median(runs[name])
-            rows.append({"database": vendor, "size": size, "row": label, "letters": n, "seconds": median,
-                         "rate": n / median, "ms_per_letter": 1000 * median / n,
-                         "cpu_ms_per_letter": 1000 * statistics.median(cpu[name]) / n})
+            rows.append(
+                {
+                    "database": vendor,
+                    "size": size,
+                    "row": label,
+                    "letters": n,
+                    "seconds": median,
+                    "rate": n / median,
+                    "ms_per_letter": 1000 * median / n,
+                    "cpu_ms_per_letter": 1000 * statistics.median(cpu[name]) / n,
+                }
+            )
         letters = {"text": size, "reparse": size, "pdf": n_pdf}
         for name, timings in steps.items():
             total = sum(timings.values())
             per_letter = 1000 * total / (letters[name] * args.runs)
-            rows.append({"database": vendor, "size": size, "steps": name, "ms_per_letter": per_letter,
-                         "shares": {k: v / total for k, v in sorted(timings.items(), key=lambda kv: -kv[1])}})
+            rows.append(
+                {
+                    "database": vendor,
+                    "size": size,
+                    "steps": name,
+                    "ms_per_letter": per_letter,
+                    "shares": {k: v / total for k, v in sorted(timings.items(), key=lambda kv: -kv[1])},
+                }
+            )
     print("ROWS " + json.dumps(rows))
     return 0
 
 
 # --- parent ---------------------------------------------------------------------------------------------
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -274,9 +299,15 @@ def main() -> int:
         workdir = Path(tempfile.mkdtemp(prefix=f"imr-bench-ingest-{database}-"))
         server = None
         try:
-            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "imr_kb.settings", "IMR_VAR_DIR": str(workdir),
-                   "SEARCH_BACKEND": "embedded", "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-                   "IMR_MEDIA_DIR": str(workdir / "media"), "LOG_LEVEL": "ERROR"}
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "imr_kb.settings",
+                "IMR_VAR_DIR": str(workdir),
+                "SEARCH_BACKEND": "embedded",
+                "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+                "IMR_MEDIA_DIR": str(workdir / "media"),
+                "LOG_LEVEL": "ERROR",
+            }
             env.pop("CELERY_BROKER_URL", None)
             if database == "sqlite":
                 env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -285,39 +316,65 @@ def main() -> int:
 
                 server = PostgresServer(find_postgres_bindir()).start()
                 env["DATABASE_URL"] = create_postgres_database(server.url, "imr_bench")
-            command = [sys.executable, __file__, "--child", "--sizes", ",".join(map(str, args.sizes)),
-                       "--runs", str(args.runs), "--workers", str(args.workers), "--pdfs", str(args.pdfs),
-                       "--cache", args.cache]
+            command = [
+                sys.executable,
+                __file__,
+                "--child",
+                "--sizes",
+                ",".join(map(str, args.sizes)),
+                "--runs",
+                str(args.runs),
+                "--workers",
+                str(args.workers),
+                "--pdfs",
+                str(args.pdfs),
+                "--cache",
+                args.cache,
+            ]
             result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
             if result.returncode:
                 print(result.stdout[-3000:], result.stderr[-5000:], file=sys.stderr)
                 return 1
             line = next(x for x in result.stdout.splitlines() if x.startswith("ROWS "))
-            rows += json.loads(line[len("ROWS "):])
+            rows += json.loads(line[len("ROWS ") :])
         finally:
             if server is not None:
                 server.stop()
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"Ingest at corpus scale: catalog loaded, {args.workers} worker process(es), median of {args.runs} run(s), "
-          f"{os.cpu_count()} CPU(s), load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
-          f"after {os.getloadavg()[0]:.2f}")
+    print(
+        f"Ingest at corpus scale: catalog loaded, {args.workers} worker process(es), median of {args.runs} run(s), "
+        f"{os.cpu_count()} CPU(s), load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+        f"after {os.getloadavg()[0]:.2f}"
+    )
     print("(CPU ms/letter: this process and its parser processes; wall time above CPU/2 is waiting for a core)")
-    print(f"{'database':<9} {'row':<34} {'letters':>7} {'seconds':>8} {'letters/s':>10} {'ms/letter':>10} {'CPU ms/letter':>14}")
+    print(
+        f"{'database':<9} {'row':<34} {'letters':>7} {'seconds':>8} {'letters/s':>10} {'ms/letter':>10} {'CPU ms/letter':>14}"
+    )
     for r in (r for r in rows if "row" in r):
         cpu_ms = "" if r["cpu_ms_per_letter"] != r["cpu_ms_per_letter"] else f"{r['cpu_ms_per_letter']:.2f}"
-        print(f"{r['database']:<9} {r['row']:<34} {r['letters']:>7} {r['seconds']:>8.2f} {r['rate']:>10.1f} "
-              f"{r['ms_per_letter']:>10.2f} {cpu_ms:>14}")
+        print(
+            f"{r['database']:<9} {r['row']:<34} {r['letters']:>7} {r['seconds']:>8.2f} {r['rate']:>10.1f} "
+            f"{r['ms_per_letter']:>10.2f} {cpu_ms:>14}"
+        )
     for database in args.databases:
-        per = {r["size"]: r for r in rows if r.get("database") in (database, database.replace("postgres", "postgresql"))
-               and r.get("row", "").startswith("text ingest")}
+        per = {
+            r["size"]: r
+            for r in rows
+            if r.get("database") in (database, database.replace("postgres", "postgresql"))
+            and r.get("row", "").startswith("text ingest")
+        }
         sizes = sorted(per)
         if len(sizes) >= 2:
             first, last = per[sizes[-2]], per[sizes[-1]]
-            print(f"{database}: text ingest ms/letter at {sizes[-1]} / at {sizes[-2]}: "
-                  f"{last['ms_per_letter'] / first['ms_per_letter']:.2f}")
-    print("\nShare of time per pipeline step, of the steps' summed time (ms/letter): extract, parse and classify "
-          "are CPU in the worker processes; 'wait for parsers' is the writer idle")
+            print(
+                f"{database}: text ingest ms/letter at {sizes[-1]} / at {sizes[-2]}: "
+                f"{last['ms_per_letter'] / first['ms_per_letter']:.2f}"
+            )
+    print(
+        "\nShare of time per pipeline step, of the steps' summed time (ms/letter): extract, parse and classify "
+        "are CPU in the worker processes; 'wait for parsers' is the writer idle"
+    )
     for r in (r for r in rows if "steps" in r):
         shares = ", ".join(f"{k} {v:.0%}" for k, v in r["shares"].items() if v >= 0.005)
         print(f"{r['database']:<9} {r['size']:>6} {r['steps']:<8} ({r['ms_per_letter']:.1f} ms) {shares}")

@@ -15,6 +15,7 @@ workers close every connection), choosing endpoints by weight: the search page a
 list page, letter pages, the determinations API and guideline section pages. Every answer that
 is not a 200, and every connection error, is an error. Loopback only: another host is refused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,20 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-QUERIES = ["MBB", "medial branch block", "lumbar MRI", "Norco", "TENS", "EMG/NCS", "physical therapy",
-           "epidural steroid injection", "acupuncture", "shoulder MRI", "tramadol", "gabapentin"]
+QUERIES = [
+    "MBB",
+    "medial branch block",
+    "lumbar MRI",
+    "Norco",
+    "TENS",
+    "EMG/NCS",
+    "physical therapy",
+    "epidural steroid injection",
+    "acupuncture",
+    "shoulder MRI",
+    "tramadol",
+    "gabapentin",
+]
 FACETS = [("outcome", "Upheld"), ("outcome", "Overturned"), ("body_region", "lumbar spine")]
 
 
@@ -58,26 +71,53 @@ class Server:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "SEARCH_", "ELASTICSEARCH_"))}
-        self.env.update(IMR_VAR_DIR=str(self.tmp / "var"), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-                        DJANGO_SETTINGS_MODULE="imr_kb.settings", PORT=str(self.port), HOST="127.0.0.1",
-                        WEB_CONCURRENCY=str(workers), GUNICORN_ACCESS_LOG="/dev/null", IMR_PYTHON=sys.executable)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "SEARCH_", "ELASTICSEARCH_"))
+        }
+        self.env.update(
+            IMR_VAR_DIR=str(self.tmp / "var"),
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+            DJANGO_SETTINGS_MODULE="imr_kb.settings",
+            PORT=str(self.port),
+            HOST="127.0.0.1",
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_ACCESS_LOG="/dev/null",
+            IMR_PYTHON=sys.executable,
+        )
         self.text = text
         self.proc = None
 
     def start(self) -> str:
         t0 = time.monotonic()
         for args in (["migrate", "--noinput"], ["setup_demo", "--no-admin", *(["--text"] if self.text else [])]):
-            result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
-                                    capture_output=True, text=True, timeout=1200)
+            result = subprocess.run(
+                [sys.executable, "manage.py", *args],
+                cwd=REPO,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=1200,
+            )
             if result.returncode != 0:
-                raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-        print(f"corpus: {[line for line in result.stdout.splitlines() if line.startswith('Determinations stored')][0]} "
-              f"(set up in {time.monotonic() - t0:.0f} s)")
+                raise SystemExit(
+                    f"manage.py {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+                )
+        print(
+            f"corpus: {[line for line in result.stdout.splitlines() if line.startswith('Determinations stored')][0]} "
+            f"(set up in {time.monotonic() - t0:.0f} s)"
+        )
         self.log = (self.tmp / "server.log").open("wb")
-        self.proc = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=REPO, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["bash", "scripts/serve.sh"],
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -115,8 +155,11 @@ def endpoints(base: str) -> list[tuple[str, int, callable]]:
     first = json.loads(body)
     cases = [r["case_number"] for r in first["results"] if r["case_number"]]
     for page in range(2, first["num_pages"] + 1):
-        cases += [r["case_number"] for r in json.loads(get(base, f"/api/determinations/?page_size=100&page={page}")[1])["results"]
-                  if r["case_number"]]
+        cases += [
+            r["case_number"]
+            for r in json.loads(get(base, f"/api/determinations/?page_size=100&page={page}")[1])["results"]
+            if r["case_number"]
+        ]
     pages = first["num_pages"] * 2  # list page size 50 vs API page size 100
     status, body = get(base, "/api/guidelines/?page_size=100")
     docs = [d["slug"] for d in json.loads(body)["results"] if d["section_count"]]
@@ -137,10 +180,18 @@ def endpoints(base: str) -> list[tuple[str, int, callable]]:
         ("search API", 20, lambda: f"/api/search/?{search_query()}"),
         ("letter page", 20, lambda: f"/determinations/{random.choice(cases)}/"),
         ("list page", 10, lambda: f"/?page={random.randint(1, max(1, pages // 2))}"),
-        ("determinations API", 10, lambda: random.choice(
-            [f"/api/determinations/{random.choice(cases)}/", "/api/determinations/?page_size=20"])),
-        ("guideline section", 10, lambda: "/guidelines/{}/{}/".format(*random.choice(sections))
-         if sections else "/guidelines/"),
+        (
+            "determinations API",
+            10,
+            lambda: random.choice(
+                [f"/api/determinations/{random.choice(cases)}/", "/api/determinations/?page_size=20"]
+            ),
+        ),
+        (
+            "guideline section",
+            10,
+            lambda: "/guidelines/{}/{}/".format(*random.choice(sections)) if sections else "/guidelines/",
+        ),
     ]
 
 
@@ -197,11 +248,15 @@ def report(run: dict):
         everything += latencies
         errs = sum(1 for ok, _ in rows if not ok)
         total_errors += errs
-        print(f"{name:<20} {len(rows):>8} {errs:>6} {len(rows) / run['elapsed']:>7.1f} {quantile(latencies, .5):>8.0f} "
-              f"{quantile(latencies, .95):>8.0f} {quantile(latencies, .99):>8.0f}")
+        print(
+            f"{name:<20} {len(rows):>8} {errs:>6} {len(rows) / run['elapsed']:>7.1f} {quantile(latencies, 0.5):>8.0f} "
+            f"{quantile(latencies, 0.95):>8.0f} {quantile(latencies, 0.99):>8.0f}"
+        )
     print("-" * len(header))
-    print(f"{'all':<20} {len(everything):>8} {total_errors:>6} {len(everything) / run['elapsed']:>7.1f} "
-          f"{quantile(everything, .5):>8.0f} {quantile(everything, .95):>8.0f} {quantile(everything, .99):>8.0f}")
+    print(
+        f"{'all':<20} {len(everything):>8} {total_errors:>6} {len(everything) / run['elapsed']:>7.1f} "
+        f"{quantile(everything, 0.5):>8.0f} {quantile(everything, 0.95):>8.0f} {quantile(everything, 0.99):>8.0f}"
+    )
     if everything:
         print(f"mean {statistics.fmean(everything):.0f} ms over {run['elapsed']:.1f} s")
     for name, problems in run["errors"].items():
@@ -229,9 +284,11 @@ def main(argv=None) -> int:
         server = Server(args.workers, args.text)
         base = server.start()
     try:
-        print(f"load: {args.clients} clients for {args.seconds:.0f} s against {base} "
-              f"({'gunicorn ' + str(args.workers) + ' workers, ' if server else ''}{os.cpu_count()} cores, "
-              f"think {args.think:g} s); load average before: {os.getloadavg()[0]:.2f}")
+        print(
+            f"load: {args.clients} clients for {args.seconds:.0f} s against {base} "
+            f"({'gunicorn ' + str(args.workers) + ' workers, ' if server else ''}{os.cpu_count()} cores, "
+            f"think {args.think:g} s); load average before: {os.getloadavg()[0]:.2f}"
+        )
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         run = run_load(base, args.clients, args.seconds, args.think)
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)

@@ -4,6 +4,7 @@
 
 Prints the median letters/second over the runs, and the best and worst run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,10 @@ def main() -> int:
         start = time.perf_counter()
         items = sum(len(parse_text(t).items) for t in texts)
         rates.append(len(texts) / (time.perf_counter() - start))
-    print(f"parse_text: {statistics.median(rates):.0f} letters/s median of {args.runs} runs "
-          f"(min {min(rates):.0f}, max {max(rates):.0f}); {len(texts)} letters, {items} items")
+    print(
+        f"parse_text: {statistics.median(rates):.0f} letters/s median of {args.runs} runs "
+        f"(min {min(rates):.0f}, max {max(rates):.0f}); {len(texts)} letters, {items} items"
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ Then parse_text throughput on the shipped text (median of N runs).
 
     .venv/bin/python bench/pdf_extract.py [--runs 3] [--limit N] [--skip pdfminer]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,7 +83,9 @@ def main() -> int:
     n = len(pdfs)
     print(f"{n} letters, {args.runs} runs each; medians; one process")
     print()
-    header = f"{'library':<14}{'version':<11}{'letters/s':>10}{'s/letter':>10}{'no errors':>11}{'== txt':>9}{'items':>7}"
+    header = (
+        f"{'library':<14}{'version':<11}{'letters/s':>10}{'s/letter':>10}{'no errors':>11}{'== txt':>9}{'items':>7}"
+    )
     print(header)
     print("-" * len(header))
     rows = {}
@@ -96,8 +99,10 @@ def main() -> int:
         items = sum(len(p.items) for p in parsed)
         rows[name] = seconds
         pkg = "pdfminer.six" if name == "pdfminer.six" else name
-        print(f"{name:<14}{version(pkg):<11}{n / seconds:>10.1f}{seconds / n * 1000:>8.1f}ms"
-              f"{clean:>7}/{n:<3}{same:>5}/{n:<3}{items:>7}")
+        print(
+            f"{name:<14}{version(pkg):<11}{n / seconds:>10.1f}{seconds / n * 1000:>8.1f}ms"
+            f"{clean:>7}/{n:<3}{same:>5}/{n:<3}{items:>7}"
+        )
     if "pypdfium2" in rows and len(rows) > 1:
         print()
         for name, seconds in rows.items():
@@ -107,8 +112,10 @@ def main() -> int:
     print()
     seconds, _ = time_runs(parse_text, texts, args.runs)
     items = sum(len(r["items"]) for r in reference)
-    print(f"parse_text on the shipped text: {n / seconds:.0f} letters/s "
-          f"({seconds / n * 1000:.2f} ms/letter, {items} items; median of {args.runs} runs)")
+    print(
+        f"parse_text on the shipped text: {n / seconds:.0f} letters/s "
+        f"({seconds / n * 1000:.2f} ms/letter, {items} items; median of {args.runs} runs)"
+    )
     return 0
 
 

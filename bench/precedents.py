@@ -27,6 +27,7 @@ and the same text ranked by text similarity only (no procedure tier), to show wh
 The Elasticsearch backend runs on osmem-server (an in-memory OpenSearch-compatible test server)
 started here; its timings describe osmem, not a real cluster. The load average is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,11 @@ VARIANTS = [
 def held_out_query(decision: dict, with_summary: bool, tiers: bool):
     from precedents.query import PrecedentParams
 
-    params = PrecedentParams(request=decision["request"], summary=decision["summary"] if with_summary else "",
-                             exclude_letters=[decision["letter_id"]])
+    params = PrecedentParams(
+        request=decision["request"],
+        summary=decision["summary"] if with_summary else "",
+        exclude_letters=[decision["letter_id"]],
+    )
     query = params.to_query()
     return query if tiers else replace(query, procedure="", regions=[])
 
@@ -82,10 +86,15 @@ def evaluate(backend, decisions: list[dict], k: int, with_summary: bool, tiers: 
             votes.append((OVERTURNED if outcomes[OVERTURNED] > outcomes[UPHELD] else UPHELD) == d["decision"])
             overturned_among[d["decision"]].append(outcomes[OVERTURNED] / k)
     return {
-        "same": statistics.mean(same), "outcome_share": statistics.mean(outcome_share),
-        "vote": statistics.mean(votes), "n_decided": len(votes), "short": short,
-        "ovt_ovt": statistics.mean(overturned_among[OVERTURNED]), "ovt_uph": statistics.mean(overturned_among[UPHELD]),
-        "p50": statistics.median(times), "p95": sorted(times)[int(round(0.95 * len(times))) - 1],
+        "same": statistics.mean(same),
+        "outcome_share": statistics.mean(outcome_share),
+        "vote": statistics.mean(votes),
+        "n_decided": len(votes),
+        "short": short,
+        "ovt_ovt": statistics.mean(overturned_among[OVERTURNED]),
+        "ovt_uph": statistics.mean(overturned_among[UPHELD]),
+        "p50": statistics.median(times),
+        "p95": sorted(times)[int(round(0.95 * len(times))) - 1],
     }
 
 
@@ -144,27 +153,39 @@ def main(argv=None) -> int:
         outcomes = Counter(d["decision"] for d in decisions if d["decision"] in (UPHELD, OVERTURNED))
         decided = sum(outcomes.values())
         p_upheld = outcomes[UPHELD] / decided
-        print(f"{len(docs)} letters, {len(decisions)} decisions ({outcomes[UPHELD]} upheld, "
-              f"{outcomes[OVERTURNED]} overturned); leave-one-out, k = {args.k}; "
-              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print(f"base rates: constant 'Upheld' guess {p_upheld:.1%}; k random precedents share the outcome "
-              f"{p_upheld ** 2 + (1 - p_upheld) ** 2:.1%}")
-        print(f"same procedure: at best {ceiling(decisions, args.k):.1%} (the ten can only hold the same-procedure "
-              f"decisions of the other letters; {sum(1 for d in decisions if d['procedure'] in ('', 'other'))} "
-              f"decisions are unclassified)")
-        header = (f"{'engine':<14}{'variant':<17}{'same proc.':>11}{'same outcome':>13}{'vote agrees':>12}"
-                  f"{'ovt|ovt':>9}{'ovt|uph':>9}{'< k':>5}{'p50 ms':>8}{'p95 ms':>8}")
+        print(
+            f"{len(docs)} letters, {len(decisions)} decisions ({outcomes[UPHELD]} upheld, "
+            f"{outcomes[OVERTURNED]} overturned); leave-one-out, k = {args.k}; "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        print(
+            f"base rates: constant 'Upheld' guess {p_upheld:.1%}; k random precedents share the outcome "
+            f"{p_upheld**2 + (1 - p_upheld) ** 2:.1%}"
+        )
+        print(
+            f"same procedure: at best {ceiling(decisions, args.k):.1%} (the ten can only hold the same-procedure "
+            f"decisions of the other letters; {sum(1 for d in decisions if d['procedure'] in ('', 'other'))} "
+            f"decisions are unclassified)"
+        )
+        header = (
+            f"{'engine':<14}{'variant':<17}{'same proc.':>11}{'same outcome':>13}{'vote agrees':>12}"
+            f"{'ovt|ovt':>9}{'ovt|uph':>9}{'< k':>5}{'p50 ms':>8}{'p95 ms':>8}"
+        )
         print(header)
         print("-" * len(header))
         for name, backend in backends([b.strip() for b in args.backends.split(",") if b.strip()], work, docs):
             for label, _, with_summary, tiers in VARIANTS:
                 r = evaluate(backend, decisions, args.k, with_summary, tiers)
-                print(f"{name:<14}{label:<17}{r['same']:>11.1%}{r['outcome_share']:>13.1%}{r['vote']:>12.1%}"
-                      f"{r['ovt_ovt']:>9.1%}{r['ovt_uph']:>9.1%}{r['short']:>5}{r['p50']:>8.1f}{r['p95']:>8.1f}",
-                      flush=True)
-        print(f"ovt|ovt, ovt|uph: share overturned among the {args.k} for overturned resp. upheld held-out decisions; "
-              f"< k: held-out decisions with fewer than {args.k} precedents; "
-              f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+                print(
+                    f"{name:<14}{label:<17}{r['same']:>11.1%}{r['outcome_share']:>13.1%}{r['vote']:>12.1%}"
+                    f"{r['ovt_ovt']:>9.1%}{r['ovt_uph']:>9.1%}{r['short']:>5}{r['p50']:>8.1f}{r['p95']:>8.1f}",
+                    flush=True,
+                )
+        print(
+            f"ovt|ovt, ovt|uph: share overturned among the {args.k} for overturned resp. upheld held-out decisions; "
+            f"< k: held-out decisions with fewer than {args.k} precedents; "
+            f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

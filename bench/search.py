@@ -22,6 +22,7 @@ The Elasticsearch backend runs against osmem-server (an in-memory OpenSearch-com
 server), started here on a free port: its figures describe osmem, not a real cluster.
 Timings are wall-clock on a shared machine; the load average is printed with the table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,31 +97,40 @@ def main(argv=None) -> int:
     try:
         for name, size, backend, elapsed in indexed_corpora(work, base, sizes, backends):
             decisions = backend.count(SearchQuery())
-            print(f"{name} {size} letters ({decisions} decisions) indexed in {elapsed:.1f} s "
-                  f"({size / elapsed:.0f} letters/s)", flush=True)
+            print(
+                f"{name} {size} letters ({decisions} decisions) indexed in {elapsed:.1f} s "
+                f"({size / elapsed:.0f} letters/s)",
+                flush=True,
+            )
             for shape, params in SHAPES:
                 timed = time_shape(backend, client, params, args.runs)
                 hits = backend.search(parse_search_params(params).to_query())
                 rows.append((name, size, shape, timed, hits.total, hits.letters))
-                print(f"  {shape:<11} engine {timed['engine'][0]:6.1f}/{timed['engine'][1]:6.1f}  "
-                      f"api {timed['api'][0]:6.1f}/{timed['api'][1]:6.1f}  page {timed['page'][0]:6.1f}/"
-                      f"{timed['page'][1]:6.1f} ms (p50/p95)  {hits.total} decisions, {hits.letters} letters",
-                      flush=True)
+                print(
+                    f"  {shape:<11} engine {timed['engine'][0]:6.1f}/{timed['engine'][1]:6.1f}  "
+                    f"api {timed['api'][0]:6.1f}/{timed['api'][1]:6.1f}  page {timed['page'][0]:6.1f}/"
+                    f"{timed['page'][1]:6.1f} ms (p50/p95)  {hits.total} decisions, {hits.letters} letters",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {args.runs} runs per shape; ms")
-    header = (f"{'backend':<14}{'letters':>8}  {'shape':<11}{'engine p50':>11}{'p95':>7}{'api p50':>9}{'p95':>7}"
-              f"{'page p50':>10}{'p95':>7}{'api-engine':>11}{'page/engine':>12}{'decisions':>10}{'letters':>9}")
+    header = (
+        f"{'backend':<14}{'letters':>8}  {'shape':<11}{'engine p50':>11}{'p95':>7}{'api p50':>9}{'p95':>7}"
+        f"{'page p50':>10}{'p95':>7}{'api-engine':>11}{'page/engine':>12}{'decisions':>10}{'letters':>9}"
+    )
     print(header)
     print("-" * len(header))
     for name, size, shape, t, total, letters in rows:
         overhead = t["api"][0] - t["engine"][0]
         ratio = t["page"][0] / max(t["engine"][0], 1e-6)
-        print(f"{name:<14}{size:>8}  {shape:<11}{t['engine'][0]:>11.1f}{t['engine'][1]:>7.1f}{t['api'][0]:>9.1f}"
-              f"{t['api'][1]:>7.1f}{t['page'][0]:>10.1f}{t['page'][1]:>7.1f}{overhead:>11.1f}{ratio:>11.1f}x"
-              f"{total:>10}{letters:>9}")
+        print(
+            f"{name:<14}{size:>8}  {shape:<11}{t['engine'][0]:>11.1f}{t['engine'][1]:>7.1f}{t['api'][0]:>9.1f}"
+            f"{t['api'][1]:>7.1f}{t['page'][0]:>10.1f}{t['page'][1]:>7.1f}{overhead:>11.1f}{ratio:>11.1f}x"
+            f"{total:>10}{letters:>9}"
+        )
     return 0
 
 

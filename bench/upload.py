@@ -9,6 +9,7 @@ and compared with the bytes sent. Prints seconds and letters/s for each phase.
 Phases: upload (all requests answered 202), done (every job done, counted from the first POST),
 the same files again (every file `unchanged`), download (letter.pdf / letter.txt, bytes equal).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ def send(http, token: str, files: list[Path], per_request: int) -> tuple[list[di
     jobs, latencies = [], []
     auth = {"Authorization": f"Token {token}"}
     for first in range(0, len(files), per_request):
-        chunk = [(p.name, p.read_bytes()) for p in files[first:first + per_request]]
+        chunk = [(p.name, p.read_bytes()) for p in files[first : first + per_request]]
         started = time.perf_counter()
         reply = http.post_files("/api/letters/", "files", chunk, headers=auth)
         latencies.append(time.perf_counter() - started)
@@ -80,8 +81,10 @@ def main(argv=None) -> int:
         token = top.manage("drf_create_token", ADMIN_USER).split()[2]
         size = sum(p.stat().st_size for p in files) / 1048576
         concurrency = next((a.split("=", 1)[1] for a in top.command("worker") if a.startswith("--concurrency=")), "?")
-        print(f"{len(files)} {args.kind} letters ({size:.1f} MB), {args.per_request} per request; "
-              f"gunicorn {top.web_workers} workers, Celery worker concurrency {concurrency}")
+        print(
+            f"{len(files)} {args.kind} letters ({size:.1f} MB), {args.per_request} per request; "
+            f"gunicorn {top.web_workers} workers, Celery worker concurrency {concurrency}"
+        )
         rows = []
         for phase, expected in (("first upload", "new"), ("same files again", "unchanged")):
             started = time.perf_counter()
@@ -105,8 +108,10 @@ def main(argv=None) -> int:
         for phase, answered, p50, total, rate, got in rows:
             outcome = ", ".join(f"{k} {v}" for k, v in got.items() if v and k not in ("total", "done", "pending"))
             print(f"{phase:<18} {answered:>9.1f} {p50:>13.2f} {total:>13.1f} {rate:>10.1f}  {outcome}")
-        print(f"{'download':<18} {'':>9} {'':>13} {download:>13.1f} {len(files) / download:>10.1f}  "
-              f"{len(files)} letters, bytes equal to the files sent")
+        print(
+            f"{'download':<18} {'':>9} {'':>13} {download:>13.1f} {len(files) / download:>10.1f}  "
+            f"{len(files)} letters, bytes equal to the files sent"
+        )
     finally:
         top.stop()
         shutil.rmtree(workdir, ignore_errors=True)

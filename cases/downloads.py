@@ -9,6 +9,7 @@ an original's is its storage name) and a 304 for a matching If-None-Match. A let
 was not kept (stored before originals were) or whose file is gone from storage is a 404 page
 saying so, never a 500.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,11 +64,16 @@ def _headers(response, det: Determination, suffix: str, etag: str):
 
 def serve(request, det: Determination, suffix: str):
     if not det.original:
-        return _unavailable(request, det, "The original file of this letter was not kept (it was stored before "
-                                          "originals were). Ingesting the file again attaches it.")
+        return _unavailable(
+            request,
+            det,
+            "The original file of this letter was not kept (it was stored before "
+            "originals were). Ingesting the file again attaches it.",
+        )
     if suffix == PDF and not det.original_is_pdf:
-        return _unavailable(request, det, "This letter was ingested as a text file, not a PDF: "
-                                          "download the text instead.")
+        return _unavailable(
+            request, det, "This letter was ingested as a text file, not a PDF: download the text instead."
+        )
     if suffix == TXT and det.original_is_pdf:
         data = det.raw_text.encode("utf-8")
         if not det.raw_text.strip():
@@ -92,8 +98,7 @@ def serve(request, det: Determination, suffix: str):
     if content_type is None:  # a text original: read whole (letters are small; MAX_BYTES bounds it)
         with handle:
             data = handle.read()
-        return _headers(HttpResponse(data, content_type=f"text/plain; charset={text_charset(data)}"),
-                        det, suffix, etag)
+        return _headers(HttpResponse(data, content_type=f"text/plain; charset={text_charset(data)}"), det, suffix, etag)
     return _headers(FileResponse(handle, content_type=content_type), det, suffix, etag)
 
 

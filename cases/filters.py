@@ -4,6 +4,7 @@ reviewer specialty, decision year and, in the API, parse status.
 A value that cannot be a filter (year 0, year 10000, a decision that is neither Upheld nor
 Overturned) is a form error: a 400 with the message, never a query that fails.
 """
+
 from __future__ import annotations
 
 import django_filters
@@ -29,8 +30,9 @@ class CaseInsensitiveChoiceField(forms.ChoiceField):
         if value and value not in {choice for choice, _ in self.choices}:
             valid = ", ".join(str(choice) for choice, _ in self.choices if choice)
             # Params, not an f-string: the message is %-formatted later (a value may hold "%").
-            raise forms.ValidationError("%(value)r is not one of %(valid)s", code="invalid_choice",
-                                        params={"value": value, "valid": valid})
+            raise forms.ValidationError(
+                "%(value)r is not one of %(valid)s", code="invalid_choice", params={"value": value, "valid": valid}
+            )
         super().validate(value)
 
 
@@ -44,14 +46,19 @@ class YearFilter(django_filters.NumberFilter):
 
 class DeterminationFilter(django_filters.FilterSet):
     decision = DecisionFilter(
-        choices=DisputedItem.Decision.choices, method="filter_decision",
+        choices=DisputedItem.Decision.choices,
+        method="filter_decision",
         help_text="Letters with at least one item of this decision (case-insensitive)",
     )
     specialty = django_filters.CharFilter(
-        method="filter_specialty", help_text="Reviewer specialty (whole name, case-insensitive)",
+        method="filter_specialty",
+        help_text="Reviewer specialty (whole name, case-insensitive)",
     )
     year = YearFilter(
-        field_name="decision_date", lookup_expr="year", min_value=1, max_value=MAX_YEAR,
+        field_name="decision_date",
+        lookup_expr="year",
+        min_value=1,
+        max_value=MAX_YEAR,
         error_messages={
             "invalid": "a decision year is a whole number from 1 to 9999",
             "min_value": "a decision year is a whole number from 1 to 9999",

@@ -1,6 +1,7 @@
 """IMR final determinations as structured records. The raw letter text and the original file
 are always kept. IngestJob / IngestJobFile record what an ingest was asked to do and how each
 file went (see pipeline.jobs)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -195,9 +196,12 @@ class IngestJob(models.Model):
         ADMIN = "admin", "Admin"
 
     origin = models.CharField(max_length=16, choices=Origin.choices)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="ingest_jobs")
-    requester = models.CharField(max_length=150, blank=True, help_text="Who asked: user name, or the shell user and host")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingest_jobs"
+    )
+    requester = models.CharField(
+        max_length=150, blank=True, help_text="Who asked: user name, or the shell user and host"
+    )
     remote_addr = models.GenericIPAddressField(null=True, blank=True, help_text="Client address of an upload")
     request = models.JSONField(default=dict, blank=True, help_text="What was asked: paths, uploads, options")
     force = models.BooleanField(default=False)
@@ -233,8 +237,7 @@ class IngestJobFile(models.Model):
     path = models.TextField(blank=True, help_text="Absolute path of a file on the server")
     upload = models.CharField(max_length=120, blank=True, help_text="Storage name of an uploaded file")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    determination = models.ForeignKey(Determination, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+    determination = models.ForeignKey(Determination, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     case_number = models.CharField(max_length=32, blank=True)
     message = models.TextField(blank=True)
     # Deliveries of the chunk holding this file: a file whose worker died several times is

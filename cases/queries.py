@@ -1,4 +1,5 @@
 """Determination query helpers shared by the pages, the API filters and the admin."""
+
 from __future__ import annotations
 
 import json
@@ -54,6 +55,7 @@ def items_with_citations() -> Prefetch:
     return Prefetch(
         "items",
         queryset=DisputedItem.objects.order_by("order").prefetch_related(
-            Prefetch("citations", queryset=citations), "quoted_passages",
+            Prefetch("citations", queryset=citations),
+            "quoted_passages",
         ),
     )

@@ -1,4 +1,5 @@
 """A letter as published: its original PDF and its text (cases.downloads)."""
+
 from django.urls import path
 
 from cases import downloads

@@ -2,6 +2,7 @@
 row each, streamed (exports.decisions). Same query string as /api/search/ and /search/, whose
 "Download" links point here; paging and sorting are ignored (an export holds every decision, in
 the scan order: decision date, letter, decision)."""
+
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
@@ -65,10 +66,14 @@ def _schema(fmt: str, media: str):
             "decision with its letter's fields (case_number, order: the decision's 1-based position in its letter, "
             "dates, reviewer, patient), its guideline citations and the guideline sections they link to, with URLs. "
             "Ordered by decision date, letter, decision. CSV joins lists with ' | ' and prefixes cells starting with "
-            "= + - @ with an apostrophe (no spreadsheet formulas); JSON lines keep lists as arrays."),
+            "= + - @ with an apostrophe (no spreadsheet formulas); JSON lines keep lists as arrays."
+        ),
         parameters=_PARAMS,
-        responses={(200, media): OpenApiResponse(OpenApiTypes.STR, description=f"{fmt.upper()} rows"),
-                   400: ErrorSerializer, 503: ErrorSerializer},
+        responses={
+            (200, media): OpenApiResponse(OpenApiTypes.STR, description=f"{fmt.upper()} rows"),
+            400: ErrorSerializer,
+            503: ErrorSerializer,
+        },
         tags=["search"],
     )
 

@@ -1,4 +1,5 @@
 """GET /api/search/export.csv and /api/search/export.jsonl."""
+
 from django.urls import path
 
 from exports.api import CsvExportAPIView, JsonlExportAPIView

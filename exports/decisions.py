@@ -17,6 +17,7 @@ of the same order. CSV cells starting with = + - @ (or a tab or carriage return)
 apostrophe: spreadsheets would otherwise run them as formulas (CSV injection); numbers are left
 as they are.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,17 +41,37 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; cha
 
 # The row's keys, in column order (JSON lines use the same keys).
 FIELDS = [
-    "case_number", "order", "decision_id", "letter_url",
-    "decision_date", "decision_year", "date_assigned", "application_received", "ur_denial_date", "days_to_decision",
-    "priority", "reviewer_specialty", "reviewer_licensure", "patient_age", "patient_sex",
-    "request", "disputed_portion", "decision", "procedure", "procedure_category", "body_region",
-    "guideline_citations", "guideline_sections", "rationale",
+    "case_number",
+    "order",
+    "decision_id",
+    "letter_url",
+    "decision_date",
+    "decision_year",
+    "date_assigned",
+    "application_received",
+    "ur_denial_date",
+    "days_to_decision",
+    "priority",
+    "reviewer_specialty",
+    "reviewer_licensure",
+    "patient_age",
+    "patient_sex",
+    "request",
+    "disputed_portion",
+    "decision",
+    "procedure",
+    "procedure_category",
+    "body_region",
+    "guideline_citations",
+    "guideline_sections",
+    "rationale",
 ]
 # CSV: the sections' labels in "guideline_sections", their URLs beside them.
-CSV_COLUMNS = FIELDS[:FIELDS.index("guideline_sections") + 1] + ["guideline_section_urls", "rationale"]
+CSV_COLUMNS = FIELDS[: FIELDS.index("guideline_sections") + 1] + ["guideline_section_urls", "rationale"]
 
 
 # --- which decisions ----------------------------------------------------------------------------
+
 
 def resolve(params: SearchParams, backend) -> SearchParams:
     """The search as the page runs it: a query finding nothing is retried with its typos
@@ -74,16 +95,37 @@ def decision_ids(params: SearchParams, backend=None) -> Iterator[int]:
 
 # --- rows -----------------------------------------------------------------------------------------
 
+
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
 # Read with values(): building model instances (and Django's many-to-many prefetch) cost four
 # times the SQL (measured with bench/export.py).
-ITEM_FIELDS = ["id", "order", "request", "disputed_portion", "decision", "rationale", "procedure",
-               "procedure_category", "body_region"]
-LETTER_FIELDS = ["id", "case_number", "decision_date", "date_assigned", "application_received", "ur_denial_date",
-                 "priority", "reviewer_specialty", "reviewer_licensure", "patient_age", "patient_sex"]
+ITEM_FIELDS = [
+    "id",
+    "order",
+    "request",
+    "disputed_portion",
+    "decision",
+    "rationale",
+    "procedure",
+    "procedure_category",
+    "body_region",
+]
+LETTER_FIELDS = [
+    "id",
+    "case_number",
+    "decision_date",
+    "date_assigned",
+    "application_received",
+    "ur_denial_date",
+    "priority",
+    "reviewer_specialty",
+    "reviewer_licensure",
+    "patient_age",
+    "patient_sex",
+]
 
 
 class _Sections:
@@ -103,27 +145,35 @@ class _Sections:
 def _chunk_rows(ids: list[int], sections: _Sections, base_url: str) -> dict[int, dict]:
     """Rows of these decisions: three queries (decisions with their letters' fields, the
     reviewer's citations, the sections their links name), a fourth for sections not met before."""
-    items = list(DisputedItem.objects.filter(pk__in=ids).values(
-        *ITEM_FIELDS, *(f"determination__{f}" for f in LETTER_FIELDS)))
+    items = list(
+        DisputedItem.objects.filter(pk__in=ids).values(*ITEM_FIELDS, *(f"determination__{f}" for f in LETTER_FIELDS))
+    )
     citations: dict[int, list[tuple[int, str]]] = {}
-    for pk, item_id, clause, document in (GuidelineCitation.objects.filter(item_id__in=ids, party=MAXIMUS)
-                                          .order_by("item_id", "order", "pk")
-                                          .values_list("pk", "item_id", "clause", "document")):
+    for pk, item_id, clause, document in (
+        GuidelineCitation.objects.filter(item_id__in=ids, party=MAXIMUS)
+        .order_by("item_id", "order", "pk")
+        .values_list("pk", "item_id", "clause", "document")
+    ):
         citations.setdefault(item_id, []).append((pk, (clause or document or "").strip()))
     linked: dict[int, list[int]] = {}
     through = CitationLink.sections.through
-    for citation_id, section_id in (through.objects.filter(citationlink__citation__item_id__in=ids,
-                                                           citationlink__citation__party=MAXIMUS)
-                                    .order_by("citationlink__citation_id", "guidelinesection__document_id",
-                                              "guidelinesection__order")
-                                    .values_list("citationlink__citation_id", "guidelinesection_id")):
+    for citation_id, section_id in (
+        through.objects.filter(citationlink__citation__item_id__in=ids, citationlink__citation__party=MAXIMUS)
+        .order_by("citationlink__citation_id", "guidelinesection__document_id", "guidelinesection__order")
+        .values_list("citationlink__citation_id", "guidelinesection_id")
+    ):
         linked.setdefault(citation_id, []).append(section_id)
     sections.load(s for ids_ in linked.values() for s in ids_)
     return {item["id"]: _row(item, citations.get(item["id"], []), linked, sections.known, base_url) for item in items}
 
 
-def _row(item: dict, citations: list[tuple[int, str]], linked: dict[int, list[int]],
-         sections: dict[int, tuple[str, str]], base_url: str) -> dict:
+def _row(
+    item: dict,
+    citations: list[tuple[int, str]],
+    linked: dict[int, list[int]],
+    sections: dict[int, tuple[str, str]],
+    base_url: str,
+) -> dict:
     det = {f: item[f"determination__{f}"] for f in LETTER_FIELDS}
     relied: dict[str, str] = {}
     for citation_id, _ in citations:
@@ -190,6 +240,7 @@ def rows(ids: Iterable[int], base_url: str = "") -> Iterator[dict]:
 
 # --- formats --------------------------------------------------------------------------------------
 
+
 def csv_cell(value) -> str | int:
     """A value as a CSV cell: lists joined, None empty, text that a spreadsheet would read as a
     formula prefixed with an apostrophe."""
@@ -205,8 +256,11 @@ def csv_cell(value) -> str | int:
 
 def csv_record(row: dict) -> list:
     sections = row["guideline_sections"]
-    flat = {**row, "guideline_sections": [s["label"] for s in sections],
-            "guideline_section_urls": [s["url"] for s in sections]}
+    flat = {
+        **row,
+        "guideline_sections": [s["label"] for s in sections],
+        "guideline_section_urls": [s["url"] for s in sections],
+    }
     return [csv_cell(flat[name]) for name in CSV_COLUMNS]
 
 

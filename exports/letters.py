@@ -1,5 +1,6 @@
 """Determinations as JSON lines: the `parse_letter --json` shape built from the database, with a
 `link` object on every citation (an evaluation reads it)."""
+
 from __future__ import annotations
 
 from django.db.models import Prefetch
@@ -27,13 +28,24 @@ def link_dict(citation: GuidelineCitation):
         "slug": link.document.slug,
         "family": link.document.family,
         "year": link.document.edition_year,
-        "sections": [{"title": s.title, "number": s.number or None, "anchor": s.anchor}
-                     for s in sections if s.document_id == link.document_id],
+        "sections": [
+            {"title": s.title, "number": s.number or None, "anchor": s.anchor}
+            for s in sections
+            if s.document_id == link.document_id
+        ],
         # "ODG Knee/DME, Low Back/Mattress selection": a topic of another chapter the clause
         # names is not a section of `document`, so it says which document it belongs to.
-        "other_sections": [{"document": s.document.title, "slug": s.document.slug, "title": s.title,
-                            "number": s.number or None, "anchor": s.anchor}
-                           for s in sections if s.document_id != link.document_id],
+        "other_sections": [
+            {
+                "document": s.document.title,
+                "slug": s.document.slug,
+                "title": s.title,
+                "number": s.number or None,
+                "anchor": s.anchor,
+            }
+            for s in sections
+            if s.document_id != link.document_id
+        ],
         "method": link.method,
         "confidence": link.confidence,
         "needs_review": link.needs_review,
@@ -55,14 +67,18 @@ def determination_dict(det: Determination) -> dict:
     items = []
     for item in det.items.all():
         cits = sorted(item.citations.all(), key=lambda c: c.order)
-        items.append({
-            "request": item.request,
-            "disputed_portion": item.disputed_portion,
-            "decision": item.decision or None,
-            "claims_administrator": [citation_dict(c) for c in cits if c.party == GuidelineCitation.Party.CLAIMS_ADMINISTRATOR],
-            "maximus": [citation_dict(c) for c in cits if c.party == GuidelineCitation.Party.MAXIMUS],
-            "rationale": item.rationale,
-        })
+        items.append(
+            {
+                "request": item.request,
+                "disputed_portion": item.disputed_portion,
+                "decision": item.decision or None,
+                "claims_administrator": [
+                    citation_dict(c) for c in cits if c.party == GuidelineCitation.Party.CLAIMS_ADMINISTRATOR
+                ],
+                "maximus": [citation_dict(c) for c in cits if c.party == GuidelineCitation.Party.MAXIMUS],
+                "rationale": item.rationale,
+            }
+        )
     return {
         "case_number": det.case_number,
         "date_assigned": _iso(det.date_assigned),
@@ -85,6 +101,12 @@ def exported_determinations():
     return (
         Determination.objects.exclude(parse_status=Determination.ParseStatus.FAILED)
         .order_by("case_number", "source_name", "pk")
-        .prefetch_related(Prefetch("items", queryset=DisputedItem.objects.order_by("order")
-                                   .prefetch_related(Prefetch("citations", queryset=citations))))
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=DisputedItem.objects.order_by("order").prefetch_related(
+                    Prefetch("citations", queryset=citations)
+                ),
+            )
+        )
     )

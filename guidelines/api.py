@@ -1,4 +1,5 @@
 """Read-only API: guideline documents, and a section with the determinations that cite it."""
+
 from __future__ import annotations
 
 from django.db.models import Count
@@ -30,8 +31,18 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GuidelineDocument
-        fields = ["slug", "family", "title", "short_title", "year", "regulation", "edition", "page_start",
-                  "page_end", "sections"]
+        fields = [
+            "slug",
+            "family",
+            "title",
+            "short_title",
+            "year",
+            "regulation",
+            "edition",
+            "page_start",
+            "page_end",
+            "sections",
+        ]
 
 
 class DocumentListSerializer(serializers.ModelSerializer):
@@ -91,8 +102,13 @@ class SectionDetailSerializer(SectionSerializer):
     citing_determinations = _CitingDetermination(many=True)
 
     class Meta(SectionSerializer.Meta):
-        fields = SectionSerializer.Meta.fields + ["document", "text", "quotes", "decision_counts",
-                                                  "citing_determinations"]
+        fields = SectionSerializer.Meta.fields + [
+            "document",
+            "text",
+            "quotes",
+            "decision_counts",
+            "citing_determinations",
+        ]
 
 
 @extend_schema(responses=SectionDetailSerializer)
@@ -100,21 +116,33 @@ class SectionDetailSerializer(SectionSerializer):
 def section_detail(request, slug: str, anchor: str):
     """A section, its text (blank when not loaded), the reviewers' quotes and every citing
     determination with its items' decisions."""
-    section = get_object_or_404(GuidelineSection.objects.select_related("document", "parent"),
-                                document__slug=slug, anchor=anchor)
+    section = get_object_or_404(
+        GuidelineSection.objects.select_related("document", "parent"), document__slug=slug, anchor=anchor
+    )
     groups, counts = citing_determinations(citing_items(section=section))
     data = SectionSerializer(section).data
-    data.update({
-        "document": {"slug": section.document.slug, "title": section.document.title,
-                     "year": section.document.edition_year, "family": section.document.family},
-        "text": section.text,
-        "quotes": [{"text": q.text, "case_number": q.item.determination.case_number}
-                   for q in section.quoted_passages.select_related("item__determination")],
-        "decision_counts": counts,
-        "citing_determinations": [{
-            "case_number": g["determination"].case_number,
-            "decision_date": g["determination"].decision_date,
-            "items": [{"request": i.request, "decision": i.decision or None} for i in g["items"]],
-        } for g in groups],
-    })
+    data.update(
+        {
+            "document": {
+                "slug": section.document.slug,
+                "title": section.document.title,
+                "year": section.document.edition_year,
+                "family": section.document.family,
+            },
+            "text": section.text,
+            "quotes": [
+                {"text": q.text, "case_number": q.item.determination.case_number}
+                for q in section.quoted_passages.select_related("item__determination")
+            ],
+            "decision_counts": counts,
+            "citing_determinations": [
+                {
+                    "case_number": g["determination"].case_number,
+                    "decision_date": g["determination"].decision_date,
+                    "items": [{"request": i.request, "decision": i.decision or None} for i in g["items"]],
+                }
+                for g in groups
+            ],
+        }
+    )
     return Response(data)

@@ -4,6 +4,7 @@ Documents are matched by slug and sections by (document, anchor); an imported se
 never touched. Sections that left the catalog are removed unless they carry imported text or a
 manual choice (neither is ever lost).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from guidelines.models import GuidelineDocument, GuidelineSection
 DOC_FIELDS = ("family", "title", "short_title", "regulation", "edition", "page_start", "page_end", "aliases", "order")
 
 
-
 def _update_if_changed(obj, values: dict) -> bool:
     """Set and save the fields that differ; True if anything was saved (re-loading is a no-op)."""
     if all(getattr(obj, k) == v for k, v in values.items()):
@@ -26,6 +26,7 @@ def _update_if_changed(obj, values: dict) -> bool:
         setattr(obj, k, v)
     obj.save()
     return True
+
 
 @dataclass
 class CatalogChanges:
@@ -41,8 +42,14 @@ def load_catalog(path=CATALOG_FILE) -> dict:
     `relink_needed` and `changes` (CatalogChanges). Call it through pipeline.catalog, which
     queues the changes for the search index in the same transaction."""
     documents = load_catalog_file(path)
-    counts = {"documents_created": 0, "documents_updated": 0, "sections_created": 0, "sections_updated": 0,
-              "sections_removed": 0, "relink_needed": False}
+    counts = {
+        "documents_created": 0,
+        "documents_updated": 0,
+        "sections_created": 0,
+        "sections_updated": 0,
+        "sections_removed": 0,
+        "relink_needed": False,
+    }
     changed_sections, removed_sections, changed_documents = set(), set(), set()
     with transaction.atomic():
         for entry in documents:
@@ -57,9 +64,15 @@ def load_catalog(path=CATALOG_FILE) -> dict:
             existing = {s.anchor: s for s in doc.sections.all()}
             by_anchor = {}
             for s in entry["sections"]:
-                values = {"number": s["number"], "title": s["title"], "aliases": s["aliases"], "order": s["order"],
-                          "page_start": s["page_start"], "page_end": s["page_end"],
-                          "parent": by_anchor.get(s["parent"])}
+                values = {
+                    "number": s["number"],
+                    "title": s["title"],
+                    "aliases": s["aliases"],
+                    "order": s["order"],
+                    "page_start": s["page_start"],
+                    "page_end": s["page_end"],
+                    "parent": by_anchor.get(s["parent"]),
+                }
                 section = existing.get(s["anchor"])
                 if section is None:
                     section = GuidelineSection.objects.create(document=doc, anchor=s["anchor"], **values)

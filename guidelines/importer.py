@@ -7,6 +7,7 @@ HTML is read with the standard library's html.parser (block elements end lines, 
 headings); text files are split on form feeds and "Page N" lines. The split itself is pure
 (guidelines.linker.textsplit).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,33 @@ class ImportReport:
     changed_sections: list = field(default_factory=list)  # ids given text (the index must follow)
 
 
-_BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-          "header", "footer", "ul", "ol", "table", "blockquote", "pre", "dt", "dd", "title"}
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "ul",
+    "ol",
+    "table",
+    "blockquote",
+    "pre",
+    "dt",
+    "dd",
+    "title",
+}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -136,18 +162,22 @@ def find_document(name: str) -> GuidelineDocument:
         return matches[0]
     if len(matches) > 1:
         raise ImportFailed(f"{name!r} names several documents; use a slug: " + ", ".join(d.slug for d in matches))
-    raise ImportFailed(f"no guideline document with slug or title {name!r} (see /guidelines/ or load_guideline_catalog)")
+    raise ImportFailed(
+        f"no guideline document with slug or title {name!r} (see /guidelines/ or load_guideline_catalog)"
+    )
 
 
 def import_document(document: GuidelineDocument, path, dry_run: bool = False) -> ImportReport:
     path = Path(path)
     kind, pages, hints = read_pages(path)
     sections = list(document.sections.order_by("order"))
-    catalog = [{"anchor": s.anchor, "number": s.number, "title": s.title, "aliases": list(s.aliases or [])}
-               for s in sections]
+    catalog = [
+        {"anchor": s.anchor, "number": s.number, "title": s.title, "aliases": list(s.aliases or [])} for s in sections
+    ]
     result = split_sections(pages, catalog, heading_hints=hints)
-    report = ImportReport(document=document, path=str(path), kind=kind, pages=result.pages_seen,
-                          unplaced=result.unplaced)
+    report = ImportReport(
+        document=document, path=str(path), kind=kind, pages=result.pages_seen, unplaced=result.unplaced
+    )
     with transaction.atomic():
         for section in sections:
             found = result.sections.get(section.anchor)

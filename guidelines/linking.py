@@ -11,6 +11,7 @@ documents and sections, the manual choices) and written in bulk. A ManualResolut
 the admin review queue) is keyed by the citation's normalised text, so it applies to the same
 citation in every letter and survives re-linking.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,6 +34,7 @@ _LINK_FIELDS = ("resolution_key", "document_id", "method", "confidence", "needs_
 
 
 # --- the catalog, once per process ----------------------------------------------------------------
+
 
 def _version_sql() -> str:
     """One query telling whether the catalog or the manual choices changed: counts, highest ids
@@ -75,11 +77,18 @@ class Catalog:
         for s in sections:
             self.sections_of[s.document_id].append(s)
         # Normalised names the quote targeting looks for, computed once (not once per quote).
-        self.doc_names = {d.pk: [n for n in (norm(x) for x in {d.title, d.short_title, *(d.aliases or [])} if x)
-                                 if len(n) > 3] for d in self.docs.values()}
-        self.section_names = {s.pk: [n for n in dict.fromkeys(norm(x) for x in (s.title, strip_parens(s.title),
-                                                                                *(s.aliases or []))) if len(n) > 3]
-                              for s in sections}
+        self.doc_names = {
+            d.pk: [n for n in (norm(x) for x in {d.title, d.short_title, *(d.aliases or [])} if x) if len(n) > 3]
+            for d in self.docs.values()
+        }
+        self.section_names = {
+            s.pk: [
+                n
+                for n in dict.fromkeys(norm(x) for x in (s.title, strip_parens(s.title), *(s.aliases or [])))
+                if len(n) > 3
+            ]
+            for s in sections
+        }
         self.manuals = {
             m.key: Manual(m.pk, m.document_id, [s.pk for s in m.sections.all()])
             for m in ManualResolution.objects.prefetch_related("sections")
@@ -88,27 +97,48 @@ class Catalog:
 
     def _dicts(self, sections) -> list[dict]:
         """The catalog as the plain dicts the linker reads."""
-        out = {d.pk: {
-            "slug": d.slug, "family": d.family, "title": d.title, "short_title": d.short_title,
-            "year": d.edition_year, "regulation": d.regulation, "edition": d.edition,
-            "page_start": d.page_start, "page_end": d.page_end, "aliases": list(d.aliases or []),
-            "sections": [], "order": d.order,
-        } for d in self.docs.values()}
+        out = {
+            d.pk: {
+                "slug": d.slug,
+                "family": d.family,
+                "title": d.title,
+                "short_title": d.short_title,
+                "year": d.edition_year,
+                "regulation": d.regulation,
+                "edition": d.edition,
+                "page_start": d.page_start,
+                "page_end": d.page_end,
+                "aliases": list(d.aliases or []),
+                "sections": [],
+                "order": d.order,
+            }
+            for d in self.docs.values()
+        }
         anchors = {s.pk: s.anchor for s in sections}
         for s in sections:
-            out[s.document_id]["sections"].append({
-                "anchor": s.anchor, "number": s.number, "title": s.title, "aliases": list(s.aliases or []),
-                "page_start": s.page_start, "page_end": s.page_end, "order": s.order,
-                "parent": anchors.get(s.parent_id),
-            })
+            out[s.document_id]["sections"].append(
+                {
+                    "anchor": s.anchor,
+                    "number": s.number,
+                    "title": s.title,
+                    "aliases": list(s.aliases or []),
+                    "page_start": s.page_start,
+                    "page_end": s.page_end,
+                    "order": s.order,
+                    "parent": anchors.get(s.parent_id),
+                }
+            )
         return list(out.values())
 
     def page_section(self, document_id: int, page: int | None):
         """The narrowest section of a document whose page range holds page."""
         if not page:
             return None
-        hits = [s for s in self.sections_of.get(document_id, ())
-                if s.page_start is not None and s.page_end is not None and s.page_start <= page <= s.page_end]
+        hits = [
+            s
+            for s in self.sections_of.get(document_id, ())
+            if s.page_start is not None and s.page_end is not None and s.page_start <= page <= s.page_end
+        ]
         return min(hits, key=lambda s: (s.page_end, s.page_start, s.pk)) if hits else None
 
 
@@ -135,6 +165,7 @@ def clear_cache() -> None:
 
 # --- deciding links and quotes (in memory) ----------------------------------------------------------
 
+
 @dataclass
 class Link:
     """What a citation's CitationLink should be."""
@@ -154,7 +185,11 @@ class Link:
 
 
 def citation_key(citation: GuidelineCitation) -> str:
-    document = citation.document if citation.kind != GuidelineCitation.Kind.NON_MTUS else (citation.document or citation.clause)
+    document = (
+        citation.document
+        if citation.kind != GuidelineCitation.Kind.NON_MTUS
+        else (citation.document or citation.clause)
+    )
     return resolution_key(citation.kind, document, citation.year, citation.sections)
 
 
@@ -163,14 +198,23 @@ def plan_link(citation: GuidelineCitation, catalog: Catalog) -> Link:
     manual = catalog.manuals.get(key)
     if manual is not None:
         return Link(citation, key, manual.document_id, MANUAL, 1.0, False, "", manual.pk, list(manual.section_ids))
-    result = catalog.linker.link(citation.kind, citation.document, citation.year, citation.sections, citation.pages,
-                                 citation.clause)
+    result = catalog.linker.link(
+        citation.kind, citation.document, citation.year, citation.sections, citation.pages, citation.clause
+    )
     document = catalog.doc_by_slug.get(result.document) if result.document else None
     keys = [(result.document, a) for a in result.sections] + list(result.other_sections)
     sections = [catalog.section_by_key[k].pk for k in keys if k in catalog.section_by_key]
-    return Link(citation, key, document.pk if document else None, result.method, result.confidence,
-                result.needs_review and citation.kind != GuidelineCitation.Kind.NONE, result.problem[:300], None,
-                sections)
+    return Link(
+        citation,
+        key,
+        document.pk if document else None,
+        result.method,
+        result.confidence,
+        result.needs_review and citation.kind != GuidelineCitation.Kind.NONE,
+        result.problem[:300],
+        None,
+        sections,
+    )
 
 
 def _names_document(text_norm: str, document: GuidelineDocument, catalog: Catalog) -> bool:
@@ -178,8 +222,9 @@ def _names_document(text_norm: str, document: GuidelineDocument, catalog: Catalo
 
 
 def _link_sections(link: Link, catalog: Catalog) -> list[GuidelineSection]:
-    return sorted((catalog.sections[pk] for pk in link.section_ids if pk in catalog.sections),
-                  key=lambda s: (s.order, s.pk))
+    return sorted(
+        (catalog.sections[pk] for pk in link.section_ids if pk in catalog.sections), key=lambda s: (s.order, s.pk)
+    )
 
 
 def _named_section(text_norm: str, link: Link, catalog: Catalog):
@@ -204,7 +249,7 @@ def _quote_target(links: list[Link], family: str | None, text: str, catalog: Cat
         doc = catalog.docs[link.document_id]
         score = 0.0
         acoem_based = doc.family == "ACOEM" or (doc.family == "MTUS" and "ACOEM" in (doc.edition or ""))
-        compatible = (family is None or (family == "ODG") == (doc.family == "ODG"))
+        compatible = family is None or (family == "ODG") == (doc.family == "ODG")
         if compatible and _names_document(text_norm, doc, catalog):
             score += 4
         if family == "ODG" and doc.family == "ODG":
@@ -230,20 +275,27 @@ def plan_quotes(item: DisputedItem, maximus_links: list[Link], catalog: Catalog)
         if link is not None:
             first = next(iter(_link_sections(link, catalog)), None)
             section = catalog.page_section(document_id, quote.page) or section or first
-        rows.append(QuotedPassage(item=item, document_id=document_id, section_id=section.pk if section else None,
-                                  text=quote.text, order=n))
+        rows.append(
+            QuotedPassage(
+                item=item, document_id=document_id, section_id=section.pk if section else None, text=quote.text, order=n
+            )
+        )
     return rows
 
 
 # --- writing --------------------------------------------------------------------------------------
 
+
 def _insert_links(links: list[Link]) -> None:
     rows = CitationLink.objects.bulk_create([CitationLink(citation=lk.citation, **lk.values()) for lk in links])
     through = CitationLink.sections.through
-    through.objects.bulk_create([
-        through(citationlink_id=row.pk, guidelinesection_id=section_id)
-        for row, lk in zip(rows, links) for section_id in dict.fromkeys(lk.section_ids)
-    ])
+    through.objects.bulk_create(
+        [
+            through(citationlink_id=row.pk, guidelinesection_id=section_id)
+            for row, lk in zip(rows, links)
+            for section_id in dict.fromkeys(lk.section_ids)
+        ]
+    )
 
 
 @dataclass
@@ -261,12 +313,18 @@ def plan_item(item: DisputedItem, citations: list[GuidelineCitation], catalog: C
     """What linking an item will write; item and citations need no primary key."""
     planned = [plan_link(c, catalog) for c in citations]
     quotes = plan_quotes(item, [lk for lk in planned if lk.citation.party == MAXIMUS], catalog)
-    return ItemPlan(catalog.version, [(lk.values(), lk.section_ids) for lk in planned],
-                    [(q.order, q.text, q.document_id, q.section_id) for q in quotes])
+    return ItemPlan(
+        catalog.version,
+        [(lk.values(), lk.section_ids) for lk in planned],
+        [(q.order, q.text, q.document_id, q.section_id) for q in quotes],
+    )
 
 
-def link_new_items(items: list[tuple[DisputedItem, list[GuidelineCitation]]], catalog: Catalog,
-                   plans: list[ItemPlan | None] | None = None) -> set[int]:
+def link_new_items(
+    items: list[tuple[DisputedItem, list[GuidelineCitation]]],
+    catalog: Catalog,
+    plans: list[ItemPlan | None] | None = None,
+) -> set[int]:
     """Link the citations of items just inserted and store their quotes (three bulk inserts for
     any number of items). items: (item, its citations), both with primary keys; plans: made
     beforehand (ItemPlan), used when made with this catalog. Returns the ids of the sections
@@ -279,12 +337,19 @@ def link_new_items(items: list[tuple[DisputedItem, list[GuidelineCitation]]], ca
         for citation, (values, section_ids) in zip(citations, plan.links):
             links.append(CitationLink(citation=citation, **values))
             sections.append(section_ids)
-        quotes += [QuotedPassage(item=item, order=order, text=text, document_id=doc, section_id=section)
-                   for order, text, doc, section in plan.quotes]
+        quotes += [
+            QuotedPassage(item=item, order=order, text=text, document_id=doc, section_id=section)
+            for order, text, doc, section in plan.quotes
+        ]
     rows = CitationLink.objects.bulk_create(links)
     through = CitationLink.sections.through
-    through.objects.bulk_create([through(citationlink_id=row.pk, guidelinesection_id=section_id)
-                                 for row, ids in zip(rows, sections) for section_id in dict.fromkeys(ids)])
+    through.objects.bulk_create(
+        [
+            through(citationlink_id=row.pk, guidelinesection_id=section_id)
+            for row, ids in zip(rows, sections)
+            for section_id in dict.fromkeys(ids)
+        ]
+    )
     QuotedPassage.objects.bulk_create(quotes)
     return {q.section_id for q in quotes if q.section_id}
 
@@ -298,7 +363,7 @@ def relink(item_ids, catalog: Catalog | None = None, quotes: bool = True) -> set
     item_ids = sorted(set(item_ids))
     for start in range(0, len(item_ids), 500):
         with transaction.atomic():
-            changed |= _relink_batch(item_ids[start:start + 500], catalog, quotes)
+            changed |= _relink_batch(item_ids[start : start + 500], catalog, quotes)
     return changed
 
 
@@ -307,8 +372,10 @@ def _relink_batch(item_ids: list[int], catalog: Catalog, quotes: bool) -> set[in
     citations = defaultdict(list)
     for c in GuidelineCitation.objects.filter(item_id__in=item_ids).order_by("item_id", "party", "order"):
         citations[c.item_id].append(c)
-    existing = {lk.citation_id: lk for lk in
-                CitationLink.objects.filter(citation__item_id__in=item_ids).prefetch_related("sections")}
+    existing = {
+        lk.citation_id: lk
+        for lk in CitationLink.objects.filter(citation__item_id__in=item_ids).prefetch_related("sections")
+    }
     changed: set[int] = set()
     new_links, updated, reset_sections = [], [], []
     wanted_quotes, planned_by_item = {}, {}
@@ -339,8 +406,13 @@ def _relink_batch(item_ids: list[int], catalog: Catalog, quotes: bool) -> set[in
     if reset_sections:
         through = CitationLink.sections.through
         through.objects.filter(citationlink_id__in=[row.pk for row, _ in reset_sections]).delete()
-        through.objects.bulk_create([through(citationlink_id=row.pk, guidelinesection_id=s)
-                                     for row, lk in reset_sections for s in dict.fromkeys(lk.section_ids)])
+        through.objects.bulk_create(
+            [
+                through(citationlink_id=row.pk, guidelinesection_id=s)
+                for row, lk in reset_sections
+                for s in dict.fromkeys(lk.section_ids)
+            ]
+        )
     if quotes:
         have = defaultdict(list)
         for q in QuotedPassage.objects.filter(item_id__in=item_ids).order_by("order", "pk"):
@@ -371,7 +443,9 @@ def apply_manual(resolution: ManualResolution) -> tuple[int, set[int]]:
     # Sections are set after the resolution is saved: touch it again so every process's cached
     # catalog sees the final choice.
     ManualResolution.objects.filter(pk=resolution.pk).update(updated_at=timezone.now())
-    item_ids = set(GuidelineCitation.objects.filter(link__resolution_key=resolution.key).values_list("item_id", flat=True))
+    item_ids = set(
+        GuidelineCitation.objects.filter(link__resolution_key=resolution.key).values_list("item_id", flat=True)
+    )
     n = CitationLink.objects.filter(resolution_key=resolution.key).count()
     return n, relink(item_ids)
 

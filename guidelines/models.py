@@ -3,6 +3,7 @@
 The catalog (titles, numbers, page ranges: facts) comes from guidelines/data/catalog.yaml; the
 official text of a section is blank until a deployment imports its own copy (import_guideline).
 """
+
 from django.db import models
 from django.urls import reverse
 
@@ -92,10 +93,17 @@ class ManualResolution(models.Model):
     """A person's choice for a citation text: applies to every citation with the same normalised
     key (the same unmatched clause in other letters resolves too) and survives re-linking."""
 
-    key = models.CharField(max_length=500, unique=True, help_text="Normalised citation text (kind|document|year|sections)")
+    key = models.CharField(
+        max_length=500, unique=True, help_text="Normalised citation text (kind|document|year|sections)"
+    )
     example = models.TextField(blank=True, help_text="A citation as written, for people")
-    document = models.ForeignKey(GuidelineDocument, null=True, blank=True, on_delete=models.SET_NULL,
-                                 help_text="Leave blank to mark the source as not a catalog guideline")
+    document = models.ForeignKey(
+        GuidelineDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Leave blank to mark the source as not a catalog guideline",
+    )
     sections = models.ManyToManyField(GuidelineSection, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,16 +125,16 @@ class CitationLink(models.Model):
         UNRESOLVED = "unresolved", "Unresolved"
 
     citation = models.OneToOneField("cases.GuidelineCitation", on_delete=models.CASCADE, related_name="link")
-    document = models.ForeignKey(GuidelineDocument, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="citation_links")
+    document = models.ForeignKey(
+        GuidelineDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="citation_links"
+    )
     sections = models.ManyToManyField(GuidelineSection, blank=True, related_name="citation_links")
     method = models.CharField(max_length=16, choices=Method.choices, db_index=True)
     confidence = models.FloatField(default=0.0)
     needs_review = models.BooleanField(default=False, db_index=True)
     problem = models.CharField(max_length=300, blank=True, help_text="What the linker could not resolve")
     resolution_key = models.CharField(max_length=500, blank=True, db_index=True)
-    manual = models.ForeignKey(ManualResolution, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="links")
+    manual = models.ForeignKey(ManualResolution, null=True, blank=True, on_delete=models.SET_NULL, related_name="links")
     linked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -141,10 +149,12 @@ class QuotedPassage(models.Model):
     the item's MAXIMUS citation resolved to."""
 
     item = models.ForeignKey("cases.DisputedItem", on_delete=models.CASCADE, related_name="quoted_passages")
-    document = models.ForeignKey(GuidelineDocument, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="quoted_passages")
-    section = models.ForeignKey(GuidelineSection, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="quoted_passages")
+    document = models.ForeignKey(
+        GuidelineDocument, null=True, blank=True, on_delete=models.CASCADE, related_name="quoted_passages"
+    )
+    section = models.ForeignKey(
+        GuidelineSection, null=True, blank=True, on_delete=models.SET_NULL, related_name="quoted_passages"
+    )
     text = models.TextField()
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -1,4 +1,5 @@
 """Queries shared by the guideline pages and the API: section trees, citing determinations."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,9 @@ from guidelines.models import GuidelineDocument, GuidelineSection
 def section_tree(document: GuidelineDocument) -> list[dict]:
     """[{"section", "count" (citing determinations), "children": [...]}] in catalog order."""
     sections = list(
-        document.sections.annotate(n=Count("citation_links__citation__item__determination", distinct=True))
-        .order_by("order", "pk")
+        document.sections.annotate(n=Count("citation_links__citation__item__determination", distinct=True)).order_by(
+            "order", "pk"
+        )
     )
     nodes = {s.pk: {"section": s, "count": s.n, "children": []} for s in sections}
     roots = []
@@ -24,8 +26,7 @@ def section_tree(document: GuidelineDocument) -> list[dict]:
 
 
 def document_citing_count(document: GuidelineDocument) -> int:
-    return (DisputedItem.objects.filter(citations__link__document=document)
-            .values("determination_id").distinct().count())
+    return DisputedItem.objects.filter(citations__link__document=document).values("determination_id").distinct().count()
 
 
 def citing_items(section: GuidelineSection | None = None, document: GuidelineDocument | None = None):
@@ -34,7 +35,11 @@ def citing_items(section: GuidelineSection | None = None, document: GuidelineDoc
         items = items.filter(citations__link__sections=section)
     else:
         items = items.filter(citations__link__document=document)
-    return items.select_related("determination").distinct().order_by("-determination__decision_date", "determination_id", "order")
+    return (
+        items.select_related("determination")
+        .distinct()
+        .order_by("-determination__decision_date", "determination_id", "order")
+    )
 
 
 def citing_determinations(items) -> tuple[list[dict], dict]:
@@ -59,8 +64,9 @@ def section_urls_by_label() -> dict[str, str]:
     now = time.monotonic()
     loaded = _section_urls["loaded_at"]
     if loaded is None or now - loaded > SECTION_URLS_TTL:
-        _section_urls["urls"] = {s.qualified_label: s.get_absolute_url()
-                                 for s in GuidelineSection.objects.select_related("document")}
+        _section_urls["urls"] = {
+            s.qualified_label: s.get_absolute_url() for s in GuidelineSection.objects.select_related("document")
+        }
         _section_urls["loaded_at"] = now
     return _section_urls["urls"]
 

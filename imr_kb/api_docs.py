@@ -5,6 +5,7 @@ Swagger UI is the split view: its start-up script is a separate same-origin requ
 inline script is needed. ReDoc injects its styles as <style> elements and runs its search in a
 blob: worker, so its page alone allows inline styles and blob: workers (scripts stay 'self').
 """
+
 from __future__ import annotations
 
 from csp.constants import SELF, UNSAFE_INLINE

@@ -1,4 +1,5 @@
 """API routes, one include per app so each app owns its endpoints."""
+
 from django.urls import include, path
 
 urlpatterns = [

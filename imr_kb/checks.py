@@ -5,6 +5,7 @@ gunicorn, or runserver, exits with the message instead of serving sessions, CSRF
 password-reset links signed with a key published in this repository. Management commands and
 tests still run on the development key. `check --deploy` reports it as imr_kb.E001.
 """
+
 from __future__ import annotations
 
 from django.conf import settings

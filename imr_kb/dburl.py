@@ -11,6 +11,7 @@ dj-database-url parses; this adds what it leaves out: only SQLite and PostgreSQL
 the project is tested on), libpq's host/port query parameters, a socket directory's case, a
 missing database name and a bad port as clear errors that never show the password.
 """
+
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
@@ -43,8 +44,10 @@ def parse_database_url(url: str, conn_max_age: int = 0) -> dict:
     if not config.get("NAME"):
         raise ValueError(f"DATABASE_URL: no database name in {_redacted(url)!r}")
     # Options as written (dj-database-url turns "5" into 5 and "true" into True).
-    options = {key: str(value).lower() if isinstance(value, bool) else str(value)
-               for key, value in config.pop("OPTIONS", {}).items()}
+    options = {
+        key: str(value).lower() if isinstance(value, bool) else str(value)
+        for key, value in config.pop("OPTIONS", {}).items()
+    }
     # libpq's host/port parameters (a socket directory has no place in the netloc otherwise).
     query_host, query_port = options.pop("host", ""), options.pop("port", "")
     # dj-database-url lower-cases the host; a socket directory keeps its case.

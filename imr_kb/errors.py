@@ -1,5 +1,6 @@
 """404 and 500 handlers: JSON under /api/, the plain templates (templates/404.html, 500.html)
 elsewhere. Neither shows internals: the traceback of a 500 goes to the log (django.request)."""
+
 from __future__ import annotations
 
 from django.http import JsonResponse

@@ -1,5 +1,6 @@
 """GET /healthz/: is this web process able to answer (its database reachable)? For the container
 health checks (docker-compose.yml) and the topology smoke test; exempt from the HTTPS redirect."""
+
 from __future__ import annotations
 
 import logging

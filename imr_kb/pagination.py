@@ -6,6 +6,7 @@ are a 400 naming the parameter, not a silent fallback; a page past the last is D
 `next` and `previous` are paths with their query string (as /api/search/ gives them): right
 behind any proxy, whatever host name the client used.
 """
+
 from __future__ import annotations
 
 from rest_framework.exceptions import ValidationError
@@ -24,7 +25,9 @@ def positive_int_param(request, name: str, maximum: int | None = None) -> int | 
         return None
     value = raw.strip()
     if not value.isdigit() or int(value) < 1 or len(value) > 9:
-        raise ValidationError({name: [f"must be a whole number from 1{f' to {maximum}' if maximum else ''}; got {raw!r}"]})
+        raise ValidationError(
+            {name: [f"must be a whole number from 1{f' to {maximum}' if maximum else ''}; got {raw!r}"]}
+        )
     if maximum is not None and int(value) > maximum:
         raise ValidationError({name: [f"must be a whole number from 1 to {maximum}; got {raw!r}"]})
     return int(value)
@@ -52,20 +55,25 @@ class StandardPagination(PageNumberPagination):
             return None
         path = self.request.get_full_path()
         number = self.page.previous_page_number()
-        return remove_query_param(path, self.page_query_param) if number == 1 else replace_query_param(
-            path, self.page_query_param, number)
+        return (
+            remove_query_param(path, self.page_query_param)
+            if number == 1
+            else replace_query_param(path, self.page_query_param, number)
+        )
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator
-        return Response({
-            "count": paginator.count,
-            "page": self.page.number,
-            "page_size": paginator.per_page,
-            "num_pages": paginator.num_pages,
-            "next": self.get_next_link(),
-            "previous": self.get_previous_link(),
-            "results": data,
-        })
+        return Response(
+            {
+                "count": paginator.count,
+                "page": self.page.number,
+                "page_size": paginator.per_page,
+                "num_pages": paginator.num_pages,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema):
         return {

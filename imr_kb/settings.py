@@ -3,6 +3,7 @@
 The production environment (what `check --deploy` is clean with) is documented in README
 "Deploy" and deploy/production.env.example.
 """
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -198,11 +199,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # writers queue up at BEGIN instead of failing at their first write); the busy timeout is how
 # long one waits for the lock before "database is locked", which ingest retries.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "30")),
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "30")),
+        }
+    )
 
 # --- Letter files (ingest issue) ---------------------------------------------------------------
 # The original of every letter (PDF or text), in Django's default storage, named by SHA-256 (see
@@ -318,7 +321,8 @@ LOGOUT_REDIRECT_URL = "/"
 # EMAIL_BACKEND overrides both (the browser test uses the file-based backend, EMAIL_FILE_PATH).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend")
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_HOST = EMAIL_HOST or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -1,4 +1,5 @@
 """The site's URLs: one include per app, so each app owns its pages."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

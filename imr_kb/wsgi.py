@@ -1,4 +1,5 @@
 """WSGI entry point (gunicorn: scripts/serve.sh). Refuses to serve on an insecure secret key."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

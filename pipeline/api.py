@@ -11,6 +11,7 @@ a file over the size limit, too many files) are a 400 naming each file, and noth
 What only the pipeline finds out (not a PDF, a broken PDF, not a letter) is a failed file of
 the job with its message, while the job's other files are stored.
 """
+
 from __future__ import annotations
 
 from axes.helpers import get_client_ip_address
@@ -38,8 +39,13 @@ FIELD = "files"
 UPLOAD_REQUEST = {
     "multipart/form-data": {
         "type": "object",
-        "properties": {FIELD: {"type": "array", "items": {"type": "string", "format": "binary"},
-                               "description": "One or more letters: PDF or text files"}},
+        "properties": {
+            FIELD: {
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+                "description": "One or more letters: PDF or text files",
+            }
+        },
         "required": [FIELD],
     }
 }
@@ -84,19 +90,24 @@ class LetterUploadView(APIView):
             "read as a letter (not a PDF, broken PDF) is a `failed` file of the job with its message; the "
             "other files are stored. The same bytes sent again are `unchanged`. Needs a token "
             f"(`Authorization: Token <key>`) or an admin session. At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
-            f"files per request, each at most {MAX_BYTES // 1048576} MB."),
+            f"files per request, each at most {MAX_BYTES // 1048576} MB."
+        ),
         request=UPLOAD_REQUEST,
-        responses={202: IngestJobDetailSerializer, 400: ERRORS_400,
-                   401: OpenApiResponse(description="No or an invalid token"),
-                   403: OpenApiResponse(description="Session without its CSRF token")},
+        responses={
+            202: IngestJobDetailSerializer,
+            400: ERRORS_400,
+            401: OpenApiResponse(description="No or an invalid token"),
+            403: OpenApiResponse(description="Session without its CSRF token"),
+        },
         tags=["jobs"],
     )
     def post(self, request):
         problems = upload_problems(request)
         if problems:
             raise ValidationError({FIELD: problems})
-        job = create_upload_job(request.FILES.getlist(FIELD), requested_by=request.user,
-                                remote_addr=get_client_ip_address(request))
+        job = create_upload_job(
+            request.FILES.getlist(FIELD), requested_by=request.user, remote_addr=get_client_ip_address(request)
+        )
         start_job(job)  # Celery workers; in this process when no broker is configured
         job = jobs_queryset().get(pk=job.pk)
         data = IngestJobDetailSerializer(job, context={"request": request}).data
@@ -123,10 +134,14 @@ class IngestJobViewSet(viewsets.ReadOnlyModelViewSet):
             jobs = jobs.filter(requested_by=self.request.user)
         return jobs
 
-    @extend_schema(summary="One ingest job's files, in the order sent, paginated", tags=["jobs"],
-                   parameters=[OpenApiParameter("status", enum=["pending", *STATUSES],
-                                                description="Only the files with this outcome")],
-                   responses=JobFileSerializer(many=True))
+    @extend_schema(
+        summary="One ingest job's files, in the order sent, paginated",
+        tags=["jobs"],
+        parameters=[
+            OpenApiParameter("status", enum=["pending", *STATUSES], description="Only the files with this outcome")
+        ],
+        responses=JobFileSerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def files(self, request, pk=None):
         job = self.get_object()

@@ -1,4 +1,5 @@
 """POST /api/letters/ (uploads as an ingest job), GET /api/jobs/ and /api/jobs/<id>/."""
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 

@@ -5,6 +5,7 @@ transaction, so a committed change is never missing from the index.
     counts = load_catalog()                       # manage.py load_guideline_catalog, setup_demo
     report = import_document(document, "MTUS.pdf")   # manage.py import_guideline
 """
+
 from __future__ import annotations
 
 from django.db import transaction

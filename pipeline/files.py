@@ -5,6 +5,7 @@
 
 No Django here: ingest's worker processes and the Celery tasks use it as they are.
 """
+
 from __future__ import annotations
 
 import hashlib

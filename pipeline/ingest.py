@@ -30,6 +30,7 @@ Failures: a bad file is stored as a failed record with its error and the batch g
 batch back and retries it (it re-checks what is stored): it is never a letter's failure. Any
 other error redoes the batch one letter per transaction, so only the letter that raised fails.
 """
+
 from __future__ import annotations
 
 import logging
@@ -107,15 +108,25 @@ class Timings(defaultdict):
 
 # --- entry points ---------------------------------------------------------------------------------
 
-def ingest_paths(paths: Iterable[str | Path], progress: Progress | None = None, force: bool = False,
-                 workers: int = 1, timings: Timings | None = None, refresh_sections: bool = True) -> list[Outcome]:
+
+def ingest_paths(
+    paths: Iterable[str | Path],
+    progress: Progress | None = None,
+    force: bool = False,
+    workers: int = 1,
+    timings: Timings | None = None,
+    refresh_sections: bool = True,
+) -> list[Outcome]:
     """Ingest files and folders; one outcome per file (and per path that could not be listed)."""
     found = expand_paths(paths)
-    letters = [Letter(n, p.path.name, path=p.path, problem=p.message, keep_failure=p.is_letter)
-               for n, p in enumerate(found.problems)]
+    letters = [
+        Letter(n, p.path.name, path=p.path, problem=p.message, keep_failure=p.is_letter)
+        for n, p in enumerate(found.problems)
+    ]
     letters += [Letter(len(letters) + n, p.name, path=p) for n, p in enumerate(found.files)]
-    return run(letters, force=force, workers=workers, progress=progress, timings=timings,
-               refresh_sections=refresh_sections)
+    return run(
+        letters, force=force, workers=workers, progress=progress, timings=timings, refresh_sections=refresh_sections
+    )
 
 
 def ingest_file(path: str | Path, force: bool = False, timings: Timings | None = None) -> Outcome:
@@ -125,14 +136,20 @@ def ingest_file(path: str | Path, force: bool = False, timings: Timings | None =
     return run([Letter(0, path.name, path=path)], force=force, timings=timings)[0]
 
 
-def reparse_letters(determination_ids: Iterable[int], progress: Progress | None = None, workers: int = 1,
-                    timings: Timings | None = None, refresh_sections: bool = False) -> list[Outcome]:
+def reparse_letters(
+    determination_ids: Iterable[int],
+    progress: Progress | None = None,
+    workers: int = 1,
+    timings: Timings | None = None,
+    refresh_sections: bool = False,
+) -> list[Outcome]:
     """Re-parse stored letters from their raw text (or from the stored original when the text is
     empty, e.g. a PDF that failed to extract) and rewrite their items. A failed re-parse leaves a
     letter that had parsed as it was."""
     letters = [Letter(n, "", determination_id=pk) for n, pk in enumerate(determination_ids)]
-    return run(letters, force=True, workers=workers, progress=progress, timings=timings,
-               refresh_sections=refresh_sections)
+    return run(
+        letters, force=True, workers=workers, progress=progress, timings=timings, refresh_sections=refresh_sections
+    )
 
 
 def reparse_determination(det: Determination) -> Outcome:
@@ -140,6 +157,7 @@ def reparse_determination(det: Determination) -> Outcome:
 
 
 # --- the run ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -156,15 +174,30 @@ class Run:
     to_index_sections: set[int] = field(default_factory=set)
 
 
-def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: Progress | None = None,
-        job: IngestJob | None = None, timings: Timings | None = None, refresh_sections: bool = False) -> list[Outcome]:
+def run(
+    letters: list[Letter],
+    force: bool = False,
+    workers: int = 1,
+    progress: Progress | None = None,
+    job: IngestJob | None = None,
+    timings: Timings | None = None,
+    refresh_sections: bool = False,
+) -> list[Outcome]:
     """The pipeline over these letters, in batches; returns their outcomes in order.
     refresh_sections: also apply the queued guideline sections at the end (bulk runs)."""
     workers = max(1, min(workers, os.cpu_count() or 1))
     if len(letters) <= BATCH:
         workers = 1  # one batch: not worth starting processes
-    state = Run(force, job, progress, timings if timings is not None else Timings(), len(letters), None, workers,
-                refresh_sections)
+    state = Run(
+        force,
+        job,
+        progress,
+        timings if timings is not None else Timings(),
+        len(letters),
+        None,
+        workers,
+        refresh_sections,
+    )
     try:
         window: deque = deque()
         for batch in _batches(letters, BATCH):
@@ -182,7 +215,7 @@ def run(letters: list[Letter], force: bool = False, workers: int = 1, progress: 
 
 def _batches(letters: list[Letter], size: int) -> Iterator[list[Letter]]:
     for start in range(0, len(letters), size):
-        yield letters[start:start + size]
+        yield letters[start : start + size]
 
 
 def _prepare(batch: list[Letter], state: Run):
@@ -210,8 +243,10 @@ def _prepare(batch: list[Letter], state: Run):
         state.parsers = ProcessPoolExecutor(state.workers, mp_context=multiprocessing.get_context("fork"))
     if state.parsers is not None and work:
         size = max(1, len(work) // (2 * state.workers))
-        futures = [(todo[i:i + size], state.parsers.submit(parse_many, work[i:i + size]))
-                   for i in range(0, len(work), size)]
+        futures = [
+            (todo[i : i + size], state.parsers.submit(parse_many, work[i : i + size]))
+            for i in range(0, len(work), size)
+        ]
         return batch, futures
     for letter, item in zip(todo, work):
         letter.work = parse_many([item])[0]
@@ -240,6 +275,7 @@ def _finish(batch: list[Letter], futures, state: Run) -> None:
 
 
 # --- steps 1-2: read, skip unchanged -----------------------------------------------------------------
+
 
 def _read(letter: Letter) -> None:
     try:
@@ -313,6 +349,7 @@ def _keep_originals(batch: list[Letter]) -> None:
 
 # --- steps 5-9: one transaction per batch ------------------------------------------------------------
 
+
 def _write_with_retries(batch: list[Letter], state: Run) -> None:
     try:
         _retrying(lambda: _write(batch, state))
@@ -346,14 +383,15 @@ def _retrying(write: Callable[[], None]) -> None:
         except (OperationalError, IntegrityError) as exc:
             if attempt >= (RETRIES if isinstance(exc, OperationalError) else CONFLICT_RETRIES):
                 raise
-            pause = min(0.05 * 2 ** attempt, 5.0) * (0.5 + random.random())
+            pause = min(0.05 * 2**attempt, 5.0) * (0.5 + random.random())
             log.warning("ingest batch retried in %.2f s (attempt %d): %s", pause, attempt, exc)
             time.sleep(pause)
 
 
 def _write(batch: list[Letter], state: Run) -> None:
-    if state.job is None and all(lt.outcome is not None and not (lt.keep_failure and lt.outcome.determination_id is None)
-                                 for lt in batch):
+    if state.job is None and all(
+        lt.outcome is not None and not (lt.keep_failure and lt.outcome.determination_id is None) for lt in batch
+    ):
         return  # nothing to write: every file was unchanged (or could not even be named)
     t = time.perf_counter()
     results: dict[int, Outcome] = {}
@@ -362,8 +400,9 @@ def _write(batch: list[Letter], state: Run) -> None:
     with transaction.atomic():
         for failure in [lt for lt in batch if lt.keep_failure and lt.outcome and lt.outcome.determination_id is None]:
             det = store.failure_record(failure.name, "", "", failure.outcome.message)
-            results[failure.position] = Outcome(FAILED, None, failure.outcome.message, det.pk, failure.name,
-                                                failure.outcome.path)
+            results[failure.position] = Outcome(
+                FAILED, None, failure.outcome.message, det.pk, failure.name, failure.outcome.path
+            )
         catalog = None
         pending = [lt for lt in batch if lt.outcome is None]
         while pending:
@@ -383,8 +422,14 @@ def _write(batch: list[Letter], state: Run) -> None:
                 t = state.timings.add("link and quotes", t)
                 index += [w.det.pk for w in parsed]
             for w in writes:
-                results[w.letter.position] = Outcome(w.status, w.det.case_number, w.message, w.det.pk, w.letter.name,
-                                                     str(w.letter.path or w.letter.upload))
+                results[w.letter.position] = Outcome(
+                    w.status,
+                    w.det.case_number,
+                    w.message,
+                    w.det.pk,
+                    w.letter.name,
+                    str(w.letter.path or w.letter.upload),
+                )
             pending = later
         # The letters, and the guideline sections they quote (their documents count the quotes).
         sync.enqueue_keys({sync.DETERMINATION: index, sync.SECTION: sections})
@@ -402,8 +447,9 @@ def _write(batch: list[Letter], state: Run) -> None:
 def _record_crash(letter: Letter, message: str, state: Run) -> None:
     """A letter that raised: kept as a failed record with its text and the error."""
     with transaction.atomic():
-        det = store.failure_record(letter.name, letter.sha256, letter.work.text if letter.work else "", message,
-                                   letter.original_name)
+        det = store.failure_record(
+            letter.name, letter.sha256, letter.work.text if letter.work else "", message, letter.original_name
+        )
         letter.outcome = Outcome(FAILED, None, message, det.pk, letter.name, str(letter.path or letter.upload))
         _record_job([letter], {letter.position: letter.outcome}, state)
 
@@ -419,19 +465,33 @@ def _record_job(batch: list[Letter], results: dict[int, Outcome], state: Run) ->
         outcome = results.get(letter.position) or letter.outcome
         if letter.job_file_id is None or outcome is None:
             continue
-        rows.append(IngestJobFile(job_id=state.job.pk, position=letter.position, name=letter.name,
-                                  path=str(letter.path or ""), upload=letter.upload, status=outcome.status,
-                                  determination_id=outcome.determination_id, case_number=outcome.case_number or "",
-                                  message=outcome.message, finished_at=now))
+        rows.append(
+            IngestJobFile(
+                job_id=state.job.pk,
+                position=letter.position,
+                name=letter.name,
+                path=str(letter.path or ""),
+                upload=letter.upload,
+                status=outcome.status,
+                determination_id=outcome.determination_id,
+                case_number=outcome.case_number or "",
+                message=outcome.message,
+                finished_at=now,
+            )
+        )
     if rows:
         # The rows exist: one upsert on (job, position) sets their outcomes in a single statement.
-        IngestJobFile.objects.bulk_create(rows, update_conflicts=True, unique_fields=["job", "position"],
-                                          update_fields=["status", "determination", "case_number", "message",
-                                                         "finished_at"])
+        IngestJobFile.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["job", "position"],
+            update_fields=["status", "determination", "case_number", "message", "finished_at"],
+        )
         IngestJob.objects.filter(pk=state.job.pk).update(progressed_at=now)
 
 
 # --- after commit: the index ----------------------------------------------------------------------------
+
 
 def _apply_index(state: Run, final: bool = False) -> None:
     """Have the queued rows applied (they are committed: if this process dies now, the next
@@ -450,6 +510,7 @@ def _apply_index(state: Run, final: bool = False) -> None:
 
 
 # --- after a hand edit -----------------------------------------------------------------------------
+
 
 def rederive(determination_ids: Iterable[int]) -> None:
     """Steps 4 and 6-8 again for stored letters whose items or citations a person edited (the

@@ -15,6 +15,7 @@ Every file is an IngestJobFile written when the job is created; the pipeline set
 the transaction that stores the letter, so counts derive from the files and a chunk delivered
 twice (a worker killed before it acknowledged) counts each file once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,14 @@ CHUNK = 50  # files per Celery task
 MAX_ATTEMPTS = 3
 
 
-def create_job(paths: Iterable[str | Path], origin: str, requested_by=None, requester: str = "",
-               remote_addr: str | None = None, force: bool = False) -> IngestJob:
+def create_job(
+    paths: Iterable[str | Path],
+    origin: str,
+    requested_by=None,
+    requester: str = "",
+    remote_addr: str | None = None,
+    force: bool = False,
+) -> IngestJob:
     """A job over files and folders on this machine (folders expanded now, paths made absolute:
     a worker may run elsewhere in the file system). Paths that cannot be listed are failed files
     of the job; broken or looping symlinks named like letters wait to become failed letters."""
@@ -50,14 +57,21 @@ def create_job(paths: Iterable[str | Path], origin: str, requested_by=None, requ
     found = expand_paths(paths)
     rows = []
     for problem in found.problems:
-        rows.append(IngestJobFile(name=problem.path.name, path=str(problem.path.absolute()), message=problem.message,
-                                  status=PENDING if problem.is_letter else FAILED))
+        rows.append(
+            IngestJobFile(
+                name=problem.path.name,
+                path=str(problem.path.absolute()),
+                message=problem.message,
+                status=PENDING if problem.is_letter else FAILED,
+            )
+        )
     rows += [IngestJobFile(name=p.name, path=str(p.absolute())) for p in found.files]
     return _create(rows, origin, requested_by, requester, remote_addr, force, {"paths": paths, "force": force})
 
 
-def create_upload_job(files, requested_by=None, remote_addr: str | None = None, requester: str = "",
-                      origin: str = IngestJob.Origin.UPLOAD) -> IngestJob:
+def create_upload_job(
+    files, requested_by=None, remote_addr: str | None = None, requester: str = "", origin: str = IngestJob.Origin.UPLOAD
+) -> IngestJob:
     """A job over uploaded files (Django UploadedFile or any object with .name and .read()). Each
     is saved first in file storage under its SHA-256 (the letter's original), so nothing sent is
     lost even before the job runs."""
@@ -66,8 +80,11 @@ def create_upload_job(files, requested_by=None, remote_addr: str | None = None, 
         name = Path(getattr(upload, "name", "") or "upload").name
         data = upload.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            rows.append(IngestJobFile(name=name, status=FAILED,
-                                      message=f"file too large (the limit is {MAX_BYTES // 1048576} MB)"))
+            rows.append(
+                IngestJobFile(
+                    name=name, status=FAILED, message=f"file too large (the limit is {MAX_BYTES // 1048576} MB)"
+                )
+            )
             continue
         stored = original_name(hashlib.sha256(data).hexdigest(), is_pdf(data))
         if not default_storage.exists(stored):
@@ -77,14 +94,20 @@ def create_upload_job(files, requested_by=None, remote_addr: str | None = None, 
         rows.append(IngestJobFile(name=name, upload=stored))
     if requested_by is not None and not requester:
         requester = requested_by.get_username()
-    return _create(rows, origin, requested_by, requester, remote_addr, False,
-                   {"uploads": [r.name for r in rows]})
+    return _create(rows, origin, requested_by, requester, remote_addr, False, {"uploads": [r.name for r in rows]})
 
 
 def _create(rows, origin, requested_by, requester, remote_addr, force, request) -> IngestJob:
     with transaction.atomic():
-        job = IngestJob.objects.create(origin=origin, requested_by=requested_by, requester=requester[:150],
-                                       remote_addr=remote_addr, request=request, force=force, total=len(rows))
+        job = IngestJob.objects.create(
+            origin=origin,
+            requested_by=requested_by,
+            requester=requester[:150],
+            remote_addr=remote_addr,
+            request=request,
+            force=force,
+            total=len(rows),
+        )
         now = timezone.now()
         for n, row in enumerate(rows):
             row.job, row.position = job, n
@@ -95,12 +118,29 @@ def _create(rows, origin, requested_by, requester, remote_addr, force, request) 
 
 
 def _letters(rows: Iterable[IngestJobFile]) -> list[Letter]:
-    return [Letter(row.position, row.name, path=Path(row.path) if row.path else None, upload=row.upload,
-                   job_file_id=row.pk, problem=row.message, keep_failure=bool(row.message)) for row in rows]
+    return [
+        Letter(
+            row.position,
+            row.name,
+            path=Path(row.path) if row.path else None,
+            upload=row.upload,
+            job_file_id=row.pk,
+            problem=row.message,
+            keep_failure=bool(row.message),
+        )
+        for row in rows
+    ]
 
 
-def run_job(job: IngestJob, workers: int = 1, progress: Callable[[int, int, Outcome], None] | None = None,
-            first: int = 0, last: int | None = None, timings=None, refresh_sections: bool = False) -> list[Outcome]:
+def run_job(
+    job: IngestJob,
+    workers: int = 1,
+    progress: Callable[[int, int, Outcome], None] | None = None,
+    first: int = 0,
+    last: int | None = None,
+    timings=None,
+    refresh_sections: bool = False,
+) -> list[Outcome]:
     """Run the job's pending files (those at positions first..last-1) through the pipeline here.
     Files already done (by an earlier delivery of the same chunk) are left as they are.
     refresh_sections: a bulk run in one process (the command) applies the quoted sections too."""
@@ -108,8 +148,15 @@ def run_job(job: IngestJob, workers: int = 1, progress: Callable[[int, int, Outc
     rows = job.files.filter(status=PENDING, position__gte=first).order_by("position")
     if last is not None:
         rows = rows.filter(position__lt=last)
-    outcomes = run(_letters(rows), force=job.force, workers=workers, progress=progress, job=job, timings=timings,
-                   refresh_sections=refresh_sections)
+    outcomes = run(
+        _letters(rows),
+        force=job.force,
+        workers=workers,
+        progress=progress,
+        job=job,
+        timings=timings,
+        refresh_sections=refresh_sections,
+    )
     finish_if_done(job)
     return outcomes
 
@@ -149,10 +196,18 @@ def job_progress(job: IngestJob) -> dict:
     counts = dict(job.files.values("status").annotate(n=Count("id")).values_list("status", "n"))
     done = sum(counts.get(s, 0) for s in STATUSES)
     state = "done" if job.finished_at else ("running" if job.started_at else "queued")
-    return {"id": job.pk, "state": state, "total": job.total, "done": done, "pending": counts.get(PENDING, 0),
-            **{s: counts.get(s, 0) for s in STATUSES},
-            "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
-            "progressed_at": job.progressed_at}
+    return {
+        "id": job.pk,
+        "state": state,
+        "total": job.total,
+        "done": done,
+        "pending": counts.get(PENDING, 0),
+        **{s: counts.get(s, 0) for s in STATUSES},
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "progressed_at": job.progressed_at,
+    }
 
 
 def with_counts(jobs):

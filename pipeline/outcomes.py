@@ -1,4 +1,5 @@
 """What ingest says about each file: an Outcome per file, a Summary per run."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,8 +27,14 @@ class Outcome:
         return f"{text}: {self.message}" if self.message else text
 
     def as_dict(self) -> dict:
-        return {"status": self.status, "case_number": self.case_number, "message": self.message,
-                "determination_id": self.determination_id, "source_name": self.source_name, "path": self.path}
+        return {
+            "status": self.status,
+            "case_number": self.case_number,
+            "message": self.message,
+            "determination_id": self.determination_id,
+            "source_name": self.source_name,
+            "path": self.path,
+        }
 
 
 @dataclass

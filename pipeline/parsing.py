@@ -6,6 +6,7 @@ processes (`ingest --workers N`) while one process writes.
     work = parse_file_bytes(name, data)      # -> ParsedFile
     work = parse_stored_text(name, text)     # re-parse from the stored raw text
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,7 +48,7 @@ def _unprefixed(messages: Iterable[str], name: str) -> list[str]:
     for message in messages:
         for prefix in prefixes:
             if message.startswith(prefix):
-                message = message[len(prefix):]
+                message = message[len(prefix) :]
                 break
         out.append(message)
     return out
@@ -78,8 +79,10 @@ def parse_stored_text(name: str, text: str, seconds: dict | None = None) -> Pars
         catalog = cached_catalog()
         if catalog is not None:
             started = time.process_time()
-            out.plans = [plan_item(item_row(item, n, values), citation_rows(item), catalog)
-                         for n, (item, values) in enumerate(zip(parsed.items, out.classes))]
+            out.plans = [
+                plan_item(item_row(item, n, values), citation_rows(item), catalog)
+                for n, (item, values) in enumerate(zip(parsed.items, out.classes))
+            ]
             out.seconds["link and quotes (plan)"] = time.process_time() - started
     return out
 
@@ -103,5 +106,6 @@ def parse_file_bytes(name: str, data: bytes) -> ParsedFile:
 def parse_many(work: list[tuple[str, str, bytes | str]]) -> list[ParsedFile]:
     """One worker-process task: several files, so the cost of a round trip is shared.
     work: (kind "bytes" | "text", name, data)."""
-    return [parse_file_bytes(name, data) if kind == "bytes" else parse_stored_text(name, data)
-            for kind, name, data in work]
+    return [
+        parse_file_bytes(name, data) if kind == "bytes" else parse_stored_text(name, data) for kind, name, data in work
+    ]

@@ -3,6 +3,7 @@
 The counts come annotated on the job (pipeline.jobs.with_counts) and the files prefetched with their
 letter, so a job reads in a constant number of queries whatever its number of files.
 """
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -52,8 +53,12 @@ class JobFileSerializer(serializers.Serializer):
             return None
         request = self.context.get("request")
         api = reverse("determination-detail", kwargs={"case_number": det.case_number}) if det.case_number else None
-        return {"id": det.pk, "case_number": det.case_number, "api_url": _absolute(request, api),
-                "url": _absolute(request, det.get_absolute_url())}
+        return {
+            "id": det.pk,
+            "case_number": det.case_number,
+            "api_url": _absolute(request, api),
+            "url": _absolute(request, det.get_absolute_url()),
+        }
 
 
 class IngestJobSerializer(serializers.Serializer):
@@ -78,8 +83,12 @@ class IngestJobSerializer(serializers.Serializer):
 
     @extend_schema_field(JobProgressSerializer)
     def get_progress(self, job) -> dict:
-        return {"total": job.total, "done": job.n_done, "pending": job.n_pending,
-                **{s: getattr(job, f"n_{s}") for s in STATUSES}}
+        return {
+            "total": job.total,
+            "done": job.n_done,
+            "pending": job.n_pending,
+            **{s: getattr(job, f"n_{s}") for s in STATUSES},
+        }
 
 
 # Files listed in a job's detail; a larger job (a `manage.py ingest` of a whole folder) pages the
@@ -89,9 +98,20 @@ FILES_IN_DETAIL = 500
 
 def job_files(job):
     """A job's files in the order sent, with the letter each became (for one query)."""
-    return job.files.select_related("determination").only(
-        "job_id", "position", "name", "status", "message", "finished_at",
-        "determination__id", "determination__case_number").order_by("position")
+    return (
+        job.files.select_related("determination")
+        .only(
+            "job_id",
+            "position",
+            "name",
+            "status",
+            "message",
+            "finished_at",
+            "determination__id",
+            "determination__case_number",
+        )
+        .order_by("position")
+    )
 
 
 class IngestJobDetailSerializer(IngestJobSerializer):

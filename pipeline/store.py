@@ -11,6 +11,7 @@ Rules (see DEVELOPERS.md):
   the case number the good one holds.
 Called inside the pipeline's transaction; the caller links, quotes and queues afterwards.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,14 +29,39 @@ FAILED_STATUS = Determination.ParseStatus.FAILED
 # Scalar fields copied from ParsedLetter onto Determination (field name on both).
 DATE_FIELDS = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
 LETTER_FIELDS = (
-    "case_number", *DATE_FIELDS, "priority", "reviewer_licensure", "reviewer_specialty", "patient_age",
-    "patient_sex", "clinical_summary", "layout", "source_name", "sha256", "raw_text", "parse_status",
-    "parse_errors", "parse_warnings", "original", "updated_at",
+    "case_number",
+    *DATE_FIELDS,
+    "priority",
+    "reviewer_licensure",
+    "reviewer_specialty",
+    "patient_age",
+    "patient_sex",
+    "clinical_summary",
+    "layout",
+    "source_name",
+    "sha256",
+    "raw_text",
+    "parse_status",
+    "parse_errors",
+    "parse_warnings",
+    "original",
+    "updated_at",
 )
 # Fields compared to tell what a re-ingest changed (recorded in DeterminationRevision).
 COMPARED_FIELDS = (
-    "case_number", *DATE_FIELDS, "priority", "reviewer_licensure", "reviewer_specialty", "patient_age",
-    "patient_sex", "clinical_summary", "layout", "source_name", "raw_text", "parse_status", "parse_errors",
+    "case_number",
+    *DATE_FIELDS,
+    "priority",
+    "reviewer_licensure",
+    "reviewer_specialty",
+    "patient_age",
+    "patient_sex",
+    "clinical_summary",
+    "layout",
+    "source_name",
+    "raw_text",
+    "parse_status",
+    "parse_errors",
     "parse_warnings",
 )
 PARTIES = (GuidelineCitation.Party.CLAIMS_ADMINISTRATOR, GuidelineCitation.Party.MAXIMUS)
@@ -81,9 +107,16 @@ def unchanged_outcome(letter, det: Determination) -> tuple[str, str]:
 def _snapshot(det: Determination) -> dict:
     data = {name: getattr(det, name) for name in COMPARED_FIELDS}
     data["items"] = [
-        (i.request, i.disputed_portion, i.decision, i.rationale,
-         sorted((c.party, c.order, c.kind, c.document, c.year, tuple(c.sections), c.pages, c.clause)
-                for c in i.citations.all()))
+        (
+            i.request,
+            i.disputed_portion,
+            i.decision,
+            i.rationale,
+            sorted(
+                (c.party, c.order, c.kind, c.document, c.year, tuple(c.sections), c.pages, c.clause)
+                for c in i.citations.all()
+            ),
+        )
         for i in det.items.order_by("order").prefetch_related("citations")
     ]
     return data
@@ -127,11 +160,19 @@ def match_letters(letters, force: bool) -> list[Write]:
     by_case = {d.case_number: d for d in Determination.objects.filter(case_number__in=cases)} if cases else {}
     # Letters without a case number (the older layout) and failed files are found by name.
     names = {lt.name for lt in letters if lt.work.errors or not (lt.work.parsed and lt.work.parsed.case_number)}
-    names |= {lt.name for lt in letters if lt.work.parsed and lt.work.parsed.case_number in by_case
-              and by_case[lt.work.parsed.case_number].parse_status != FAILED_STATUS and lt.work.errors}
+    names |= {
+        lt.name
+        for lt in letters
+        if lt.work.parsed
+        and lt.work.parsed.case_number in by_case
+        and by_case[lt.work.parsed.case_number].parse_status != FAILED_STATUS
+        and lt.work.errors
+    }
     caseless: dict[str, list[Determination]] = {}
     if names:
-        for d in Determination.objects.filter(case_number__isnull=True, source_name__in=names).order_by("-updated_at", "-pk"):
+        for d in Determination.objects.filter(case_number__isnull=True, source_name__in=names).order_by(
+            "-updated_at", "-pk"
+        ):
             caseless.setdefault(d.source_name, []).append(d)
     return [_match(letter, by_sha.get(letter.sha256), by_case, caseless, force) for letter in letters]
 
@@ -211,8 +252,9 @@ def _delete_items(det_ids: list[int]) -> None:
     _delete_where_in(QuotedPassage, "item_id", items)
     _delete_where_in(CitationLink, "citation_id", citations)
     _delete_where_in(GuidelineCitation, "item_id", items)
-    _delete_where_in(DisputedItem, "determination_id",
-                     Determination.objects.filter(pk__in=det_ids).order_by().values("pk"))
+    _delete_where_in(
+        DisputedItem, "determination_id", Determination.objects.filter(pk__in=det_ids).order_by().values("pk")
+    )
 
 
 def write_letters(writes: list[Write]) -> list[Write]:
@@ -228,8 +270,9 @@ def write_letters(writes: list[Write]) -> list[Write]:
     if old:
         # An upsert on the primary key: one statement (bulk_update's CASE per field and row costs
         # milliseconds a letter to build).
-        Determination.objects.bulk_create([w.det for w in old], update_conflicts=True, unique_fields=["id"],
-                                          update_fields=list(LETTER_FIELDS))
+        Determination.objects.bulk_create(
+            [w.det for w in old], update_conflicts=True, unique_fields=["id"], update_fields=list(LETTER_FIELDS)
+        )
         _delete_items([w.det.pk for w in old])
     parsed = [w for w in active if w.det.parse_status != FAILED_STATUS]
     _write_items(parsed)
@@ -240,9 +283,16 @@ def write_letters(writes: list[Write]) -> list[Write]:
             continue
         after = _snapshot(w.det)
         changed = [name for name in after if after[name] != w.before[name]]
-        revisions.append(DeterminationRevision(
-            determination=w.det, source_name=w.det.source_name, previous_sha256=w.previous[0],
-            new_sha256=w.det.sha256, changed_fields=changed, previous_raw_text=w.previous[1]))
+        revisions.append(
+            DeterminationRevision(
+                determination=w.det,
+                source_name=w.det.source_name,
+                previous_sha256=w.previous[0],
+                new_sha256=w.det.sha256,
+                changed_fields=changed,
+                previous_raw_text=w.previous[1],
+            )
+        )
         if w.status == UPDATED:
             w.message = "changed: " + (", ".join(changed) or "file bytes only")
     DeterminationRevision.objects.bulk_create(revisions)
@@ -269,16 +319,35 @@ def _write_items(writes: list[Write]) -> None:
 
 
 def item_row(item, n: int, classes: dict, det: Determination | None = None) -> DisputedItem:
-    return DisputedItem(determination=det, order=n, request=item.request, disputed_portion=item.disputed_portion,
-                        decision=item.decision or "", rationale=item.rationale or "", **classes)
+    return DisputedItem(
+        determination=det,
+        order=n,
+        request=item.request,
+        disputed_portion=item.disputed_portion,
+        decision=item.decision or "",
+        rationale=item.rationale or "",
+        **classes,
+    )
 
 
 def citation_rows(item, row: DisputedItem | None = None) -> list[GuidelineCitation]:
     """A parsed item's citations as rows, in their stored order (claims administrator's, then
     the MAXIMUS reviewer's)."""
-    return [GuidelineCitation(item=row, party=party, order=n, kind=c.kind, document=c.document, year=c.year,
-                              sections=list(c.sections), pages=c.pages, clause=c.clause or "")
-            for party in PARTIES for n, c in enumerate(getattr(item, party.value))]
+    return [
+        GuidelineCitation(
+            item=row,
+            party=party,
+            order=n,
+            kind=c.kind,
+            document=c.document,
+            year=c.year,
+            sections=list(c.sections),
+            pages=c.pages,
+            clause=c.clause or "",
+        )
+        for party in PARTIES
+        for n, c in enumerate(getattr(item, party.value))
+    ]
 
 
 def failure_record(name: str, sha256: str, text: str, message: str, original: str = "") -> Determination:

@@ -14,6 +14,7 @@ whole worker died); the pipeline skips what that worker had committed and each f
 once. A locked or briefly unreachable database is retried with backoff, never recorded as a
 letter's failure.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -56,8 +57,13 @@ def ingest_chunk(self, job_id: int, first: int, last: int) -> dict:
 def enqueue_ingest(paths: Iterable[str | Path], force: bool = False, requested_by=None, requester: str = ""):
     """Create an ingest job for these files and folders and send it to the workers. Returns the
     job (pipeline.jobs.job_progress tells how it goes)."""
-    job = create_job(paths, origin=IngestJob.Origin.CELERY, requested_by=requested_by,
-                     requester=requester or getpass.getuser(), force=force)
+    job = create_job(
+        paths,
+        origin=IngestJob.Origin.CELERY,
+        requested_by=requested_by,
+        requester=requester or getpass.getuser(),
+        force=force,
+    )
     start_job(job)
     return job
 

@@ -3,6 +3,7 @@
 GET takes the parameters in the query string; POST takes them as JSON or form fields, for a
 pasted clinical summary longer than a URL may be. Both parse with precedents.query.
 """
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ _SIZE = f"How many precedents (default {DEFAULT_SIZE}, at most {PRECEDENTS_MAX})
 
 # --- OpenAPI description -------------------------------------------------------------------------
 
+
 class PrecedentRequestSerializer(serializers.Serializer):
     request = serializers.CharField(max_length=MAX_REQUEST, help_text=_REQUEST)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SUMMARY, help_text=_SUMMARY)
@@ -42,9 +44,13 @@ class PrecedentSerializer(serializers.Serializer):
     case_number = serializers.CharField(allow_null=True)
     order = serializers.IntegerField(help_text="1-based position of the disputed item in its letter")
     request = serializers.CharField()
-    decision = serializers.CharField(allow_blank=True, help_text="Upheld: the denial stands; Overturned: it was reversed")
-    score = serializers.FloatField(help_text="Orders the results: the tier (2 same procedure and region, 1 same "
-                                             "procedure, 0 other) plus the text similarity s as s / (1 + s)")
+    decision = serializers.CharField(
+        allow_blank=True, help_text="Upheld: the denial stands; Overturned: it was reversed"
+    )
+    score = serializers.FloatField(
+        help_text="Orders the results: the tier (2 same procedure and region, 1 same "
+        "procedure, 0 other) plus the text similarity s as s / (1 + s)"
+    )
     id = serializers.IntegerField(help_text="The disputed item's id")
     title = serializers.CharField(help_text="The disputed portion of a partly authorized request, else the request")
     disputed_portion = serializers.CharField(allow_null=True)
@@ -67,7 +73,9 @@ class OutcomesSerializer(serializers.Serializer):
 class PrecedentQueryInfoSerializer(serializers.Serializer):
     request = serializers.CharField()
     with_summary = serializers.BooleanField()
-    procedure = serializers.CharField(allow_null=True, help_text="The request's classified procedure (null: none known)")
+    procedure = serializers.CharField(
+        allow_null=True, help_text="The request's classified procedure (null: none known)"
+    )
     procedure_category = serializers.CharField(allow_null=True)
     body_region = serializers.CharField()
     regions = serializers.ListField(child=serializers.CharField(), help_text="Body regions the request names")
@@ -106,10 +114,12 @@ _PARAMETERS = [
     OpenApiParameter("exclude", OpenApiTypes.STR, description=_EXCLUDE),
     OpenApiParameter("size", OpenApiTypes.INT, description=_SIZE),
 ]
-_DESCRIPTION = ("The past IMR decisions most like a request: decisions on the same procedure first (the request "
-                "classified by the procedure taxonomy; the same body region first when the request names one), then "
-                "by text similarity of their rationale, clinical summary and request to the pasted text. With the "
-                "outcome split among them, the guideline sections they relied on and what their reviewers quoted.")
+_DESCRIPTION = (
+    "The past IMR decisions most like a request: decisions on the same procedure first (the request "
+    "classified by the procedure taxonomy; the same body region first when the request names one), then "
+    "by text similarity of their rationale, clinical summary and request to the pasted text. With the "
+    "outcome split among them, the guideline sections they relied on and what their reviewers quoted."
+)
 _RESPONSES = {200: PrecedentResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer}
 
 
@@ -122,16 +132,31 @@ class PrecedentAPIView(APIView):
         params = parse_precedent_params(data)
         return answer(self.request, params, lambda: Response(payload(find(params))))
 
-    @extend_schema(operation_id="precedents", summary="Find precedents for a request", description=_DESCRIPTION,
-                   parameters=_PARAMETERS, responses=_RESPONSES, tags=["search"])
+    @extend_schema(
+        operation_id="precedents",
+        summary="Find precedents for a request",
+        description=_DESCRIPTION,
+        parameters=_PARAMETERS,
+        responses=_RESPONSES,
+        tags=["search"],
+    )
     def get(self, request):
         return self._answer(request.query_params)
 
-    @extend_schema(operation_id="precedents_post", summary="Find precedents for a request (long pasted text)",
-                   description=_DESCRIPTION, request=PrecedentRequestSerializer, responses=_RESPONSES, tags=["search"])
+    @extend_schema(
+        operation_id="precedents_post",
+        summary="Find precedents for a request (long pasted text)",
+        description=_DESCRIPTION,
+        request=PrecedentRequestSerializer,
+        responses=_RESPONSES,
+        tags=["search"],
+    )
     def post(self, request):
         data = request.data
         if not hasattr(data, "get"):
-            return Response({"errors": {"body": ["Expected a JSON object or form fields."]}},
-                            status=status.HTTP_400_BAD_REQUEST)
-        return self._answer({k: data.get(k) for k in ("request", "summary", "exclude", "size") if data.get(k) is not None})
+            return Response(
+                {"errors": {"body": ["Expected a JSON object or form fields."]}}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return self._answer(
+            {k: data.get(k) for k in ("request", "summary", "exclude", "size") if data.get(k) is not None}
+        )

@@ -1,4 +1,5 @@
 """GET or POST /api/precedents/."""
+
 from django.urls import path
 
 from precedents.api import PrecedentAPIView

@@ -14,6 +14,7 @@ prints (`--json` prints its first three keys, COMMAND_KEYS).
 region when the request names one; 1: same procedure, another region; 0: other procedures) and
 its fraction the engine's text similarity s squashed as s / (1 + s).
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -45,8 +46,11 @@ def quotes_of(item_ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
     if not item_ids:
         return out
-    rows = (QuotedPassage.objects.filter(item_id__in=item_ids)
-            .select_related("section__document", "document").order_by("item_id", "order", "pk"))
+    rows = (
+        QuotedPassage.objects.filter(item_id__in=item_ids)
+        .select_related("section__document", "document")
+        .order_by("item_id", "order", "pk")
+    )
     for quote in rows:
         if quote.section is not None:
             label, url = quote.section.qualified_label, quote.section.get_absolute_url()
@@ -108,14 +112,22 @@ def _relied_on(results: list[dict]) -> list[dict]:
     out = []
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:RELIED_ON]:
         decisions = citing[label]
-        quotes = [{"text": q["text"], "case_number": r["case_number"], "order": r["order"], "url": r["url"]}
-                  for r in decisions for q in r["quotes"] if q["section"] == label][:QUOTES_PER_SECTION]
-        out.append({
-            "label": label, "url": urls[label], "count": count,
-            "upheld": sum(1 for r in decisions if r["decision"] == UPHELD),
-            "overturned": sum(1 for r in decisions if r["decision"] == OVERTURNED),
-            "quotes": quotes,
-        })
+        quotes = [
+            {"text": q["text"], "case_number": r["case_number"], "order": r["order"], "url": r["url"]}
+            for r in decisions
+            for q in r["quotes"]
+            if q["section"] == label
+        ][:QUOTES_PER_SECTION]
+        out.append(
+            {
+                "label": label,
+                "url": urls[label],
+                "count": count,
+                "upheld": sum(1 for r in decisions if r["decision"] == UPHELD),
+                "overturned": sum(1 for r in decisions if r["decision"] == OVERTURNED),
+                "quotes": quotes,
+            }
+        )
     return out
 
 
@@ -145,4 +157,3 @@ def payload(answer: PrecedentAnswer) -> dict:
         "query": _query(answer.params),
         "relied_on": _relied_on(results),
     }
-

@@ -12,6 +12,7 @@ The request is classified by the taxonomy (procedures.taxonomy.classify): its pr
 first tiers of the ranking, and the body regions the request itself names (not the procedure's
 default region) narrow the first tier further.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,8 +33,11 @@ MAX_SUMMARY = 20_000
 
 
 class PrecedentForm(forms.Form):
-    request = forms.CharField(max_length=MAX_REQUEST, strip=True,
-                              error_messages={"required": "Paste the request (e.g. 'bilateral L4-5 medial branch blocks')."})
+    request = forms.CharField(
+        max_length=MAX_REQUEST,
+        strip=True,
+        error_messages={"required": "Paste the request (e.g. 'bilateral L4-5 medial branch blocks')."},
+    )
     summary = forms.CharField(required=False, max_length=MAX_SUMMARY, strip=True)
     exclude = forms.CharField(required=False, max_length=32, strip=True)
     size = forms.IntegerField(required=False, min_value=1, max_value=PRECEDENTS_MAX)
@@ -73,8 +77,13 @@ class PrecedentParams:
         return "\n\n".join(t for t in (self.request, self.summary) if t)
 
     def to_query(self) -> PrecedentQuery:
-        return PrecedentQuery(text=self.text, procedure=self.procedure, regions=self.regions,
-                              exclude_letters=list(self.exclude_letters), size=self.size)
+        return PrecedentQuery(
+            text=self.text,
+            procedure=self.procedure,
+            regions=self.regions,
+            exclude_letters=list(self.exclude_letters),
+            size=self.size,
+        )
 
 
 def _value(data, key: str):

@@ -3,6 +3,7 @@
 The form posts (a pasted clinical summary is longer than a URL may be); a GET with `request`
 (a link from a letter page) answers too. Letter text reaches the template autoescaped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,12 +29,16 @@ def precedents_page(request):
             except SearchBackendError:
                 log.exception("precedent search failed")
                 error = UNAVAILABLE
-    return render(request, "precedents/finder.html", {
-        "params": params,
-        "data": data,
-        "error": error,
-        "form_errors": params.errors if params else {},
-        "max_request": MAX_REQUEST,
-        "max_summary": MAX_SUMMARY,
-        "max_size": PRECEDENTS_MAX,
-    })
+    return render(
+        request,
+        "precedents/finder.html",
+        {
+            "params": params,
+            "data": data,
+            "error": error,
+            "form_errors": params.errors if params else {},
+            "max_request": MAX_REQUEST,
+            "max_summary": MAX_SUMMARY,
+            "max_size": PRECEDENTS_MAX,
+        },
+    )

@@ -5,6 +5,7 @@ Called explicitly: the ingest pipeline (pipeline.ingest) classifies each item as
 the letter's transaction, so the index document built after commit sees the fields;
 `manage.py reclassify` recomputes stored items after the taxonomy changes.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -39,8 +40,9 @@ def classify_item(item: DisputedItem, taxonomy: Optional[Taxonomy] = None) -> bo
     return changed
 
 
-def classify_items(items: Iterable[DisputedItem], taxonomy: Optional[Taxonomy] = None,
-                   batch_size: int = 500) -> tuple[int, set[int]]:
+def classify_items(
+    items: Iterable[DisputedItem], taxonomy: Optional[Taxonomy] = None, batch_size: int = 500
+) -> tuple[int, set[int]]:
     """Classify and save items. Returns (items changed, ids of their determinations)."""
     tax = taxonomy or default_taxonomy()
     pending: list[DisputedItem] = []

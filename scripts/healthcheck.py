@@ -5,6 +5,7 @@ Sends the Host of the first DJANGO_ALLOWED_HOSTS entry (Django refuses others) a
 HTTPS header when DJANGO_SECURE_PROXY_SSL_HEADER is set; /healthz/ is exempt from the HTTPS
 redirect anyway.
 """
+
 from __future__ import annotations
 
 import http.client

@@ -8,6 +8,7 @@ Drives Debian's /usr/bin/chromium through Playwright, at a desktop width (1280 p
 procedure with its decision counts, its analytics, the dashboard, the precedent finder, a letter
 and the guideline section its reviewers rely on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ def main(argv=None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.add_argument("--extra", action="append", default=[], metavar="NAME=PATH",
-                        help="another page to capture (repeatable)")
+    parser.add_argument(
+        "--extra", action="append", default=[], metavar="NAME=PATH", help="another page to capture (repeatable)"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     pages = list(PAGES) + [tuple(e.split("=", 1)) for e in args.extra]
@@ -46,7 +48,9 @@ def main(argv=None) -> int:
         letter = desktop.locator("a.case-link").first.get_attribute("href")
         pages.append(("letter", letter))
         desktop.goto(args.url + letter)
-        hrefs = desktop.locator("main a[href^='/guidelines/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        hrefs = desktop.locator("main a[href^='/guidelines/']").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"
+        )
         sections = [h for h in hrefs if h.strip("/").count("/") == 2]  # /guidelines/<document>/<section>/
         if sections:
             pages.append(("guideline-section", sections[0]))

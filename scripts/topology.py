@@ -18,6 +18,7 @@ search and downloads them, byte for byte.
 Needs: redis-server, PostgreSQL server binaries (/usr/lib/postgresql/*/bin), osmem-server, and
 the shared letters (../shared/data or IMR_SHARED_DATA). Exit 2 when one of those is missing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,10 @@ LETTERS = REPO / "tests" / "fixtures" / "letters"
 SHARED_DATA = Path(os.environ.get("IMR_SHARED_DATA", REPO.parent / "shared" / "data"))
 # Real letters uploaded through the API (none of them among LETTERS), and words of their
 # requests the search finds them by: "Facet joint injections L4-5, L5-S1", "Viagra 50mg".
-UPLOADS = [(SHARED_DATA / "dwc-imr" / "pdf" / "CM16-0219557.pdf", "facet injection"),
-           (SHARED_DATA / "dwc-imr" / "txt" / "CM16-0221706.txt", "Viagra")]
+UPLOADS = [
+    (SHARED_DATA / "dwc-imr" / "pdf" / "CM16-0219557.pdf", "facet injection"),
+    (SHARED_DATA / "dwc-imr" / "txt" / "CM16-0221706.txt", "Viagra"),
+]
 # A letter of the fixtures and words of its request: found by search once ingested and indexed.
 PROBE_CASE, PROBE_QUERY = "CM16-0247255", "lumbar MRI"
 ADMIN_USER, ADMIN_PASSWORD = "topology-admin", secrets.token_urlsafe(16)
@@ -73,8 +76,10 @@ def expect(condition, message: str):
 
 # --- the compose file, on loopback -------------------------------------------------------------
 
+
 def _interpolate(value: str, env: dict) -> str:
     """Compose's ${VAR}, ${VAR:-default} and ${VAR:?message} against env."""
+
     def sub(match):
         name, op, arg = match.group(1), match.group(2) or "", match.group(3) or ""
         current = env.get(name, "")
@@ -83,6 +88,7 @@ def _interpolate(value: str, env: dict) -> str:
         if op == ":?" and not current:
             raise SystemExit(f"{COMPOSE_FILE.name}: {name}: {arg}")
         return current
+
     return re.sub(r"\$\{(\w+)(:[-?])?([^}]*)\}", sub, str(value))
 
 
@@ -114,8 +120,11 @@ class Topology:
         dotenv["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
         dotenv["POSTGRES_PASSWORD"] = secrets.token_urlsafe(12)
         es_netloc = urllib.parse.urlsplit(es_url).netloc
-        moves = {"@postgres:5432/": f"@127.0.0.1:{pg_port}/", "//redis:6379/": f"//127.0.0.1:{redis_port}/",
-                 "//elasticsearch:9200": f"//{es_netloc}"}
+        moves = {
+            "@postgres:5432/": f"@127.0.0.1:{pg_port}/",
+            "//redis:6379/": f"//127.0.0.1:{redis_port}/",
+            "//elasticsearch:9200": f"//{es_netloc}",
+        }
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "DATABASE_"))}
         env.update(dotenv)
         for name, value in self.compose["services"]["web"]["environment"].items():
@@ -125,9 +134,14 @@ class Topology:
             env[name] = value
         self.port = free_port()
         env.update(
-            IMR_VAR_DIR=str(self.workdir / "data"), HOST="127.0.0.1", PORT=str(self.port),
-            WEB_CONCURRENCY=str(self.web_workers), GUNICORN_ACCESS_LOG=str(self.workdir / "access.log"),
-            PYTHONUNBUFFERED="1", IMR_PYTHON=sys.executable, DJANGO_SETTINGS_MODULE="imr_kb.settings",
+            IMR_VAR_DIR=str(self.workdir / "data"),
+            HOST="127.0.0.1",
+            PORT=str(self.port),
+            WEB_CONCURRENCY=str(self.web_workers),
+            GUNICORN_ACCESS_LOG=str(self.workdir / "access.log"),
+            PYTHONUNBUFFERED="1",
+            IMR_PYTHON=sys.executable,
+            DJANGO_SETTINGS_MODULE="imr_kb.settings",
         )
         Path(env["IMR_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
         return env
@@ -147,8 +161,14 @@ class Topology:
     # --- start and stop ----------------------------------------------------------------------
 
     def start(self):
-        missing = [name for name, ok in (("redis-server", shutil.which("redis-server")),
-                                         ("PostgreSQL server (initdb, pg_ctl)", find_postgres_bindir())) if not ok]
+        missing = [
+            name
+            for name, ok in (
+                ("redis-server", shutil.which("redis-server")),
+                ("PostgreSQL server (initdb, pg_ctl)", find_postgres_bindir()),
+            )
+            if not ok
+        ]
         try:
             from osmem_server import OsmemServer
         except ImportError:
@@ -173,8 +193,19 @@ class Topology:
         # The first-deployment steps of README "Deploy".
         self.manage("load_guideline_catalog")
         self.manage("search_index", "--rebuild")
-        self.run([sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", ADMIN_USER,
-                  "--email", "admin@example.org"], DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD)
+        self.run(
+            [
+                sys.executable,
+                "manage.py",
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                ADMIN_USER,
+                "--email",
+                "admin@example.org",
+            ],
+            DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+        )
 
         for service in ("worker", "beat", "web"):
             command = self.command(service)
@@ -194,7 +225,9 @@ class Topology:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise StepFailed(f"gunicorn did not answer /healthz/ in {READY_TIMEOUT:.0f} s:\n{self.log('web')[-3000:]}")
+                raise StepFailed(
+                    f"gunicorn did not answer /healthz/ in {READY_TIMEOUT:.0f} s:\n{self.log('web')[-3000:]}"
+                )
             time.sleep(0.3)
         say("web", f"http://127.0.0.1:{self.port}/ (as https://{http.host}/ behind the proxy)")
         return http
@@ -208,10 +241,19 @@ class Topology:
             conn.execute(f"CREATE DATABASE {url.path.lstrip('/')} OWNER {url.username}")
 
     def run(self, command: list[str], **extra) -> str:
-        result = subprocess.run(command, cwd=REPO, env={**self.env, **extra}, capture_output=True, text=True,
-                                timeout=600, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            command,
+            cwd=REPO,
+            env={**self.env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            stdin=subprocess.DEVNULL,
+        )
         if result.returncode != 0:
-            raise StepFailed(f"{' '.join(command[1:])} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+            raise StepFailed(
+                f"{' '.join(command[1:])} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+            )
         return result.stdout
 
     def manage(self, *args: str) -> str:
@@ -220,8 +262,15 @@ class Topology:
     def spawn(self, name: str, command: list[str]):
         log = (self.workdir / f"{name}.log").open("wb")
         # Its own process group: stopping it stops gunicorn's or Celery's children too.
-        proc = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.processes[name] = (proc, log)
 
     def log(self, name: str) -> str:
@@ -258,6 +307,7 @@ class Topology:
 
 # --- HTTP as the reverse proxy sends it --------------------------------------------------------
 
+
 @dataclass
 class Reply:
     status: int
@@ -286,8 +336,9 @@ class Http:
         self.host = env["DJANGO_ALLOWED_HOSTS"].split(",")[0].strip()
         self.origin = f"https://{self.host}"
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                https: bool = True) -> Reply:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, https: bool = True
+    ) -> Reply:
         sent = {"Host": self.host, **({"X-Forwarded-Proto": "https"} if https else {}), **(headers or {})}
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
@@ -295,8 +346,9 @@ class Http:
             response = conn.getresponse()
             data = response.read()
             got = {k.lower(): v for k, v in response.getheaders()}
-            got["_set_cookie"] = [tuple(v.split(";", 1)[0].split("=", 1)) for k, v in response.getheaders()
-                                  if k.lower() == "set-cookie"]
+            got["_set_cookie"] = [
+                tuple(v.split(";", 1)[0].split("=", 1)) for k, v in response.getheaders() if k.lower() == "set-cookie"
+            ]
             return Reply(response.status, got, data)
         finally:
             conn.close()
@@ -307,20 +359,31 @@ class Http:
     def post_files(self, path: str, field: str, files: list[tuple[str, bytes]], headers: dict | None = None) -> Reply:
         """multipart/form-data, one part per file under the same field name (as curl -F does)."""
         boundary = f"----imr-topology-{secrets.token_hex(12)}"
-        body = b"".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n" for name, data in files
-        ) + f"--{boundary}--\r\n".encode()
+        body = (
+            b"".join(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n".encode()
+                + data
+                + b"\r\n"
+                for name, data in files
+            )
+            + f"--{boundary}--\r\n".encode()
+        )
         sent = {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})}
         return self.request("POST", path, body=body, headers=sent)
 
     def post_form(self, path: str, fields: dict, cookies: dict, **kwargs) -> Reply:
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin,
-                   "Referer": self.origin + path, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": self.origin,
+            "Referer": self.origin + path,
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        }
         return self.request("POST", path, body=urllib.parse.urlencode(fields).encode(), headers=headers, **kwargs)
 
 
 # --- the smoke test ----------------------------------------------------------------------------
+
 
 def step_health(top: Topology, http: Http) -> str:
     reply = http.get("/healthz/", https=False)
@@ -332,8 +395,10 @@ def step_health(top: Topology, http: Http) -> str:
 
 def step_https(top: Topology, http: Http) -> str:
     plain = http.get("/", https=False)
-    expect(plain.status == 301 and plain.headers.get("location") == f"https://{http.host}/",
-           f"plain HTTP should redirect to HTTPS, got {plain.status} {plain.headers.get('location')}")
+    expect(
+        plain.status == 301 and plain.headers.get("location") == f"https://{http.host}/",
+        f"plain HTTP should redirect to HTTPS, got {plain.status} {plain.headers.get('location')}",
+    )
     secure = http.get("/")
     expect(secure.status == 200, f"/ over HTTPS: {secure.status}")
     hsts = secure.headers.get("strict-transport-security", "")
@@ -345,8 +410,10 @@ def step_https(top: Topology, http: Http) -> str:
 
 def step_static(top: Topology, http: Http) -> str:
     reply = http.get("/static/css/site.css", headers={"Accept-Encoding": "gzip"})
-    expect(reply.status == 200 and reply.headers.get("content-type", "").startswith("text/css"),
-           f"site.css: {reply.status} {reply.headers.get('content-type')}")
+    expect(
+        reply.status == 200 and reply.headers.get("content-type", "").startswith("text/css"),
+        f"site.css: {reply.status} {reply.headers.get('content-type')}",
+    )
     expect(reply.headers.get("content-encoding") == "gzip", f"site.css not compressed: {reply.headers}")
     docs = http.get("/api/docs/")
     bundle = re.search(r'src="(/static/drf_spectacular_sidecar/[^"]+\.js)"', docs.text)
@@ -358,15 +425,22 @@ def step_static(top: Topology, http: Http) -> str:
 def step_ingest(top: Topology, http: Http) -> str:
     letters = sorted(LETTERS.glob("*.txt"))
     # An ingest job whose chunks the worker runs; its files say how each went.
-    out = top.run([sys.executable, "-c", (
-        "import django, json, time; django.setup()\n"
-        "from pipeline.jobs import job_progress\n"
-        "from pipeline.tasks import enqueue_ingest\n"
-        f"job = enqueue_ingest({[str(p) for p in letters]!r}, requester='topology')\n"
-        f"deadline = time.monotonic() + {TASK_TIMEOUT}\n"
-        "while job_progress(job)['state'] != 'done' and time.monotonic() < deadline:\n"
-        "    time.sleep(0.2)\n"
-        "print(json.dumps(list(job.files.order_by('position').values_list('status', flat=True))))\n")])
+    out = top.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import django, json, time; django.setup()\n"
+                "from pipeline.jobs import job_progress\n"
+                "from pipeline.tasks import enqueue_ingest\n"
+                f"job = enqueue_ingest({[str(p) for p in letters]!r}, requester='topology')\n"
+                f"deadline = time.monotonic() + {TASK_TIMEOUT}\n"
+                "while job_progress(job)['state'] != 'done' and time.monotonic() < deadline:\n"
+                "    time.sleep(0.2)\n"
+                "print(json.dumps(list(job.files.order_by('position').values_list('status', flat=True))))\n"
+            ),
+        ]
+    )
     statuses = sorted(json.loads(out.strip().splitlines()[-1]))
     expect(statuses == ["new"] * len(letters), f"ingest job outcomes: {statuses}")
     top.ingested = len(letters)
@@ -402,8 +476,12 @@ def step_api(top: Topology, http: Http) -> str:
     anonymous = http.request("POST", "/api/determinations/", body=b"{}", headers={"Content-Type": "application/json"})
     expect(anonymous.status == 401, f"anonymous write: {anonymous.status}")
     key = top.token = top.manage("drf_create_token", ADMIN_USER).split()[2]
-    authed = http.request("POST", "/api/determinations/", body=b"{}",
-                          headers={"Content-Type": "application/json", "Authorization": f"Token {key}"})
+    authed = http.request(
+        "POST",
+        "/api/determinations/",
+        body=b"{}",
+        headers={"Content-Type": "application/json", "Authorization": f"Token {key}"},
+    )
     expect(authed.status == 405, f"token write to a read-only endpoint: {authed.status}")
     return "one pagination shape; bad year 400; anonymous write 401; token authenticates (405 read-only)"
 
@@ -431,8 +509,10 @@ def step_upload(top: Topology, http: Http) -> str:
     expect(reply.status == 202, f"upload: {reply.status} {reply.text[:500]}")
     job = reply.json()
     job_path = urllib.parse.urlsplit(job["url"]).path
-    expect(reply.headers.get("location") == job["url"] and job["url"].startswith(f"https://{http.host}/"),
-           f"job url {job['url']!r}, Location {reply.headers.get('location')!r}")
+    expect(
+        reply.headers.get("location") == job["url"] and job["url"].startswith(f"https://{http.host}/"),
+        f"job url {job['url']!r}, Location {reply.headers.get('location')!r}",
+    )
     deadline = started + TASK_TIMEOUT
     polls = 0
     while job["state"] != "done":  # the Celery worker runs the job
@@ -454,13 +534,19 @@ def step_upload(top: Topology, http: Http) -> str:
         link = detail[f"letter_{suffix}_url"]
         expect(link == f"https://{http.host}/determinations/{case}/letter.{suffix}", f"{case}: download link {link!r}")
         download = http.get(urllib.parse.urlsplit(link).path)
-        expect(download.status == 200 and download.body == sent[path.name],
-               f"{link}: {download.status}, {len(download.body)} bytes (sent {len(sent[path.name])})")
+        expect(
+            download.status == 200 and download.body == sent[path.name],
+            f"{link}: {download.status}, {len(download.body)} bytes (sent {len(sent[path.name])})",
+        )
         etag = download.headers.get("etag")
-        expect(http.get(urllib.parse.urlsplit(link).path, headers={"If-None-Match": etag}).status == 304,
-               f"{link}: no 304 for its ETag {etag}")
-    return (f"{', '.join(sent)} uploaded (anonymous 401, token 202); job {job['id']} done by the worker in "
-            f"{job_seconds:.1f} s ({polls} polls); both found by search; downloads equal the files sent; ETag 304")
+        expect(
+            http.get(urllib.parse.urlsplit(link).path, headers={"If-None-Match": etag}).status == 304,
+            f"{link}: no 304 for its ETag {etag}",
+        )
+    return (
+        f"{', '.join(sent)} uploaded (anonymous 401, token 202); job {job['id']} done by the worker in "
+        f"{job_seconds:.1f} s ({polls} polls); both found by search; downloads equal the files sent; ETag 304"
+    )
 
 
 def _login(http: Http, username: str, password: str) -> tuple[Reply, dict]:
@@ -468,16 +554,20 @@ def _login(http: Http, username: str, password: str) -> tuple[Reply, dict]:
     cookies = form.cookies()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
     expect(token and "csrftoken" in cookies, "admin login form has no CSRF token")
-    reply = http.post_form("/admin/login/?next=/admin/", {
-        "csrfmiddlewaretoken": token.group(1), "username": username, "password": password, "next": "/admin/"},
-        cookies)
+    reply = http.post_form(
+        "/admin/login/?next=/admin/",
+        {"csrfmiddlewaretoken": token.group(1), "username": username, "password": password, "next": "/admin/"},
+        cookies,
+    )
     return reply, {**cookies, **reply.cookies()}
 
 
 def step_admin_login(top: Topology, http: Http) -> str:
     reply, cookies = _login(http, ADMIN_USER, ADMIN_PASSWORD)
-    expect(reply.status == 302 and reply.headers.get("location") == "/admin/",
-           f"admin login behind the proxy: {reply.status} {reply.text[:500]}")
+    expect(
+        reply.status == 302 and reply.headers.get("location") == "/admin/",
+        f"admin login behind the proxy: {reply.status} {reply.text[:500]}",
+    )
     expect("sessionid" in cookies, "no session cookie")
     admin = http.get("/admin/", headers={"Cookie": f"sessionid={cookies['sessionid']}"})
     expect(admin.status == 200 and "Site administration" in admin.text, f"/admin/: {admin.status}")
@@ -488,8 +578,10 @@ def step_login_throttle(top: Topology, http: Http) -> str:
     limit = int(top.env.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
     statuses = [_login(http, "intruder", f"guess-{n}")[0].status for n in range(limit + 1)]
     # The limit-th failure locks the username+address out: it and every later try get 429.
-    expect(statuses[:limit - 1] == [200] * (limit - 1) and statuses[limit - 1:] == [429, 429],
-           f"the {limit}th failed login should lock out: {statuses}")
+    expect(
+        statuses[: limit - 1] == [200] * (limit - 1) and statuses[limit - 1 :] == [429, 429],
+        f"the {limit}th failed login should lock out: {statuses}",
+    )
     return f"failed logins answer {statuses}: locked out at the {limit}th"
 
 
@@ -540,7 +632,9 @@ def main(argv=None) -> int:
         http = top.start()
         print(f"==> started in {time.monotonic() - started:.1f} s", flush=True)
         if args.serve:
-            print(f"==> serving http://127.0.0.1:{top.port}/ (send Host: {http.host} and X-Forwarded-Proto: https); Ctrl-C stops")
+            print(
+                f"==> serving http://127.0.0.1:{top.port}/ (send Host: {http.host} and X-Forwarded-Proto: https); Ctrl-C stops"
+            )
             while True:
                 top.check_alive()
                 time.sleep(1)

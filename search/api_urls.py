@@ -1,4 +1,5 @@
 """GET /api/search/ and /api/search/sections/."""
+
 from django.urls import path
 
 from search.api_views import SearchAPIView, SectionSearchAPIView

@@ -3,6 +3,7 @@
 Parameters are parsed by search.params (the same parser as the page and `manage.py search`),
 so every page URL has an API twin with the same query string.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,17 +35,32 @@ def answer(request, params, respond):
         log.exception("search backend failed for %s", request.get_full_path())
         return Response({"errors": {"backend": [UNAVAILABLE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
+
 COMMON_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description=(
-        "Query as typed. A named procedure (abbreviations, synonyms and brand names included: MBB, Norco, "
-        "EMG/NCS) selects the decisions whose request or classified procedure is that procedure, and a named "
-        "body region ('lumbar MRI') those about that region; other words must appear in the decision's text.")),
-    OpenApiParameter("widen", OpenApiTypes.BOOL, description=(
-        "1: a named procedure may also be found in the decision's rationale or the letter's clinical summary")),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description=(
+            "Query as typed. A named procedure (abbreviations, synonyms and brand names included: MBB, Norco, "
+            "EMG/NCS) selects the decisions whose request or classified procedure is that procedure, and a named "
+            "body region ('lumbar MRI') those about that region; other words must appear in the decision's text."
+        ),
+    ),
+    OpenApiParameter(
+        "widen",
+        OpenApiTypes.BOOL,
+        description=(
+            "1: a named procedure may also be found in the decision's rationale or the letter's clinical summary"
+        ),
+    ),
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="Decision date from (inclusive), YYYY-MM-DD"),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="Decision date to (inclusive), YYYY-MM-DD"),
-    OpenApiParameter("sort", OpenApiTypes.STR, enum=[s for s, _ in SORTS],
-                     description="relevance (default), -date newest first, date oldest first"),
+    OpenApiParameter(
+        "sort",
+        OpenApiTypes.STR,
+        enum=[s for s, _ in SORTS],
+        description="relevance (default), -date newest first, date oldest first",
+    ),
     OpenApiParameter("page", OpenApiTypes.INT, description="1-based page number"),
     OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page (default 20, max 100)"),
 ]
@@ -52,8 +68,13 @@ COMMON_PARAMETERS = [
 
 def facet_parameters(names):
     return [
-        OpenApiParameter(name, OpenApiTypes.STR, many=True, explode=True,
-                         description=f"Filter on facet '{name}'; repeat for OR (AND across facets)")
+        OpenApiParameter(
+            name,
+            OpenApiTypes.STR,
+            many=True,
+            explode=True,
+            description=f"Filter on facet '{name}'; repeat for OR (AND across facets)",
+        )
         for name in names
     ]
 
@@ -78,8 +99,8 @@ class SearchAPIView(_SearchView):
         operation_id="search_determinations",
         summary="Search IMR determinations",
         description="Search IMR decisions (the disputed items of determination letters). Filters, facet "
-                    "counts and the outcome summary count decisions; results are the letters holding a "
-                    "matching decision, each with all of its decisions, the matching ones marked.",
+        "counts and the outcome summary count decisions; results are the letters holding a "
+        "matching decision, each with all of its decisions, the matching ones marked.",
         parameters=COMMON_PARAMETERS + facet_parameters(FACETS),
         responses={200: SearchResponseSerializer, 400: ErrorSerializer, 503: ErrorSerializer},
         tags=["search"],

@@ -10,6 +10,7 @@ contributes its document's label and its sections' qualified labels ("Low Back C
 or "ODG: <chapter>" for an ODG Non-MTUS citation. Other Non-MTUS citations (articles) stay
 searchable in the rationale but are not a facet value.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,7 +55,7 @@ def odg_chapter(clause: str) -> str | None:
     m = ODG_RE.search(clause or "")
     if not m:
         return None
-    rest = clause[m.end():m.end() + 80]
+    rest = clause[m.end() : m.end() + 80]
     found = [(hit.start(), name) for regex, name in ODG_CHAPTERS if (hit := regex.search(rest))]
     if found:
         return "ODG: " + min(found)[1]
@@ -68,14 +69,18 @@ def citation_guidelines(citation: GuidelineCitation) -> tuple[list[str], list[di
     if link is not None and link.document_id:
         document = link.document
         return [document.label], [
-            {"label": s.qualified_label, "url": s.get_absolute_url()} for s in link.sections.all()
+            {"label": s.qualified_label, "url": s.get_absolute_url()}
+            for s in link.sections.all()
             # A link may carry topics of a second chapter named in the same clause; facet them
             # under their own document, as the labels say.
         ]
     if citation.kind == GuidelineCitation.Kind.MTUS and citation.document:
         name = citation.document.strip()
-        return [name], [{"label": f"{name}{SECTION_SEPARATOR}{s.strip()}", "url": ""}
-                        for s in citation.sections or [] if s and s.strip()]
+        return [name], [
+            {"label": f"{name}{SECTION_SEPARATOR}{s.strip()}", "url": ""}
+            for s in citation.sections or []
+            if s and s.strip()
+        ]
     if citation.kind == GuidelineCitation.Kind.NON_MTUS:
         chapter = odg_chapter(citation.document or citation.clause)
         if chapter:
@@ -163,11 +168,17 @@ def letter_document(det: Determination) -> dict:
 def prefetched(queryset):
     """Prefetch what letter_document reads: items, their MAXIMUS citations with links, linked
     documents and sections, and the reviewer quotes (five queries per batch)."""
-    citations = (GuidelineCitation.objects.filter(party=GuidelineCitation.Party.MAXIMUS)
-                 .select_related("link__document").order_by("order")
-                 .prefetch_related(Prefetch("link__sections",
-                                            queryset=GuidelineSection.objects.select_related("document")
-                                            .order_by("document_id", "order"))))
+    citations = (
+        GuidelineCitation.objects.filter(party=GuidelineCitation.Party.MAXIMUS)
+        .select_related("link__document")
+        .order_by("order")
+        .prefetch_related(
+            Prefetch(
+                "link__sections",
+                queryset=GuidelineSection.objects.select_related("document").order_by("document_id", "order"),
+            )
+        )
+    )
     return queryset.prefetch_related(
         Prefetch("items", queryset=DisputedItem.objects.order_by("order")),
         Prefetch("items__citations", queryset=citations),

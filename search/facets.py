@@ -9,6 +9,7 @@ parser (search.params) takes it as a repeatable parameter named like it; the API
 Adding a facet over decisions is one line here, plus its value in search.documents when the
 document does not carry it yet (docs/search.md, "Adding a facet").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,6 +13,7 @@ index is never silently re-created by a search or a sync write (it would look li
 results", and hold only what is written after): `search_index --catch-up` and the periodic
 sweep (search.tasks) rebuild it from the database.
 """
+
 from __future__ import annotations
 
 import time
@@ -57,7 +58,9 @@ class Health:
 
     def line(self) -> str:
         held = f", {self.documents} documents" if self.documents is not None else ""
-        expected = f" (held {self.expected_documents} after the last write)" if self.expected_documents is not None else ""
+        expected = (
+            f" (held {self.expected_documents} after the last write)" if self.expected_documents is not None else ""
+        )
         return f"{self.kind} index: {self.state}{held}{expected}"
 
 
@@ -127,14 +130,17 @@ def writable(backend, kind: str) -> None:
         backend.create(kind)
         record(backend, kind)
     elif h.state in ("missing", "replaced"):
-        raise IndexLost(f"the {kind} index was {'lost' if h.state == 'missing' else 'replaced'} since the last "
-                        "write; rows stay queued until `manage.py search_index --catch-up` rebuilds it")
+        raise IndexLost(
+            f"the {kind} index was {'lost' if h.state == 'missing' else 'replaced'} since the last "
+            "write; rows stay queued until `manage.py search_index --catch-up` rebuilds it"
+        )
 
 
 def record(backend, kind: str) -> None:
     """Remember the index just written and what it holds (after a refresh)."""
     IndexState.objects.update_or_create(
-        target=backend.target, kind=kind,
+        target=backend.target,
+        kind=kind,
         defaults={"generation": backend.generation(kind) or "", "documents": backend.document_count(kind)},
     )
     for key in [k for k in _checked if k[0] == backend.target]:

@@ -8,6 +8,7 @@ as the taxonomy matches it, so the synonym "positional MRI" marks "positional MR
 "positive". A snippet starts at the beginning of the sentence or clause holding the first mark.
 Everything is HTML-escaped before the <mark> tags are added.
 """
+
 from __future__ import annotations
 
 import html
@@ -45,7 +46,7 @@ def _phrases_regex(phrases: tuple[str, ...]) -> re.Pattern:
     ordered = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
     # The word boundaries once around the alternation, not in each alternative: Python's re
     # then tries the alternatives only where a word starts (3x faster on a rationale).
-    bodies = [phrase_regex(p)[len(BOUNDARY_BEFORE):-len(BOUNDARY_AFTER)] for p in ordered]
+    bodies = [phrase_regex(p)[len(BOUNDARY_BEFORE) : -len(BOUNDARY_AFTER)] for p in ordered]
     return re.compile(f"{BOUNDARY_BEFORE}(?:{'|'.join(bodies)}){BOUNDARY_AFTER}", re.IGNORECASE)
 
 

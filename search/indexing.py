@@ -9,6 +9,7 @@ up. What the Celery task (search.tasks), `manage.py search_index` and the period
 Rows are deleted only after the backend accepted them, and only if not re-enqueued meanwhile
 (created_at unchanged), so a failure leaves them for the retry or `search_index --catch-up`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -83,8 +84,9 @@ def apply_pending(keys: dict[str, list[int]] | None = None, backend=None, batch_
 
 
 def _record_failure(batch, exc) -> None:
-    IndexQueue.objects.filter(id__in=[r.id for r in batch]).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
-
+    IndexQueue.objects.filter(id__in=[r.id for r in batch]).update(
+        attempts=F("attempts") + 1, last_error=str(exc)[:2000]
+    )
 
 
 BROKEN = ("never built", "missing", "replaced", "behind")

@@ -5,6 +5,7 @@ committed change is never forgotten even when the engine is down or the worker d
 task (search.tasks.apply_index_queue) applies rows and deletes them, and
 `manage.py search_index --catch-up` applies whatever is left.
 """
+
 from django.db import models
 
 

@@ -19,6 +19,7 @@ names the lumbar spine. Words left over ("Norco weaning" -> "weaning") must appe
 decision's text. A query naming no procedure ("radiculopathy", "failed conservative care") is
 words, searched in requests, rationales, quotes and summaries.
 """
+
 from __future__ import annotations
 
 import re
@@ -113,8 +114,12 @@ class SearchParams:
     def to_query(self) -> SearchQuery:
         base = SearchQuery(
             filters={k: list(v) for k, v in self.filters.items()},
-            date_from=self.date_from, date_to=self.date_to, sort=self.sort,  # type: ignore[arg-type]
-            page=self.page, page_size=self.page_size, facets=self.facet_names,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            sort=self.sort,  # type: ignore[arg-type]
+            page=self.page,
+            page_size=self.page_size,
+            facets=self.facet_names,
         )
         if self.target == "sections":
             return replace(base, text=self.q, expansions=list(self.expansion.phrases))
@@ -141,8 +146,14 @@ class SearchParams:
         """The state as (name, value) pairs in a stable order; `changes` override
         (q, widen, sort, page, page_size, date_from, date_to, target, filters)."""
         state = {
-            "q": self.q, "widen": self.widen, "target": self.target, "filters": self.filters,
-            "date_from": self.date_from, "date_to": self.date_to, "sort": self.sort, "page": self.page,
+            "q": self.q,
+            "widen": self.widen,
+            "target": self.target,
+            "filters": self.filters,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "sort": self.sort,
+            "page": self.page,
             "page_size": self.page_size,
         }
         state.update(changes)
@@ -193,7 +204,7 @@ class SearchParams:
         """(toggle, replace): functions value -> URL, as with_filter_toggled / _replaced but
         encoding the rest of the state once (a page links a few hundred facet values)."""
         order = FACETS + [f for f in SECTION_FACETS if f not in FACETS]
-        later = set(order[order.index(facet) + 1:]) | {"date_from", "date_to", "sort", "page_size", "page"}
+        later = set(order[order.index(facet) + 1 :]) | {"date_from", "date_to", "sort", "page_size", "page"}
         pairs = self.as_pairs(filters={k: v for k, v in self.filters.items() if k != facet}, page=1)
         cut = next((i for i, (name, _) in enumerate(pairs) if name in later), len(pairs))
         before, after = urlencode(pairs[:cut]), urlencode(pairs[cut:])
@@ -217,13 +228,19 @@ class SearchParams:
         chips = []
         for name, values in self.filters.items():
             for value in values:
-                chips.append({"label": FACET_LABELS.get(name, name), "value": value,
-                              "remove_url": self.with_filter_toggled(name, value)})
+                chips.append(
+                    {
+                        "label": FACET_LABELS.get(name, name),
+                        "value": value,
+                        "remove_url": self.with_filter_toggled(name, value),
+                    }
+                )
         for name, label in (("date_from", "From"), ("date_to", "To")):
             value = getattr(self, name)
             if value:
-                chips.append({"label": label, "value": value.isoformat(),
-                              "remove_url": self.querystring(**{name: None}, page=1)})
+                chips.append(
+                    {"label": label, "value": value.isoformat(), "remove_url": self.querystring(**{name: None}, page=1)}
+                )
         return chips
 
     def is_selected(self, facet: str, value: str) -> bool:
@@ -254,9 +271,11 @@ def parse_search_params(data: QueryDict | Mapping | Iterable[tuple[str, str]]) -
     qd = _as_querydict(data)
     form = SearchForm({k: qd.get(k) for k in SearchForm.base_fields if qd.get(k) not in (None, "")})
     valid = form.is_valid()
-    cleaned = form.cleaned_data if valid else {
-        k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors
-    }
+    cleaned = (
+        form.cleaned_data
+        if valid
+        else {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
+    )
     errors = {k: [str(m) for m in v] for k, v in form.errors.items()} if not valid else {}
     target = cleaned.get("target") or "determinations"
     facet_names = SECTION_FACETS if target == "sections" else FACETS

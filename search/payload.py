@@ -8,6 +8,7 @@ Counts are of decisions (disputed items); `count` is the letters that have a mat
 which is also what pages page through. A query that finds nothing is retried once with its
 typos corrected ("lumbr mri" -> "lumbar mri"); the payload says so.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,6 +66,7 @@ def determination_url(case_number: str | None, pk: int | None = None) -> str | N
 
 
 # --- pieces -------------------------------------------------------------------------------------
+
 
 def _facets(facets: dict, names: list[str]) -> dict:
     return {name: [{"value": fv.value, "count": fv.count} for fv in facets[name]] for name in names if name in facets}
@@ -125,8 +127,10 @@ def outcome_summary(result: SearchResult, section_urls: dict[str, str]) -> dict:
         "overturned": overturned,
         "overturn_rate": rate(overturned, decided),
         "overturn_rate_ci95": list(interval) if interval else None,
-        "relied_on": [{"label": fv.value, "count": fv.count, "url": section_urls.get(fv.value)}
-                      for fv in result.facets.get("guideline_section", [])[:RELIED_ON]],
+        "relied_on": [
+            {"label": fv.value, "count": fv.count, "url": section_urls.get(fv.value)}
+            for fv in result.facets.get("guideline_section", [])[:RELIED_ON]
+        ],
     }
 
 
@@ -164,17 +168,19 @@ def _letters(answer: Answer) -> list[dict]:
         letter = hit.letter
         summary = snippet(letter.get("summary") or "", query.words, phrases if query.widen else [])
         items = [_decision(d, query, phrases) for d in hit.decisions]
-        results.append({
-            "id": hit.id,
-            "case_number": letter.get("case_number") or None,
-            "decision_date": letter.get("decision_date"),
-            "url": determination_url(letter.get("case_number"), hit.id),
-            "score": round(float(hit.score), 4),
-            "specialty": list(letter.get("specialty") or []),
-            "matched": sum(1 for i in items if i["matched"]),
-            "items": items,
-            "highlights": {"summary": [summary]} if summary else {},
-        })
+        results.append(
+            {
+                "id": hit.id,
+                "case_number": letter.get("case_number") or None,
+                "decision_date": letter.get("decision_date"),
+                "url": determination_url(letter.get("case_number"), hit.id),
+                "score": round(float(hit.score), 4),
+                "specialty": list(letter.get("specialty") or []),
+                "matched": sum(1 for i in items if i["matched"]),
+                "items": items,
+                "highlights": {"summary": [summary]} if summary else {},
+            }
+        )
     return results
 
 
@@ -189,19 +195,32 @@ def _sections(answer: Answer) -> list[dict]:
             marked = snippet(src.get(name) or "", words, phrases)
             if marked:
                 highlights[name] = [marked]
-        results.append({"id": hit.id, "document": src.get("document", ""), "family": src.get("family", ""),
-                        "title": src.get("title", ""), "url": src.get("url") or None,
-                        "score": round(float(hit.score), 4), "highlights": highlights})
+        results.append(
+            {
+                "id": hit.id,
+                "document": src.get("document", ""),
+                "family": src.get("family", ""),
+                "title": src.get("title", ""),
+                "url": src.get("url") or None,
+                "score": round(float(hit.score), 4),
+                "highlights": highlights,
+            }
+        )
     return results
 
 
 # --- the answer ---------------------------------------------------------------------------------
 
+
 def payload(answer: Answer) -> dict:
     result, params = answer.result, answer.params
     if params.target == "sections":
-        return {**_page(answer, result.total), "query": _query(answer), "results": _sections(answer),
-                "facets": _facets(result.facets, params.facet_names)}
+        return {
+            **_page(answer, result.total),
+            "query": _query(answer),
+            "results": _sections(answer),
+            "facets": _facets(result.facets, params.facet_names),
+        }
 
     summary = outcome_summary(result, section_urls_by_label())
     decisions = {"total": result.total, UPHELD: summary["upheld"], OVERTURNED: summary["overturned"]}

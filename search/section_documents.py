@@ -5,6 +5,7 @@ many times reviewers quoted it, and a few representative quotes (the texts quote
 among its latest quotes). Every quote is on the section page, read from the database
 (guidelines.views.section_detail); letters are found by their own documents.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -27,15 +28,22 @@ def _title(obj) -> str:
 def quote_summary(section_ids) -> dict[int, tuple[int, list[str]]]:
     """section id -> (quotes in all, the representative quotes)."""
     ids = list(section_ids)
-    counts = dict(QuotedPassage.objects.filter(section_id__in=ids).values("section_id")
-                  .annotate(n=Count("id")).values_list("section_id", "n"))
+    counts = dict(
+        QuotedPassage.objects.filter(section_id__in=ids)
+        .values("section_id")
+        .annotate(n=Count("id"))
+        .values_list("section_id", "n")
+    )
     out = {}
     for section_id in ids:
         if not counts.get(section_id):
             out[section_id] = (0, [])
             continue
-        latest = (QuotedPassage.objects.filter(section_id=section_id).order_by("-pk")
-                  .values_list("text", flat=True)[:QUOTES_SAMPLED])
+        latest = (
+            QuotedPassage.objects.filter(section_id=section_id)
+            .order_by("-pk")
+            .values_list("text", flat=True)[:QUOTES_SAMPLED]
+        )
         frequent = Counter(" ".join(t.split())[:MAX_QUOTE_CHARS] for t in latest)
         top = sorted(frequent.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[:REPRESENTATIVE_QUOTES]
         out[section_id] = (counts[section_id], [text for text, _ in top])

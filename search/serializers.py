@@ -1,5 +1,6 @@
 """The OpenAPI description (drf-spectacular) of the search payload that search.payload builds
 for GET /api/search/, `manage.py search --json` and the search page."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -8,6 +9,7 @@ from search.facets import DECISION_FACETS, SECTION_FACETS_DECLARED
 
 # --- OpenAPI description of the same shapes ---------------------------------------------------
 
+
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField()
     count = serializers.IntegerField()
@@ -15,32 +17,47 @@ class FacetValueSerializer(serializers.Serializer):
 
 # Facet name -> values with decision counts (sorted by count, then value): one field per facet
 # declared in search.facets.
-FacetsSerializer = type("FacetsSerializer", (serializers.Serializer,), {
-    "__doc__": "Facet name -> values with decision counts (sorted by count, then value).",
-    **{facet.name: FacetValueSerializer(many=True, required=False, help_text=facet.label)
-       for facet in DECISION_FACETS},
-    **{facet.name: FacetValueSerializer(many=True, required=False, help_text=f"{facet.label} (sections only)")
-       for facet in SECTION_FACETS_DECLARED if facet.name not in {f.name for f in DECISION_FACETS}},
-})
+FacetsSerializer = type(
+    "FacetsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "Facet name -> values with decision counts (sorted by count, then value).",
+        **{
+            facet.name: FacetValueSerializer(many=True, required=False, help_text=facet.label)
+            for facet in DECISION_FACETS
+        },
+        **{
+            facet.name: FacetValueSerializer(many=True, required=False, help_text=f"{facet.label} (sections only)")
+            for facet in SECTION_FACETS_DECLARED
+            if facet.name not in {f.name for f in DECISION_FACETS}
+        },
+    },
+)
 
 
 class QueryInfoSerializer(serializers.Serializer):
     q = serializers.CharField(allow_blank=True, help_text="The query as typed")
-    corrected = serializers.CharField(allow_null=True, help_text="The typo-corrected query that was run instead, "
-                                      "when the query as typed found nothing")
+    corrected = serializers.CharField(
+        allow_null=True,
+        help_text="The typo-corrected query that was run instead, when the query as typed found nothing",
+    )
     target = serializers.ChoiceField(choices=["determinations", "sections"])
     matched_on = serializers.ChoiceField(
         choices=["request", "widened", "text", "sections"],
         help_text="request: decisions whose request or classified procedure is the named procedure; widened: "
-                  "also decisions whose rationale or clinical summary names it; text: the words anywhere")
+        "also decisions whose rationale or clinical summary names it; text: the words anywhere",
+    )
     widen = serializers.BooleanField()
-    expansions = serializers.ListField(child=serializers.CharField(),
-                                       help_text="Synonyms, brands and family members of the named procedure")
-    procedures = serializers.ListField(child=serializers.CharField(),
-                                       help_text="Canonical procedures the query refers to")
+    expansions = serializers.ListField(
+        child=serializers.CharField(), help_text="Synonyms, brands and family members of the named procedure"
+    )
+    procedures = serializers.ListField(
+        child=serializers.CharField(), help_text="Canonical procedures the query refers to"
+    )
     regions = serializers.ListField(child=serializers.CharField(), help_text="Body regions the query names")
-    words = serializers.ListField(child=serializers.CharField(),
-                                  help_text="Other words, each required in the decision's text")
+    words = serializers.ListField(
+        child=serializers.CharField(), help_text="Other words, each required in the decision's text"
+    )
     filters = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
@@ -54,16 +71,21 @@ class SectionLinkSerializer(serializers.Serializer):
 
 _SNIPPETS = serializers.DictField(
     child=serializers.ListField(child=serializers.CharField()),
-    help_text="field -> HTML snippets: letter text HTML-escaped, matches wrapped in <mark>")
+    help_text="field -> HTML snippets: letter text HTML-escaped, matches wrapped in <mark>",
+)
 
 
 class SearchItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     order = serializers.IntegerField(help_text="1-based position of the disputed item in its letter")
     request = serializers.CharField()
-    title = serializers.CharField(help_text="The disputed portion when the request was partly authorized, else the request")
+    title = serializers.CharField(
+        help_text="The disputed portion when the request was partly authorized, else the request"
+    )
     disputed_portion = serializers.CharField(allow_null=True)
-    decision = serializers.CharField(allow_blank=True, help_text="Upheld: the denial stands; Overturned: the treatment is authorized")
+    decision = serializers.CharField(
+        allow_blank=True, help_text="Upheld: the denial stands; Overturned: the treatment is authorized"
+    )
     matched = serializers.BooleanField(help_text="Whether this decision matches the query and filters")
     procedure = serializers.CharField(allow_blank=True)
     procedure_category = serializers.CharField(allow_blank=True)
@@ -126,21 +148,25 @@ class OutcomeSummarySerializer(serializers.Serializer):
     upheld = serializers.IntegerField()
     overturned = serializers.IntegerField()
     overturn_rate = serializers.FloatField(allow_null=True)
-    overturn_rate_ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True,
-                                               help_text="95% Wilson score interval [low, high]")
+    overturn_rate_ci95 = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="95% Wilson score interval [low, high]"
+    )
     relied_on = ReliedOnSerializer(many=True, help_text="The guideline sections these decisions rely on most")
 
 
 class SearchResponseSerializer(_PageSerializer):
     count_exact = serializers.BooleanField(
-        help_text="False when more than 10,000 decisions match (tantivy; 40,000 on Elasticsearch) and the letter count is the engine's estimate")
+        help_text="False when more than 10,000 decisions match (tantivy; 40,000 on Elasticsearch) and the letter count is the engine's estimate"
+    )
     decisions = DecisionCountsSerializer()
     summary = OutcomeSummarySerializer()
     results = DeterminationHitSerializer(many=True)
     facet_alternatives = FacetsSerializer(
-        help_text="For each facet with a selection: counts with that facet's own filter removed")
-    suggestions = serializers.ListField(child=serializers.CharField(),
-                                        help_text="Procedure names nearest a query that found nothing")
+        help_text="For each facet with a selection: counts with that facet's own filter removed"
+    )
+    suggestions = serializers.ListField(
+        child=serializers.CharField(), help_text="Procedure names nearest a query that found nothing"
+    )
 
 
 class SectionSearchResponseSerializer(_PageSerializer):
@@ -148,5 +174,6 @@ class SectionSearchResponseSerializer(_PageSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text="parameter -> messages")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="parameter -> messages"
+    )

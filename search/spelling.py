@@ -1,6 +1,7 @@
 """Typos in a query: "lumbr mri" -> "lumbar mri", and the procedure names nearest a query that
 found nothing. Pure Python over a vocabulary: the taxonomy's words (procedures, synonyms,
 regions) and the medical word list the letter parser uses (cases/parser/data/words.txt)."""
+
 from __future__ import annotations
 
 import difflib

@@ -1,4 +1,5 @@
 """Outcome rates with their uncertainty: pure Python."""
+
 from __future__ import annotations
 
 import math

@@ -14,6 +14,7 @@ committed change is never forgotten even when the engine is down or the worker d
 task (search.tasks.apply_index_queue) receives ids only, applies the rows and deletes them;
 `search_index --catch-up` applies whatever is left.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -41,10 +42,12 @@ def enqueue_keys(keys: dict, action: str = INDEX, batch_size: int = 1000) -> Key
     keys = {str(kind): sorted({int(i) for i in ids if i is not None}) for kind, ids in keys.items()}
     keys = {kind: ids for kind, ids in keys.items() if ids}
     now = timezone.now()
-    rows = [IndexQueue(kind=kind, object_id=i, action=action, created_at=now) for kind, ids in keys.items() for i in ids]
+    rows = [
+        IndexQueue(kind=kind, object_id=i, action=action, created_at=now) for kind, ids in keys.items() for i in ids
+    ]
     for start in range(0, len(rows), batch_size):
         IndexQueue.objects.bulk_create(
-            rows[start:start + batch_size],
+            rows[start : start + batch_size],
             update_conflicts=True,
             unique_fields=["kind", "object_id"],
             update_fields=["action", "created_at"],
@@ -77,5 +80,8 @@ def queue_for_index(kind: str, object_ids, action: str = INDEX) -> Keys:
 def letters_linking_to_documents(document_ids) -> list[int]:
     """Determinations whose citations link to these guideline documents (their guideline facets
     carry the document's title)."""
-    return list(CitationLink.objects.filter(document_id__in=list(document_ids))
-                .values_list("citation__item__determination_id", flat=True).distinct())
+    return list(
+        CitationLink.objects.filter(document_id__in=list(document_ids))
+        .values_list("citation__item__determination_id", flat=True)
+        .distinct()
+    )

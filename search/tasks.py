@@ -5,6 +5,7 @@
 The work is search.indexing's; this module only sends it to a worker (or, with no broker
 configured, runs it in-process: settings.CELERY_TASK_ALWAYS_EAGER).
 """
+
 from __future__ import annotations
 
 import logging

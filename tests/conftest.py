@@ -1,11 +1,12 @@
 """Fixtures every test has, and the shared fixture modules (tests/support/*):
 
-    services          redis_url, postgres_url, osmem_es_url: real servers started for the session
-    corpus_fixtures   the 150 real letters ingested and indexed once per module, on both engines
-    letter_fixtures   a few letters ingested, a linked letter, the guideline catalog
-    alert_fixtures    a corpus of committed letters for saved-search alerts
-    browser           headless Chromium (Debian's /usr/bin/chromium) through Playwright
+services          redis_url, postgres_url, osmem_es_url: real servers started for the session
+corpus_fixtures   the 150 real letters ingested and indexed once per module, on both engines
+letter_fixtures   a few letters ingested, a linked letter, the guideline catalog
+alert_fixtures    a corpus of committed letters for saved-search alerts
+browser           headless Chromium (Debian's /usr/bin/chromium) through Playwright
 """
+
 import pytest
 
 from guidelines.linking import clear_cache

@@ -2,6 +2,7 @@
 imports itself through others (no circles), imports sit at the top of a module (inside a function
 only where Django requires it), the pure cores import no Django, and templates load tag libraries
 and include templates only of their own app or apps below it."""
+
 from __future__ import annotations
 
 import ast
@@ -18,8 +19,17 @@ FUNCTION_IMPORTS = {
     ("imr_kb/apps.py", "ready"): "Django's documented place to register system checks (AppConfig.ready)",
 }
 # Pure-Python cores: no Django, and of the project only other pure cores.
-PURE = ["cases/parser", "guidelines/linker", "procedures/taxonomy", "search/facets.py", "search/backends/base.py",
-        "search/highlight.py", "search/stats.py", "analytics/distribution.py", "analytics/svg.py"]
+PURE = [
+    "cases/parser",
+    "guidelines/linker",
+    "procedures/taxonomy",
+    "search/facets.py",
+    "search/backends/base.py",
+    "search/highlight.py",
+    "search/stats.py",
+    "analytics/distribution.py",
+    "analytics/svg.py",
+]
 
 
 def declared() -> dict[str, set[str]]:
@@ -101,8 +111,10 @@ def test_apps_import_only_the_apps_declared_below_them():
         for target, line, _ in imports(path):
             other = target.split(".")[0]
             if other in RULES and other != app and other not in RULES[app]:
-                wrong.append(f"{path.relative_to(REPO)}:{line} imports {target} ({app} may import: "
-                             f"{', '.join(sorted(RULES[app])) or 'no other app'})")
+                wrong.append(
+                    f"{path.relative_to(REPO)}:{line} imports {target} ({app} may import: "
+                    f"{', '.join(sorted(RULES[app])) or 'no other app'})"
+                )
     assert not wrong, "imports against docs/architecture.md:\n" + "\n".join(wrong)
 
 
@@ -149,7 +161,9 @@ def test_no_file_imports_itself_through_others():
 def _package_and_its_own_module(component: list[str]) -> bool:
     """A package's __init__ re-exporting its module, which imports a sibling through the package
     (search.backends -> search.backends.base -> search.facets is not a circle): Python resolves it."""
-    return len(component) == 2 and (component[0].startswith(component[1] + ".") or component[1].startswith(component[0] + "."))
+    return len(component) == 2 and (
+        component[0].startswith(component[1] + ".") or component[1].startswith(component[0] + ".")
+    )
 
 
 def test_imports_are_at_the_top_of_the_module():
@@ -158,8 +172,9 @@ def test_imports_are_at_the_top_of_the_module():
         for target, line, function in imports(path):
             if function is not None:
                 inside.add((str(path.relative_to(REPO)), function, line, target.rsplit(".", 1)[0]))
-    unexplained = sorted(f"{p}:{line} in {fn}(): import {t}" for p, fn, line, t in inside
-                         if (p, fn) not in FUNCTION_IMPORTS)
+    unexplained = sorted(
+        f"{p}:{line} in {fn}(): import {t}" for p, fn, line, t in inside if (p, fn) not in FUNCTION_IMPORTS
+    )
     assert not unexplained, "imports inside functions (move them to the top):\n" + "\n".join(unexplained)
     stale = set(FUNCTION_IMPORTS) - {(p, fn) for p, fn, _, _ in inside}
     assert not stale, f"FUNCTION_IMPORTS lists imports that are gone: {stale}"
@@ -187,8 +202,9 @@ def _within(target: str, own: str) -> bool:
 # --- templates --------------------------------------------------------------------------------------
 
 TEMPLATES = REPO / "templates"
-TAG_LIBRARIES = {path.stem: app for app in APPS for path in (REPO / app / "templatetags").glob("*.py")
-                 if path.stem != "__init__"}
+TAG_LIBRARIES = {
+    path.stem: app for app in APPS for path in (REPO / app / "templatetags").glob("*.py") if path.stem != "__init__"
+}
 BUILTIN_LIBRARIES = {"static", "humanize", "i18n", "l10n", "tz", "cache", "admin_urls", "admin_list", "log"}
 
 

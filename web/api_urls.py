@@ -1,4 +1,5 @@
 """GET /api/determinations/ and /api/determinations/<case number>/."""
+
 from rest_framework.routers import SimpleRouter
 
 from web.letters_api import DeterminationViewSet

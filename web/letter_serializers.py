@@ -3,6 +3,7 @@
 A citation carries its guideline link (the guidelines app's CitationLink: document, sections and
 their URLs), read through the related name `link` so this app imports nothing of guidelines.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -65,15 +66,25 @@ class CitationLinkSerializer(serializers.Serializer):
         document = None
         if doc is not None:
             document = {
-                "slug": doc.slug, "title": doc.title, "year": doc.edition_year,
+                "slug": doc.slug,
+                "title": doc.title,
+                "year": doc.edition_year,
                 "url": _absolute(request, doc.get_absolute_url()),
                 "api_url": _absolute(request, reverse("guideline-detail", kwargs={"slug": doc.slug})),
             }
-        sections = [{
-            "anchor": s.anchor, "number": s.number, "title": s.title, "document": s.document.slug,
-            "url": _absolute(request, s.get_absolute_url()),
-            "api_url": _absolute(request, reverse("guideline-section", kwargs={"slug": s.document.slug, "anchor": s.anchor})),
-        } for s in sorted(link.sections.all(), key=lambda s: s.order)]
+        sections = [
+            {
+                "anchor": s.anchor,
+                "number": s.number,
+                "title": s.title,
+                "document": s.document.slug,
+                "url": _absolute(request, s.get_absolute_url()),
+                "api_url": _absolute(
+                    request, reverse("guideline-section", kwargs={"slug": s.document.slug, "anchor": s.anchor})
+                ),
+            }
+            for s in sorted(link.sections.all(), key=lambda s: s.order)
+        ]
         return {"document": document, "sections": sections, "method": link.method, "needs_review": link.needs_review}
 
 
@@ -100,8 +111,18 @@ class DisputedItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DisputedItem
-        fields = ["order", "request", "disputed_portion", "decision", "rationale", "procedure",
-                  "procedure_category", "body_region", "laterality", "citations"]
+        fields = [
+            "order",
+            "request",
+            "disputed_portion",
+            "decision",
+            "rationale",
+            "procedure",
+            "procedure_category",
+            "body_region",
+            "laterality",
+            "citations",
+        ]
 
 
 class DisputedItemSummarySerializer(serializers.ModelSerializer):
@@ -118,8 +139,19 @@ class DeterminationListSerializer(LetterDownloadsMixin, serializers.ModelSeriali
 
     class Meta:
         model = Determination
-        fields = ["id", "url", "case_number", "decision_date", "priority", "reviewer_specialty",
-                  "reviewer_licensure", "parse_status", "letter_pdf_url", "letter_txt_url", "items"]
+        fields = [
+            "id",
+            "url",
+            "case_number",
+            "decision_date",
+            "priority",
+            "reviewer_specialty",
+            "reviewer_licensure",
+            "parse_status",
+            "letter_pdf_url",
+            "letter_txt_url",
+            "items",
+        ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, obj) -> str | None:
@@ -140,7 +172,26 @@ class DeterminationDetailSerializer(LetterDownloadsMixin, serializers.ModelSeria
 
     class Meta:
         model = Determination
-        fields = ["id", "case_number", "date_assigned", "date_of_injury", "decision_date", "ur_denial_date",
-                  "application_received", "priority", "reviewer_licensure", "reviewer_specialty", "patient_age",
-                  "patient_sex", "clinical_summary", "layout", "source_name", "parse_status", "parse_errors",
-                  "parse_warnings", "letter_pdf_url", "letter_txt_url", "items"]
+        fields = [
+            "id",
+            "case_number",
+            "date_assigned",
+            "date_of_injury",
+            "decision_date",
+            "ur_denial_date",
+            "application_received",
+            "priority",
+            "reviewer_licensure",
+            "reviewer_specialty",
+            "patient_age",
+            "patient_sex",
+            "clinical_summary",
+            "layout",
+            "source_name",
+            "parse_status",
+            "parse_errors",
+            "parse_warnings",
+            "letter_pdf_url",
+            "letter_txt_url",
+            "items",
+        ]

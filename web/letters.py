@@ -1,4 +1,5 @@
 """HTML pages: recent determinations and one determination. Letter text is autoescaped, never marked safe."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -38,11 +39,15 @@ def _detail(request, det: Determination):
     rows = []
     for item in det.items.all():
         citations = list(item.citations.all())
-        rows.append({
-            "item": item,
-            "claims_administrator": [c for c in citations if c.party == GuidelineCitation.Party.CLAIMS_ADMINISTRATOR],
-            "maximus": [c for c in citations if c.party == GuidelineCitation.Party.MAXIMUS],
-        })
+        rows.append(
+            {
+                "item": item,
+                "claims_administrator": [
+                    c for c in citations if c.party == GuidelineCitation.Party.CLAIMS_ADMINISTRATOR
+                ],
+                "maximus": [c for c in citations if c.party == GuidelineCitation.Party.MAXIMUS],
+            }
+        )
     return render(request, "web/letter.html", {"det": det, "rows": rows})
 
 

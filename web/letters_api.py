@@ -3,6 +3,7 @@
 Reads are public; the project-wide permission (IsAuthenticatedOrReadOnly) answers an anonymous
 write with 401 and an authenticated one with 405 (no write here).
 """
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
@@ -19,8 +20,11 @@ from web.letter_serializers import DeterminationDetailSerializer, DeterminationL
     list=extend_schema(summary="List determinations, newest decision first"),
     retrieve=extend_schema(
         summary="One determination with its items, citations and their guideline links",
-        parameters=[OpenApiParameter("case_number", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     description="IMR case number, e.g. CM16-0219557")],
+        parameters=[
+            OpenApiParameter(
+                "case_number", OpenApiTypes.STR, OpenApiParameter.PATH, description="IMR case number, e.g. CM16-0219557"
+            )
+        ],
     ),
 )
 class DeterminationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -6,6 +6,7 @@ bookmarked and shared. Letter text reaches the template escaped by Django's auto
 the highlight snippets, which search.highlight has escaped and which are the only values
 rendered with |safe.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,15 +41,31 @@ def _facet_blocks(data: dict, params) -> list[dict]:
                 entries.append({"value": value, "count": counts.get(value, 0), "selected": True, "url": toggle(value)})
             for fv in data.get("facet_alternatives", {}).get(name, []):
                 if fv["value"] not in selected:
-                    entries.append({"value": fv["value"], "count": fv["count"], "selected": False, "switch": True,
-                                    "url": replace_with(fv["value"])})
+                    entries.append(
+                        {
+                            "value": fv["value"],
+                            "count": fv["count"],
+                            "selected": False,
+                            "switch": True,
+                            "url": replace_with(fv["value"]),
+                        }
+                    )
         else:
-            entries = [{"value": fv["value"], "count": fv["count"], "selected": False, "url": toggle(fv["value"])}
-                       for fv in data["facets"].get(name, [])]
+            entries = [
+                {"value": fv["value"], "count": fv["count"], "selected": False, "url": toggle(fv["value"])}
+                for fv in data["facets"].get(name, [])
+            ]
         if not entries:
             continue
-        blocks.append({"name": name, "label": FACET_LABELS.get(name, name), "values": entries[:FACET_SHOWN],
-                       "more": entries[FACET_SHOWN:], "has_selection": bool(selected)})
+        blocks.append(
+            {
+                "name": name,
+                "label": FACET_LABELS.get(name, name),
+                "values": entries[:FACET_SHOWN],
+                "more": entries[FACET_SHOWN:],
+                "has_selection": bool(selected),
+            }
+        )
     return blocks
 
 
@@ -81,8 +98,9 @@ def _results(data: dict) -> list[dict]:
     letters = []
     for result in data["results"]:
         items = result["items"]
-        letters.append({**result, "matching": [i for i in items if i["matched"]],
-                        "others": [i for i in items if not i["matched"]]})
+        letters.append(
+            {**result, "matching": [i for i in items if i["matched"]], "others": [i for i in items if not i["matched"]]}
+        )
     return letters
 
 
@@ -127,10 +145,19 @@ def search_page(request):
         "form_errors": params.errors,
         "chips": params.chips(),
         "clear_url": params.querystring(filters={}, date_from=None, date_to=None, page=1),
-        "sorts": [{"value": v, "label": label, "selected": v == params.sort,
-                   "url": params.querystring(sort=v, page=1)} for v, label in SORTS],
-        "tabs": [{"value": v, "label": label, "selected": v == params.target,
-                  "url": params.querystring(target=v, filters={}, page=1)} for v, label in TARGETS],
+        "sorts": [
+            {"value": v, "label": label, "selected": v == params.sort, "url": params.querystring(sort=v, page=1)}
+            for v, label in SORTS
+        ],
+        "tabs": [
+            {
+                "value": v,
+                "label": label,
+                "selected": v == params.target,
+                "url": params.querystring(target=v, filters={}, page=1),
+            }
+            for v, label in TARGETS
+        ],
         "widen_url": params.querystring(widen=not params.widen, page=1),
     }
     if data is not None and params.target == "determinations":
@@ -138,13 +165,15 @@ def search_page(request):
         state = params.querystring(page=1, page_size=None, sort=None)
         context["export_urls"] = {fmt: reverse(f"api-search-export-{fmt}") + state for fmt in export.FORMATS}
     if data is not None:
-        context.update({
-            "facets": _facet_blocks(data, params),
-            "pagination": _pagination(data["count"], params),
-            "letters": _results(data) if params.target == "determinations" else [],
-            "rate_text": rate_text(data["summary"]) if params.target == "determinations" else None,
-            "sections": data["results"] if params.target == "sections" else [],
-            "expansion_shown": _display_phrases(data["query"]["expansions"], params.q)[:12],
-            "expansion_more": max(0, len(_display_phrases(data["query"]["expansions"], params.q)) - 12),
-        })
+        context.update(
+            {
+                "facets": _facet_blocks(data, params),
+                "pagination": _pagination(data["count"], params),
+                "letters": _results(data) if params.target == "determinations" else [],
+                "rate_text": rate_text(data["summary"]) if params.target == "determinations" else None,
+                "sections": data["results"] if params.target == "sections" else [],
+                "expansion_shown": _display_phrases(data["query"]["expansions"], params.q)[:12],
+                "expansion_more": max(0, len(_display_phrases(data["query"]["expansions"], params.q)) - 12),
+            }
+        )
     return render(request, "web/search.html", context)

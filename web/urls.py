@@ -1,4 +1,5 @@
 """The pages of letters and the search page: /, /determinations/<case number>/, /search/."""
+
 from django.urls import path
 
 from web import letters, search

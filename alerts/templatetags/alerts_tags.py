@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.inclusion_tag("alerts/_save_search.html", takes_context=True)
 def save_search_form(context, params, data):
-    """"Save this search" on the search page: the query as it ran (typo-corrected when the page
+    """ "Save this search" on the search page: the query as it ran (typo-corrected when the page
     corrected it), for a signed-in user; a sign-in link otherwise."""
     request = context["request"]
     corrected = (data or {}).get("query", {}).get("corrected")

@@ -6,6 +6,7 @@ The tables are built here rather than by template loops: a page has a few hundre
 numbers, and Django's template engine spent more on them than the engine on the counts
 (measured with bench/analytics.py). Every value goes through html.escape (`_e`).
 """
+
 from html import escape
 
 from django import template
@@ -79,8 +80,11 @@ def stats_table(rows, head, table_id, share=False, letters=False, sections=False
     head_cells.append('<th scope="col" class="num">Deci&shy;sions</th>')
     if share:
         head_cells.append('<th scope="col" class="num share">Share</th>')
-    head_cells += ['<th scope="col" class="num upheld">Upheld</th>', '<th scope="col" class="num">Over&shy;turned</th>',
-                   '<th scope="col" class="num">Overturn rate <span class="ci-head">(95% CI)</span></th>']
+    head_cells += [
+        '<th scope="col" class="num upheld">Upheld</th>',
+        '<th scope="col" class="num">Over&shy;turned</th>',
+        '<th scope="col" class="num">Overturn rate <span class="ci-head">(95% CI)</span></th>',
+    ]
     body = []
     for row in rows:
         urls, name = row["urls"], row.get("label") or row["value"]
@@ -89,8 +93,10 @@ def stats_table(rows, head, table_id, share=False, letters=False, sections=False
         else:
             title = _e(name)
         if urls["analytics"]:
-            title += (f' <a class="drill no-print" href="{_e(urls["analytics"])}" title="Analytics of these decisions" '
-                      f'aria-label="Analytics of {_e(name)}">›</a>')
+            title += (
+                f' <a class="drill no-print" href="{_e(urls["analytics"])}" title="Analytics of these decisions" '
+                f'aria-label="Analytics of {_e(name)}">›</a>'
+            )
         cells = [f'<th scope="row">{title}</th>']
         if letters:
             shown = "–" if row["letters"] is None else _count(row["letters"], urls["decisions"])
@@ -103,11 +109,14 @@ def stats_table(rows, head, table_id, share=False, letters=False, sections=False
         if row["overturn_rate"] is None:
             cells.append('<td class="num rate">–</td>')
         else:
-            cells.append(f'<td class="num rate">{_count(pct(row["overturn_rate"]), urls["decisions"])} '
-                         f'<span class="ci">{_e(ci(row["overturn_rate_ci95"]))}</span></td>')
+            cells.append(
+                f'<td class="num rate">{_count(pct(row["overturn_rate"]), urls["decisions"])} '
+                f'<span class="ci">{_e(ci(row["overturn_rate_ci95"]))}</span></td>'
+            )
         body.append(f'<tr data-value="{_e(row["value"])}">{"".join(cells)}</tr>')
     if not body:
         body.append(f'<tr><td colspan="{len(head_cells)}" class="muted">No decisions.</td></tr>')
     return mark_safe(  # noqa: S308 - every value escaped above
         f'<div class="table-wrap"><table class="stats" id="{_e(table_id)}"><thead><tr>{"".join(head_cells)}</tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div>')
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )

@@ -24,5 +24,6 @@ Modules, in the order a letter goes through them:
 Adding a letter layout: docs/letter-layouts.md.
 Data files (alias and title tables) live in data/, see data/README.md.
 """
+
 from .api import ExtractionError, extract_bytes, extract_text, parse_file, parse_text  # noqa: F401
 from .result import Citation, Item, ParsedLetter, Patient, Reviewer  # noqa: F401

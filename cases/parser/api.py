@@ -3,6 +3,7 @@
 parse_text normalises the text, picks the layout (layouts.choose) and reads the letter with its
 declarations (read.read_letter).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@
 Treatment 2016, Section(s): Facet blocks.  Decision based on Non-MTUS Citation ACOEM ..., pg. 607."
 gives three citations: two MTUS documents and one Non-MTUS clause.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,9 +61,7 @@ def _doc_boundary() -> re.Pattern:
     known = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in titles) or "(?!)"
     # bounded repetition: a title has a handful of words, and unbounded nesting backtracks badly
     generic = r"[A-Z][A-Za-z/&'-]*(?:,?\s+(?:and|of|for|the|&|[A-Z][A-Za-z/&'-]*)){0,10}"
-    return re.compile(
-        r",?\s+and\s+(?=(?:MTUS\s+)?(?:" + known + r"|" + generic + r")\s+" + _YEAR + r"\b)"
-    )
+    return re.compile(r",?\s+and\s+(?=(?:MTUS\s+)?(?:" + known + r"|" + generic + r")\s+" + _YEAR + r"\b)")
 
 
 _HAS_YEAR = re.compile(r"\b" + _YEAR + r"\b")
@@ -78,7 +77,7 @@ def split_documents(body: str) -> list[str]:
         if m.start() < start:
             continue
         if _HAS_YEAR.search(body, start, m.start()):
-            parts.append(body[start:m.start()])
+            parts.append(body[start : m.start()])
             start = m.end()
     parts.append(body[start:])
     return parts
@@ -112,8 +111,8 @@ def parse_guideline(text: str) -> tuple[list[Citation], list[str]]:
     starts = [m for m in _CLAUSE_START.finditer(text)]
     for i, m in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        clause = text[m.start():end].strip()
-        body = text[m.end():end].strip()
+        clause = text[m.start() : end].strip()
+        body = text[m.end() : end].strip()
         if _NON_MTUS_HEAD.match(body):
             doc = _NON_MTUS_HEAD.sub("", body, count=1).strip()
             doc = re.sub(r"[\s.]+$", "", doc)
@@ -158,13 +157,13 @@ def parse_mtus(body: str) -> list[Citation]:
             # no year: "MTUS Chronic Pain Medical Treatment Guidelines, Opioids, page 79"
             sm = _SECTIONS_LABEL.search(part)
             title = part[: sm.start()] if sm else re.split(r",", part, maxsplit=1)[0]
-            rest = part[len(title):]
+            rest = part[len(title) :]
             year = None
         title = _clean_title(title)
         sections: list[str] = []
         sm = _SECTIONS_LABEL.match(rest)
         if sm:
-            sections = split_sections(rest[sm.end():])
+            sections = split_sections(rest[sm.end() :])
         elif year is None and rest.strip(" ,"):
             # unlabelled topics after the title; drop page references and joining "and"s
             sections = [re.sub(r"^and\s+", "", s) for s in split_sections(rest.strip(" ,"))]
@@ -233,7 +232,7 @@ def split_sections(text: str) -> list[str]:
         lead = re.match(r"(?:and|&)\s+(?=[A-Z0-9])", piece)
         if lead:
             # ", and Opioids": a list joined by "and", not a continuation
-            merged.append(piece[lead.end():])
+            merged.append(piece[lead.end() :])
         elif merged and (piece[:1].islower() or piece.startswith("&")) and merged[-1].lower() not in known:
             merged[-1] = merged[-1] + ", " + piece
         else:

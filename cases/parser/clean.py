@@ -4,6 +4,7 @@ The parser never relies on blank lines: pypdf emits them for empty PDF paragraph
 breaks, pypdfium2 emits none, and the 2013 layout is double spaced. So blank lines are dropped
 and structure is recovered from the text itself.
 """
+
 from __future__ import annotations
 
 import re

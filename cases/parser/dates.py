@@ -1,4 +1,5 @@
 """Dates as the letters write them: 11/18/2016, 11-18-16, 1/3/17."""
+
 from __future__ import annotations
 
 import re

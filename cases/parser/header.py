@@ -9,6 +9,7 @@ labels and values: a value belongs to the label right before it when that label 
 of value, otherwise to the earliest label still waiting for one. A label followed by nothing (a
 blank field) stays None.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,7 +59,7 @@ def parse_header(flat: str, labels: Mapping[str, str] | None = None) -> dict:
     token = _token(tuple(labels.items()))
     out: dict = dict.fromkeys(FIELDS)
     out["found"] = set()
-    pending: list[str] = []   # labels seen, still without a value, in order
+    pending: list[str] = []  # labels seen, still without a value, in order
     previous: str | None = None
     orphans: list[tuple[str, str]] = []
     for m in token.finditer(flat):

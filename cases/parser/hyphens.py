@@ -6,6 +6,7 @@ happened to fall at the margin. The decision uses word lists derived from the le
 (data/words.txt, data/hyphenated.txt) plus the letter's own text, and keeps the hyphen when
 in doubt (a kept hyphen loses nothing; a wrong join mangles a compound).
 """
+
 from __future__ import annotations
 
 import re
@@ -84,7 +85,7 @@ def join_hyphenated(before: str, after: str, context: str = "") -> str:
     if not tail or not head:
         # digits ("10-30-" / "2016"), punctuation: a real hyphen, no space
         return before + after
-    if before[tail.start() - 1:tail.start()] == "-" and tail.start() > 0:
+    if before[tail.start() - 1 : tail.start()] == "-" and tail.start() > 0:
         # already a compound on the left ("range-of-"): keep the hyphen
         return before + after
     if keep_hyphen(tail.group(1), head.group(1), context):

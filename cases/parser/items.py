@@ -9,6 +9,7 @@ sentence that opens the request.
 That splitting is the same for every layout; the wording it looks for (decision line, the three
 labels, partial authorisation) is the layout's: `Layout.items`, an ItemMarks.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,10 +28,10 @@ class PartialWording:
     Administrator authorized Y, leaving the original request IMR eligible. The remaining IMR
     eligible portion of the original request, Z, is: Upheld")."""
 
-    mark: re.Pattern              # searched in a request: it is a partly authorised one
-    opening: re.Pattern           # searched: the sentence that opens such a request
-    disputed: re.Pattern          # searched in the request: group `portion`, the part still disputed
-    was_original: re.Pattern      # searched: "X was the original request"
+    mark: re.Pattern  # searched in a request: it is a partly authorised one
+    opening: re.Pattern  # searched: the sentence that opens such a request
+    disputed: re.Pattern  # searched in the request: group `portion`, the part still disputed
+    was_original: re.Pattern  # searched: "X was the original request"
     ends_was_original: re.Pattern  # searched: a line (or lines) ending with that sentence
 
 
@@ -40,14 +41,14 @@ class ItemMarks:
     back from the decision line) and ends where the next one starts; its body is split on the
     three labels."""
 
-    decision_line: re.Pattern     # matched: "<request>: Upheld", groups `req` and `dec`
-    decision_alone: re.Pattern    # matched: the decision word on a line of its own, group `dec`
+    decision_line: re.Pattern  # matched: "<request>: Upheld", groups `req` and `dec`
+    decision_alone: re.Pattern  # matched: the decision word on a line of its own, group `dec`
     claims_administrator: re.Pattern  # matched: label opening the claims administrator's guideline
-    maximus: re.Pattern           # matched: label opening the reviewer's (MAXIMUS) guideline
-    rationale: re.Pattern         # matched: label opening the decision rationale
-    intro: re.Pattern             # searched: the section's opening boilerplate, never part of a request
+    maximus: re.Pattern  # matched: label opening the reviewer's (MAXIMUS) guideline
+    rationale: re.Pattern  # matched: label opening the decision rationale
+    intro: re.Pattern  # searched: the section's opening boilerplate, never part of a request
     partial: PartialWording
-    shape: str                    # the decision line as error messages describe it
+    shape: str  # the decision line as error messages describe it
 
     def is_label(self, line: str) -> bool:
         return any(r.match(line) for r in (self.claims_administrator, self.maximus, self.rationale))
@@ -55,8 +56,8 @@ class ItemMarks:
 
 @dataclass
 class _Anchor:
-    line: int          # index of the line carrying the decision word
-    first: int         # first line of the request
+    line: int  # index of the line carrying the decision word
+    first: int  # first line of the request
     decision: str
     request_tail: str  # request text on the decision line (before ": Upheld")
 
@@ -85,7 +86,7 @@ def find_items(lines: list[str], marks: ItemMarks, width: int, context: str = ""
         else:
             continue
         # A decision line must be followed by the guideline/rationale labels.
-        nxt = next(iter(lines[i + 1:i + 3]), "")
+        nxt = next(iter(lines[i + 1 : i + 3]), "")
         if not marks.is_label(nxt):
             continue
         first = _walk_back(lines, first, floor, width, marks)
@@ -95,7 +96,7 @@ def find_items(lines: list[str], marks: ItemMarks, width: int, context: str = ""
     partial = marks.partial
     for k, a in enumerate(anchors):
         end = anchors[k + 1].first if k + 1 < len(anchors) else len(lines)
-        req_lines = lines[a.first:a.line]
+        req_lines = lines[a.first : a.line]
         if a.request_tail:
             req_lines = req_lines + [a.request_tail]
         else:
@@ -107,7 +108,7 @@ def find_items(lines: list[str], marks: ItemMarks, width: int, context: str = ""
         dm = partial.disputed.search(request) if partial.mark.search(request) else None
         if dm:
             item.disputed_portion = dm.group("portion").strip(" ,")
-        _fill_body(item, lines[a.line + 1:end], marks, width, context, warnings)
+        _fill_body(item, lines[a.line + 1 : end], marks, width, context, warnings)
         items.append(item)
     return items, warnings
 
@@ -118,7 +119,7 @@ def _walk_back(lines: list[str], first: int, floor: int, width: int, marks: Item
     start = first
     while start - 1 >= floor and not _is_break(lines[start - 1], width, marks):
         start -= 1
-    text = " ".join(lines[start:first + 1])
+    text = " ".join(lines[start : first + 1])
     if partial.mark.search(text) and not partial.opening.search(text):
         # partly authorised: extend to the sentence that opens the request
         probe = start
@@ -126,7 +127,7 @@ def _walk_back(lines: list[str], first: int, floor: int, width: int, marks: Item
         limit = max(floor, start - _MAX_PARTIAL_LINES)
         while probe - 1 >= limit:
             probe -= 1
-            text = " ".join(lines[probe:first + 1])
+            text = " ".join(lines[probe : first + 1])
             if partial.opening.search(text):
                 while probe - 1 >= floor and not _is_break(lines[probe - 1], width, marks):
                     probe -= 1
@@ -138,7 +139,7 @@ def _walk_back(lines: list[str], first: int, floor: int, width: int, marks: Item
         for k in range(1, 4):
             if start - k < floor:
                 break
-            if partial.ends_was_original.search(" ".join(lines[start - k:start])):
+            if partial.ends_was_original.search(" ".join(lines[start - k : start])):
                 probe = start - k
                 while probe - 1 >= floor and not _is_break(lines[probe - 1], width, marks):
                     probe -= 1
@@ -156,7 +157,7 @@ def _fill_body(item: Item, body: list[str], marks: ItemMarks, width: int, contex
             if m and key not in blocks:
                 current = key
                 blocks[key] = []
-                line = line[m.end():]
+                line = line[m.end() :]
                 break
         if current is None:
             continue

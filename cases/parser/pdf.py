@@ -6,6 +6,7 @@
 Every failure is an ExtractionError naming the file and the problem. The size limit and the PDF
 and file-type checks live here only: ingest reads the bytes and calls extract_bytes.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -140,7 +141,9 @@ def extract_bytes(data: bytes, name: str, suffix: str = "") -> str:
         return pdf_to_text(data, name)
     magic = describe_magic(data)
     if suffix.lower() == ".pdf":
-        raise ExtractionError(f"{name}: not a PDF (the file is {magic})" if magic else f"{name}: not a PDF (no %PDF- header)")
+        raise ExtractionError(
+            f"{name}: not a PDF (the file is {magic})" if magic else f"{name}: not a PDF (no %PDF- header)"
+        )
     if magic:
         raise ExtractionError(f"{name}: not a letter: the file is {magic}")
     return bytes_to_text(data, name)

@@ -7,6 +7,7 @@
     checks     the layout's own warnings (a 2016 letter's missing header fields)
 Missing sections become warnings (errors for the issues section), named by the layout's headings.
 """
+
 from __future__ import annotations
 
 from .clean import join_lines, join_paragraphs
@@ -38,7 +39,7 @@ def _reviewer(layout: Layout, text: LetterText, start: int, nexts: tuple[int, in
     if start >= 0:
         # the section ends at the summary heading if that follows it, else at the issues heading
         end = next((i for i in nexts if i > start), len(text.lines))
-        block = join_lines(text.lines[start + 1:end], text.context)
+        block = join_lines(text.lines[start + 1 : end], text.context)
         letter.reviewer = parse_credentials(block, layout.credentials)
     else:
         letter.warnings.append(f"no {layout.reviewer.title} section found")
@@ -51,10 +52,10 @@ def _summary(layout: Layout, text: LetterText, start: int, issues: int, letter: 
         letter.warnings.append(f"no {layout.summary.title} section found")
         return
     end = issues if issues > start else len(text.lines)
-    body = text.lines[start + 1:end]
+    body = text.lines[start + 1 : end]
     for k, line in enumerate(body[:_SUMMARY_INTRO_LINES]):
         if layout.summary_intro_end.search(line):
-            body = body[k + 1:]
+            body = body[k + 1 :]
             break
     summary = join_paragraphs(body, text.width, text.context)
     letter.clinical_summary = strip_preamble(summary, layout.summary_preamble)

@@ -3,6 +3,7 @@
 `ParsedLetter.to_dict()` is the exact JSON shape printed by `manage.py parse_letter --json`
 (an external evaluation reads it), so its keys and value types must not drift.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

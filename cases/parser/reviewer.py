@@ -8,6 +8,7 @@ tried in order; the first that finds them wins:
                          practice in Y.")
 Splitting the lists (commas, "and", "&" inside a specialty) is the same for every layout.
 """
+
 from __future__ import annotations
 
 import re

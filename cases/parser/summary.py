@@ -3,6 +3,7 @@
 The age and sex wording is the same in every layout; the boilerplate that opens a summary is the
 layout's (`Layout.summary_preamble`).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,12 +24,26 @@ _AGE = re.compile(
 # "a sixty-two year old male": ages written in words are read as digits before the search.
 _UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _TEENS = [
-    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ]
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _WORD_AGE = re.compile(
-    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>" + "|".join(_UNITS) + r"))?|(?P<teen>"
-    + "|".join(_TEENS) + r"))(?=[\s-]+(?:years?|yrs?)\b)",
+    r"\b(?:(?P<tens>"
+    + "|".join(_TENS)
+    + r")(?:[\s-]+(?P<unit>"
+    + "|".join(_UNITS)
+    + r"))?|(?P<teen>"
+    + "|".join(_TEENS)
+    + r"))(?=[\s-]+(?:years?|yrs?)\b)",
     re.IGNORECASE,
 )
 
@@ -38,6 +53,8 @@ def _digits(m: re.Match) -> str:
         return str(10 + _TEENS.index(m.group("teen").lower()))
     unit = _UNITS.index(m.group("unit").lower()) + 1 if m.group("unit") else 0
     return str(20 + 10 * _TENS.index(m.group("tens").lower()) + unit)
+
+
 _SEX_WORD = re.compile(
     r"\b(?:applicant|patient|injured\s+worker|claimant|employee|individual|this|he|she)\b[^.]{0,60}?"
     r"\b(?P<sex>male|female|man|woman|gentleman|lady)\b",
@@ -46,8 +63,16 @@ _SEX_WORD = re.compile(
 # Pronouns, the last resort when no sex word is written ("This 62 year old ... He reports ...").
 _MALE_PRONOUN = re.compile(r"\b(?:he|his|him|himself)\b", re.IGNORECASE)
 _FEMALE_PRONOUN = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
-_SEXES = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
-          "female": "female", "woman": "female", "lady": "female", "girl": "female"}
+_SEXES = {
+    "male": "male",
+    "man": "male",
+    "gentleman": "male",
+    "boy": "male",
+    "female": "female",
+    "woman": "female",
+    "lady": "female",
+    "girl": "female",
+}
 
 
 def find_patient(summary: str) -> Patient:
@@ -88,4 +113,3 @@ def _sex_from_pronouns(summary: str):
 def strip_preamble(summary: str, preamble: re.Pattern) -> str:
     """Remove the layout's boilerplate (`Layout.summary_preamble`) from the start of the summary."""
     return preamble.sub("", summary, count=1)
-

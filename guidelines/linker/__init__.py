@@ -1,9 +1,10 @@
 """Pure-Python citation linker: no Django import (the guidelines app imports it, never the reverse).
 
-    from guidelines.linker import Linker, default_linker, extract_quotes
-    result = default_linker().link(kind="MTUS", document="Low Back Complaints", year=2004,
-                                   sections=["Special Studies"])
+from guidelines.linker import Linker, default_linker, extract_quotes
+result = default_linker().link(kind="MTUS", document="Low Back Complaints", year=2004,
+                               sections=["Special Studies"])
 """
+
 from functools import lru_cache
 
 from .catalog import CatalogError, load_alias_tables, load_catalog_file, parse_catalog, section_anchor  # noqa: F401

@@ -7,6 +7,7 @@ Document dict: slug, family, title, short_title, year, regulation, edition, page
 aliases, sections. Section dict: anchor, number, title, aliases, page_start, page_end, parent
 (anchor of the parent or None), order.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,11 +52,18 @@ def _flatten(entries, parent, out: list, where: str) -> None:
         while any(s["anchor"] == anchor for s in out):
             anchor, n = f"{base}-{n}", n + 1
         start, end = _pages(entry.get("pages"), f"{where} / {title}")
-        out.append({
-            "anchor": anchor, "number": number, "title": title,
-            "aliases": [str(a) for a in entry.get("aliases", []) or []],
-            "page_start": start, "page_end": end, "parent": parent, "order": len(out),
-        })
+        out.append(
+            {
+                "anchor": anchor,
+                "number": number,
+                "title": title,
+                "aliases": [str(a) for a in entry.get("aliases", []) or []],
+                "page_start": start,
+                "page_end": end,
+                "parent": parent,
+                "order": len(out),
+            }
+        )
         _flatten(entry.get("sections"), anchor, out, where)
 
 
@@ -80,15 +88,22 @@ def parse_catalog(data: dict, source: str = "catalog") -> list[dict]:
         start, end = _pages(entry.get("pages"), f"{where} ({slug})")
         sections: list = []
         _flatten(entry.get("sections"), None, sections, f"{where} ({slug})")
-        documents.append({
-            "slug": slug, "family": family, "title": str(entry["title"]).strip(),
-            "short_title": str(entry.get("short_title", "") or "").strip(),
-            "year": entry.get("year"), "regulation": str(entry.get("regulation", "") or "").strip(),
-            "edition": str(entry.get("edition", "") or "").strip(),
-            "page_start": start, "page_end": end,
-            "aliases": [str(a) for a in entry.get("aliases", []) or []],
-            "sections": sections, "order": n,
-        })
+        documents.append(
+            {
+                "slug": slug,
+                "family": family,
+                "title": str(entry["title"]).strip(),
+                "short_title": str(entry.get("short_title", "") or "").strip(),
+                "year": entry.get("year"),
+                "regulation": str(entry.get("regulation", "") or "").strip(),
+                "edition": str(entry.get("edition", "") or "").strip(),
+                "page_start": start,
+                "page_end": end,
+                "aliases": [str(a) for a in entry.get("aliases", []) or []],
+                "sections": sections,
+                "order": n,
+            }
+        )
     return documents
 
 

@@ -3,6 +3,7 @@
 Letters and catalogs spell the same title many ways: case, punctuation, "&" or "and", plurals,
 "Post-operative"/"Postoperative", a trailing parenthetical. `norm` maps them to one key.
 """
+
 from __future__ import annotations
 
 import re

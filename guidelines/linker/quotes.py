@@ -8,6 +8,7 @@ recommends / notes / indicates / supports ...", "According to <guideline>, ...",
 page 82 of the MTUS ...", "Per the ODG ...". A quotation that runs over several sentences is kept
 whole. Conclusions about the case ("Therefore ... not medically necessary") are not quotes.
 """
+
 from __future__ import annotations
 
 import re

@@ -12,6 +12,7 @@ section number, exact title, alias (also without / inside parentheticals), page 
 range, close spelling. Whatever names a document or section the catalog lacks is flagged
 needs_review, with the reason in `problem`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -87,8 +88,7 @@ class _DocIndex:
         for level in self.levels[:2]:
             for key, anchors in level.items():
                 phrases.setdefault(key, set()).update(anchors)
-        self.phrases = sorted(((k, v) for k, v in phrases.items() if len(v) == 1),
-                              key=lambda kv: -len(kv[0]))
+        self.phrases = sorted(((k, v) for k, v in phrases.items() if len(v) == 1), key=lambda kv: -len(kv[0]))
 
     def _add(self, level: int, text: str, section: dict) -> None:
         key = norm(text)
@@ -108,8 +108,10 @@ class _DocIndex:
                 # "3.3 Opioids for Chronic Pain ...: Initiating and Monitoring ..." - the last
                 # part after a colon is the section's own title.
                 own = norm(rest.split(":")[-1])
-                title_ok = own in (norm(self.by_anchor[anchor]["title"]),
-                                   *(norm(a) for a in self.by_anchor[anchor].get("aliases", [])))
+                title_ok = own in (
+                    norm(self.by_anchor[anchor]["title"]),
+                    *(norm(a) for a in self.by_anchor[anchor].get("aliases", [])),
+                )
                 return anchor, NUMBER, 1.0 if title_ok else 0.9
         if _PAGE_ONLY.fullmatch(text):
             anchors = self.by_page(text)
@@ -141,11 +143,15 @@ class _DocIndex:
         return self.prefix(text)
 
     def prefix(self, text: str) -> tuple[Optional[str], str, float]:
-        """"Physical Methods, Table 12-8" -> Physical Methods: the one section whose title (of two
+        """ "Physical Methods, Table 12-8" -> Physical Methods: the one section whose title (of two
         words or more) opens the cited text."""
         key = norm(text)
-        found = {next(iter(v)) for level in self.levels[:2] for k, v in level.items()
-                 if len(v) == 1 and " " in k and key.startswith(k + " ")}
+        found = {
+            next(iter(v))
+            for level in self.levels[:2]
+            for k, v in level.items()
+            if len(v) == 1 and " " in k and key.startswith(k + " ")
+        }
         if len(found) == 1:
             return found.pop(), ALIAS, 0.75
         return None, UNRESOLVED, 0.0
@@ -181,8 +187,11 @@ class _DocIndex:
         if not numbers:
             return []
         page = numbers[0]
-        found = [s for s in self.sections
-                 if s.get("page_start") and s.get("page_end") and s["page_start"] <= page <= s["page_end"]]
+        found = [
+            s
+            for s in self.sections
+            if s.get("page_start") and s.get("page_end") and s["page_start"] <= page <= s["page_end"]
+        ]
         # The most specific (narrowest) range wins.
         found.sort(key=lambda s: s["page_end"] - s["page_start"])
         return [found[0]["anchor"]] if found else []
@@ -201,7 +210,7 @@ class _DocIndex:
             pos = rest.find(f" {phrase} ")
             while pos >= 0:
                 found.append((pos, next(iter(anchors))))
-                rest = rest[:pos] + " " + "#" * len(phrase) + " " + rest[pos + len(phrase) + 2:]
+                rest = rest[:pos] + " " + "#" * len(phrase) + " " + rest[pos + len(phrase) + 2 :]
                 pos = rest.find(f" {phrase} ")
         found.sort()
         anchors: list[str] = []
@@ -266,7 +275,9 @@ class Linker:
         return slug, method, confidence * (0.8 if method == FUZZY else 1.0)
 
     def family_of(self, text_norm: str) -> list[str]:
-        return [fam for fam, phrases in self.families.items() if any(contains_phrase(text_norm, p) >= 0 for p in phrases)]
+        return [
+            fam for fam, phrases in self.families.items() if any(contains_phrase(text_norm, p) >= 0 for p in phrases)
+        ]
 
     def _chapters(self, family: str, text_norm: str) -> list[tuple[int, int, str]]:
         """(position, -length, slug) of every chapter alias of `family` found in the text."""
@@ -296,7 +307,7 @@ class Linker:
         text = _DATE.sub(" ", clause)
         cut = self.other_source.search(text) if self.other_source else None
         if cut:
-            text = text[:cut.start()]
+            text = text[: cut.start()]
         segments = _SEPARATORS.split(text)
         toks: list[str] = []
         seg_of: list[int] = []
@@ -311,8 +322,8 @@ class Linker:
             words = phrase.split()
             n, found = len(words), []
             for j in range(len(toks) - n + 1):
-                if toks[j:j + n] == words and all(c is None for c in covered[j:j + n]):
-                    covered[j:j + n] = [label] * n
+                if toks[j : j + n] == words and all(c is None for c in covered[j : j + n]):
+                    covered[j : j + n] = [label] * n
                     found.append(j)
             return found
 
@@ -331,8 +342,11 @@ class Linker:
             idx = [j for j in range(len(toks)) if seg_of[j] == i]
             if any(covered[j] == "topic" for j in idx):
                 continue
-            residue = [toks[j] for j in idx if covered[j] is None and toks[j] not in self.noise
-                       and not _ORDINAL.fullmatch(toks[j])]
+            residue = [
+                toks[j]
+                for j in idx
+                if covered[j] is None and toks[j] not in self.noise and not _ORDINAL.fullmatch(toks[j])
+            ]
             if not residue:
                 continue
             anchor, method, _ = index.lookup(" ".join(residue))
@@ -357,7 +371,7 @@ class Linker:
         out = []
         for k, (_start, end, slug) in enumerate(spans):
             stop = spans[k + 1][0] if k + 1 < len(spans) else len(padded)
-            out.append((slug, padded[end + 1:stop].strip()))
+            out.append((slug, padded[end + 1 : stop].strip()))
         return out
 
     @staticmethod
@@ -370,12 +384,20 @@ class Linker:
 
     # --- entry point ---------------------------------------------------------------------------
 
-    def link(self, kind: str, document: Optional[str] = None, year: Optional[int] = None,
-             sections=None, pages: Optional[str] = None, clause: str = "") -> LinkResult:
+    def link(
+        self,
+        kind: str,
+        document: Optional[str] = None,
+        year: Optional[int] = None,
+        sections=None,
+        pages: Optional[str] = None,
+        clause: str = "",
+    ) -> LinkResult:
         sections = [s for s in (sections or []) if s and s.strip()]
         if kind == "NONE":
-            return LinkResult(None, method=UNRESOLVED, confidence=0.0, needs_review=False,
-                              problem="no medical evidence cited")
+            return LinkResult(
+                None, method=UNRESOLVED, confidence=0.0, needs_review=False, problem="no medical evidence cited"
+            )
         if kind == "MTUS":
             return self._link_mtus(document or "", year, sections, pages)
         return self._link_free(document or clause or "", pages)
@@ -388,10 +410,14 @@ class Linker:
         out, i = [], 0
         while i < len(sections):
             for n in range(min(4, len(sections) - i), 1, -1):
-                joined = ", ".join(s.strip() for s in sections[i:i + n])
+                joined = ", ".join(s.strip() for s in sections[i : i + n])
                 anchor, method, confidence = index.lookup(joined)
-                if anchor and method in (EXACT_TITLE, ALIAS) and confidence >= 0.85 and not all(
-                        index.lookup(s)[1] in (EXACT_TITLE, ALIAS, NUMBER) for s in sections[i:i + n]):
+                if (
+                    anchor
+                    and method in (EXACT_TITLE, ALIAS)
+                    and confidence >= 0.85
+                    and not all(index.lookup(s)[1] in (EXACT_TITLE, ALIAS, NUMBER) for s in sections[i : i + n])
+                ):
                     out.append(joined)
                     i += n
                     break
@@ -403,8 +429,9 @@ class Linker:
     def _link_mtus(self, name: str, year, sections: list[str], pages) -> LinkResult:
         slug, method, confidence = self.mtus_document(name, year)
         if slug is None:
-            return LinkResult(None, method=UNRESOLVED, needs_review=True,
-                              problem=f"MTUS document not in the catalog: {name!r}")
+            return LinkResult(
+                None, method=UNRESOLVED, needs_review=True, problem=f"MTUS document not in the catalog: {name!r}"
+            )
         index = self.indexes[slug]
         anchors, methods, confidences, missing = [], [], [], []
         for cited in self._rejoin(index, sections):
@@ -454,8 +481,14 @@ class Linker:
         stripped = self._without(text_norm, sorted(family_phrases, key=len, reverse=True))
         guessed = not families
         # The first family named leads ("ACOEM guidelines and the ODG ...").
-        order = sorted(families, key=lambda f: min(p for p in (contains_phrase(text_norm, q) for q in self.families[f])
-                                                   if p >= 0)) if families else ["ODG"]
+        order = (
+            sorted(
+                families,
+                key=lambda f: min(p for p in (contains_phrase(text_norm, q) for q in self.families[f]) if p >= 0),
+            )
+            if families
+            else ["ODG"]
+        )
         second_edition = any(contains_phrase(text_norm, m) >= 0 for m in self.acoem_old)
         for family in order:
             hits = self._chapters(family, stripped)
@@ -469,8 +502,12 @@ class Linker:
                 hits = self._chapters("MTUS", stripped)
                 chapter = _CHAPTER_NUMBER.search(clause)
                 if not hits and chapter:
-                    hits = [(0, 0, d["slug"], "") for d in self.documents.values() if d["family"] == "MTUS"
-                            and re.search(rf"\bchapters? (?:\d+-)?{chapter.group(1)}\b", d.get("edition", ""))]
+                    hits = [
+                        (0, 0, d["slug"], "")
+                        for d in self.documents.values()
+                        if d["family"] == "MTUS"
+                        and re.search(rf"\bchapters? (?:\d+-)?{chapter.group(1)}\b", d.get("edition", ""))
+                    ]
                 if hits:
                     slug = hits[0][2]
                     anchors = self.indexes[slug].by_page(pages or "") if pages else []

@@ -10,6 +10,7 @@ an alias or its number ("3.3", "3.3 Initiating ..."), ignoring case, spacing, hy
 punctuation. "Page N" lines (and "Page N of M") set the printed page number and are dropped.
 A heading met twice (a table of contents, then the body) keeps the occurrence with the most text.
 """
+
 from __future__ import annotations
 
 import re
@@ -95,8 +96,9 @@ def match_heading(line: str, by_title: dict, by_number: dict) -> Optional[str]:
     return None
 
 
-def split_sections(pages: list[tuple[Optional[int], str]], sections: list[dict],
-                   heading_hints: Optional[set] = None) -> SplitResult:
+def split_sections(
+    pages: list[tuple[Optional[int], str]], sections: list[dict], heading_hints: Optional[set] = None
+) -> SplitResult:
     """heading_hints: lines known to be headings (HTML <h1>-<h6>), reported when unplaced."""
     by_title, by_number = _heading_keys(sections)
     result = SplitResult()

@@ -1,4 +1,5 @@
 """{% citation_targets citation as t %}: where a citation links to and the passage to show inline."""
+
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 
@@ -23,12 +24,15 @@ def citation_targets(citation):
     quotes = [q for q in citation.item.quoted_passages.all() if q.document_id == link.document_id]
     targets = []
     for section in sorted(link.sections.all(), key=lambda s: s.order):
-        targets.append({
-            "url": section.get_absolute_url(),
-            "label": section.label,
-            "text": section.text,
-            "quotes": [q for q in quotes if q.section_id == section.pk] or [q for q in quotes if q.section_id is None],
-        })
+        targets.append(
+            {
+                "url": section.get_absolute_url(),
+                "label": section.label,
+                "text": section.text,
+                "quotes": [q for q in quotes if q.section_id == section.pk]
+                or [q for q in quotes if q.section_id is None],
+            }
+        )
     if not targets:
         doc = link.document
         targets.append({"url": doc.get_absolute_url(), "label": str(doc), "text": "", "quotes": quotes})

@@ -4,6 +4,7 @@ The queue is the CitationLink list filtered to needs_review. Opening one, a pers
 document and sections; saving stores a ManualResolution under the citation's normalised text, so
 the same citation in every letter resolves too and `link_citations --all` keeps the choice.
 """
+
 from __future__ import annotations
 
 from django.contrib import admin, messages
@@ -19,8 +20,9 @@ def queue_sections(section_ids, action=sync.INDEX) -> None:
     """A section's search document, and the letters whose guideline facets name it."""
     section_ids = list(section_ids)
     sync.queue_for_index(sync.SECTION, section_ids, action)
-    letters = CitationLink.objects.filter(sections__in=section_ids).values_list("citation__item__determination_id",
-                                                                               flat=True)
+    letters = CitationLink.objects.filter(sections__in=section_ids).values_list(
+        "citation__item__determination_id", flat=True
+    )
     sync.queue_for_index(sync.DETERMINATION, set(letters))
 
 
@@ -83,7 +85,9 @@ class GuidelineSectionAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         pk = obj.pk
-        letters = set(CitationLink.objects.filter(sections=obj).values_list("citation__item__determination_id", flat=True))
+        letters = set(
+            CitationLink.objects.filter(sections=obj).values_list("citation__item__determination_id", flat=True)
+        )
         super().delete_model(request, obj)
         sync.queue_for_index(sync.SECTION, [pk], sync.DELETE)
         sync.queue_for_index(sync.DETERMINATION, letters)
@@ -111,10 +115,29 @@ class CitationLinkAdmin(admin.ModelAdmin):
     search_fields = ("citation__clause", "citation__document", "problem", "citation__item__determination__case_number")
     autocomplete_fields = ("document",)
     filter_horizontal = ("sections",)
-    readonly_fields = ("cited_in_full", "letter", "method", "confidence", "problem", "resolution_key", "manual",
-                       "linked_at")
-    fields = ("cited_in_full", "letter", "problem", "document", "sections", "method", "confidence",
-              "needs_review", "resolution_key", "manual", "linked_at")
+    readonly_fields = (
+        "cited_in_full",
+        "letter",
+        "method",
+        "confidence",
+        "problem",
+        "resolution_key",
+        "manual",
+        "linked_at",
+    )
+    fields = (
+        "cited_in_full",
+        "letter",
+        "problem",
+        "document",
+        "sections",
+        "method",
+        "confidence",
+        "needs_review",
+        "resolution_key",
+        "manual",
+        "linked_at",
+    )
     list_select_related = ("citation__item__determination", "document")
 
     def get_queryset(self, request):
@@ -151,7 +174,10 @@ class CitationLinkAdmin(admin.ModelAdmin):
         # A person's choice: store it under the citation's text and apply it to every letter.
         resolution, _ = ManualResolution.objects.update_or_create(
             key=link.resolution_key or f"link-{link.pk}",
-            defaults={"document": link.document, "example": (link.citation.clause or link.citation.document or "")[:2000]},
+            defaults={
+                "document": link.document,
+                "example": (link.citation.clause or link.citation.document or "")[:2000],
+            },
         )
         resolution.sections.set(link.sections.all())
         if not link.resolution_key:

@@ -3,6 +3,7 @@
 Django has no nested inlines, so citations are edited inline on the DisputedItem page and shown
 as a read-only summary on the Determination page.
 """
+
 from __future__ import annotations
 
 from django.contrib import admin, messages
@@ -41,7 +42,10 @@ class DecisionYearFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         years = (
             Determination.objects.exclude(decision_date__isnull=True)
-            .annotate(y=ExtractYear("decision_date")).values_list("y", flat=True).distinct().order_by("-y")
+            .annotate(y=ExtractYear("decision_date"))
+            .values_list("y", flat=True)
+            .distinct()
+            .order_by("-y")
         )
         return [(str(y), str(y)) for y in years]
 
@@ -70,10 +74,20 @@ class ItemDecisionFilter(admin.SimpleListFilter):
 class DisputedItemInline(admin.StackedInline):
     model = DisputedItem
     extra = 0
-    fields = ("order", "request", "disputed_portion", "decision", "rationale", "procedure",
-              "procedure_category", "body_region", "laterality", "citation_summary", "edit_link")
-    readonly_fields = ("citation_summary", "edit_link", "procedure", "procedure_category", "body_region",
-                       "laterality")
+    fields = (
+        "order",
+        "request",
+        "disputed_portion",
+        "decision",
+        "rationale",
+        "procedure",
+        "procedure_category",
+        "body_region",
+        "laterality",
+        "citation_summary",
+        "edit_link",
+    )
+    readonly_fields = ("citation_summary", "edit_link", "procedure", "procedure_category", "body_region", "laterality")
     show_change_link = True
 
     @admin.display(description="Citations")
@@ -95,7 +109,8 @@ def citation_summary_html(item: DisputedItem):
     return format_html(
         "<ul style='margin:0'>{}</ul>",
         format_html_join(
-            "", "<li>{}: {}</li>",
+            "",
+            "<li>{}: {}</li>",
             ((c.get_party_display(), c.clause or c.document or c.get_kind_display()) for c in citations),
         ),
     )
@@ -108,27 +123,58 @@ class DeterminationAdmin(admin.ModelAdmin):
     list_filter = (ItemDecisionFilter, "priority", SpecialtyFilter, DecisionYearFilter, "parse_status", "layout")
     search_fields = ("case_number", "items__request", "source_name")
     date_hierarchy = None
-    readonly_fields = ("raw_text", "sha256", "source_name", "parse_errors", "parse_warnings", "created_at",
-                       "updated_at", "revision_links", "letter_files")
+    readonly_fields = (
+        "raw_text",
+        "sha256",
+        "source_name",
+        "parse_errors",
+        "parse_warnings",
+        "created_at",
+        "updated_at",
+        "revision_links",
+        "letter_files",
+    )
     inlines = [DisputedItemInline]
     actions = ["reparse_selected"]
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("case_number", "parse_status", "parse_errors", "parse_warnings", "layout", "letter_files")}),
-        ("Dates", {"fields": ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date",
-                              "application_received", "priority")}),
-        ("Reviewer and patient", {"fields": ("reviewer_licensure", "reviewer_specialty", "patient_age",
-                                             "patient_sex")}),
+        (
+            "Dates",
+            {
+                "fields": (
+                    "date_assigned",
+                    "date_of_injury",
+                    "decision_date",
+                    "ur_denial_date",
+                    "application_received",
+                    "priority",
+                )
+            },
+        ),
+        (
+            "Reviewer and patient",
+            {"fields": ("reviewer_licensure", "reviewer_specialty", "patient_age", "patient_sex")},
+        ),
         ("Clinical summary", {"fields": ("clinical_summary",)}),
-        ("Source", {"fields": ("source_name", "sha256", "created_at", "updated_at", "revision_links", "raw_text"),
-                    "classes": ("collapse",)}),
+        (
+            "Source",
+            {
+                "fields": ("source_name", "sha256", "created_at", "updated_at", "revision_links", "raw_text"),
+                "classes": ("collapse",),
+            },
+        ),
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_items=Count("items", distinct=True),
-            n_upheld=Count("items", filter=Q(items__decision=DisputedItem.Decision.UPHELD), distinct=True),
-            n_overturned=Count("items", filter=Q(items__decision=DisputedItem.Decision.OVERTURNED), distinct=True),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_items=Count("items", distinct=True),
+                n_upheld=Count("items", filter=Q(items__decision=DisputedItem.Decision.UPHELD), distinct=True),
+                n_overturned=Count("items", filter=Q(items__decision=DisputedItem.Decision.OVERTURNED), distinct=True),
+            )
         )
 
     @admin.display(description="Items", ordering="n_items")
@@ -155,8 +201,11 @@ class DeterminationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Letter file")
     def letter_files(self, obj):
-        links = [(url, label) for url, label in ((obj.letter_pdf_url(), "original PDF"),
-                                                  (obj.letter_txt_url(), "text")) if url]
+        links = [
+            (url, label)
+            for url, label in ((obj.letter_pdf_url(), "original PDF"), (obj.letter_txt_url(), "text"))
+            if url
+        ]
         if not links:
             return "the original file was not kept (ingest the file again to attach it)"
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
@@ -167,9 +216,16 @@ class DeterminationAdmin(admin.ModelAdmin):
         if not revisions:
             return "-"
         return format_html_join(
-            format_html("<br>"), '<a href="{}">{}</a> ({})',
-            ((reverse("admin:cases_determinationrevision_change", args=[r.pk]), r.recorded_at,
-              ", ".join(r.changed_fields) or "file bytes only") for r in revisions),
+            format_html("<br>"),
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:cases_determinationrevision_change", args=[r.pk]),
+                    r.recorded_at,
+                    ", ".join(r.changed_fields) or "file bytes only",
+                )
+                for r in revisions
+            ),
         )
 
     def save_related(self, request, form, formsets, change):
@@ -194,12 +250,16 @@ class DeterminationAdmin(admin.ModelAdmin):
         for outcome in reparse_letters(queryset.order_by("pk").values_list("pk", flat=True)):
             if outcome.status == FAILED:
                 counts["failed"] += 1
-                self.message_user(request, f"{outcome.case_number or outcome.source_name}: {outcome.message}",
-                                  messages.WARNING)
+                self.message_user(
+                    request, f"{outcome.case_number or outcome.source_name}: {outcome.message}", messages.WARNING
+                )
             else:
                 counts["ok"] += 1
-        self.message_user(request, f"Re-parsed {counts['ok']} letter(s); {counts['failed']} failed.",
-                          messages.SUCCESS if not counts["failed"] else messages.WARNING)
+        self.message_user(
+            request,
+            f"Re-parsed {counts['ok']} letter(s); {counts['failed']} failed.",
+            messages.SUCCESS if not counts["failed"] else messages.WARNING,
+        )
 
 
 class GuidelineCitationInline(admin.TabularInline):
@@ -264,8 +324,15 @@ class DeterminationRevisionAdmin(admin.ModelAdmin):
     list_display = ("determination", "recorded_at", "source_name", "changed_fields")
     search_fields = ("determination__case_number", "source_name")
     list_select_related = ("determination",)
-    readonly_fields = ("determination", "recorded_at", "source_name", "previous_sha256", "new_sha256",
-                       "changed_fields", "previous_raw_text")
+    readonly_fields = (
+        "determination",
+        "recorded_at",
+        "source_name",
+        "previous_sha256",
+        "new_sha256",
+        "changed_fields",
+        "previous_raw_text",
+    )
 
     def has_add_permission(self, request):
         return False
@@ -296,11 +363,35 @@ class IngestJobFileInline(admin.TabularInline):
 
 @admin.register(IngestJob)
 class IngestJobAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "origin", "requester", "created_at", "state", "progress", "n_new", "n_updated",
-                    "n_unchanged", "n_failed", "progressed_at")
+    list_display = (
+        "__str__",
+        "origin",
+        "requester",
+        "created_at",
+        "state",
+        "progress",
+        "n_new",
+        "n_updated",
+        "n_unchanged",
+        "n_failed",
+        "progressed_at",
+    )
     list_filter = ("origin",)
-    readonly_fields = ("origin", "requested_by", "requester", "remote_addr", "request", "force", "total", "created_at",
-                       "started_at", "finished_at", "progressed_at", "state", "progress")
+    readonly_fields = (
+        "origin",
+        "requested_by",
+        "requester",
+        "remote_addr",
+        "request",
+        "force",
+        "total",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "progressed_at",
+        "state",
+        "progress",
+    )
     fields = readonly_fields
     inlines = [IngestJobFileInline]
 

@@ -4,6 +4,7 @@ For one decision of a letter, the past decisions most like it, asked as the prec
 asks (its request and the letter's clinical summary), the letter's own decisions left out. It
 reads the search index only, no SQL, so the letter page's query count stays what it was.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,9 @@ ON_LETTER_PAGE = 5
 @register.simple_tag
 def similar_decisions(item, det) -> dict:
     """{"results": [...] (precedents.payload results), "more_url", "error"}."""
-    params = PrecedentParams(request=item.request, summary=det.clinical_summary or "",
-                             exclude_letters=[det.pk], size=ON_LETTER_PAGE)
+    params = PrecedentParams(
+        request=item.request, summary=det.clinical_summary or "", exclude_letters=[det.pk], size=ON_LETTER_PAGE
+    )
     more = {"request": item.request, **({"exclude": det.case_number} if det.case_number else {})}
     out = {"results": [], "more_url": reverse("precedents:finder") + "?" + urlencode(more), "error": None}
     if not item.request:

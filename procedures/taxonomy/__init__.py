@@ -5,6 +5,7 @@ The taxonomy itself is data (procedures/data/procedures.yaml); this package load
     expand_query(text) -> Expansion(phrases, procedures)
     taxonomy_version() -> SHA-256 of the data file (stored on classified items)
 """
+
 from .classify import classify  # noqa: F401
 from .expand import expand_query  # noqa: F401
 from .loader import DEFAULT_PATH, default_taxonomy, load_taxonomy, taxonomy_version  # noqa: F401

@@ -1,4 +1,5 @@
 """Classifying one disputed request: procedure, category, body region and laterality."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Synonyms are expanded here, in our code, rather than by the search engine: the Elasticsearch
 stand-in applies search-time synonyms poorly, and one expansion serves both backends.
 """
+
 from __future__ import annotations
 
 from typing import Optional

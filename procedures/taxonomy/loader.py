@@ -1,4 +1,5 @@
 """Loading and validating the taxonomy data file (procedures/data/procedures.yaml)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -95,7 +96,8 @@ def load_taxonomy(path: Path | str = DEFAULT_PATH) -> Taxonomy:
         region = Region(name=name, terms=list(entry.get("terms") or []), expand=list(entry.get("expand") or []))
         try:
             region.matchers = [compile_phrase(t) for t in region.terms] + [
-                re.compile(p) for p in entry.get("patterns") or []  # spine levels: case-sensitive
+                re.compile(p)
+                for p in entry.get("patterns") or []  # spine levels: case-sensitive
             ]
         except re.error as exc:
             raise TaxonomyError(f"{path}: body_regions.{name}: bad pattern: {exc}") from exc

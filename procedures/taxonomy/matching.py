@@ -5,6 +5,7 @@ hyphens ("x-ray" = "x ray" = "xray"), a slash may have spaces around it ("EMG / 
 trailing plural "s"/"es" is optional, because letters write "Facet joint injections" and users
 type "facet injection".
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Types of the taxonomy: what the data file describes, and what classification returns."""
+
 from __future__ import annotations
 
 import re

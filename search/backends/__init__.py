@@ -10,6 +10,7 @@ Adding an engine is a class implementing search.backends.base.SearchBackend with
 `from_settings(settings)` classmethod, and one line in SEARCH_BACKENDS; `search_index --backend`
 and the contract tests (tests/search/test_backends.py) read the names from there.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -25,8 +26,18 @@ from search.backends.base import (
     SearchResult,
 )
 
-__all__ = ["FACETS", "FacetValue", "LetterHit", "SearchBackend", "SearchBackendError", "SearchQuery",
-           "SearchResult", "backend_names", "get_backend", "reset_backend"]
+__all__ = [
+    "FACETS",
+    "FacetValue",
+    "LetterHit",
+    "SearchBackend",
+    "SearchBackendError",
+    "SearchQuery",
+    "SearchResult",
+    "backend_names",
+    "get_backend",
+    "reset_backend",
+]
 
 _backends: dict[str, SearchBackend] = {}
 
@@ -43,8 +54,9 @@ def get_backend(name: str | None = None) -> SearchBackend:
         try:
             path = settings.SEARCH_BACKENDS[name]
         except KeyError:
-            raise ValueError(f"unknown SEARCH_BACKEND {name!r} (settings.SEARCH_BACKENDS has: "
-                             f"{', '.join(backend_names())})") from None
+            raise ValueError(
+                f"unknown SEARCH_BACKEND {name!r} (settings.SEARCH_BACKENDS has: {', '.join(backend_names())})"
+            ) from None
         _backends[name] = import_string(path).from_settings(settings)
     return _backends[name]
 

@@ -41,6 +41,7 @@ limit) in one stable order, the same on both engines: by its letter's decision d
 letters first), then letter id, then decision id (a letter's decisions are stored in letter order,
 so this is their order in the letter). Exports (exports.decisions) read it.
 """
+
 from __future__ import annotations
 
 import re
@@ -110,7 +111,8 @@ class SearchQuery:
         """Whether a letter's decisions all match or none does: no words, procedure or region,
         and filters on letter facets and dates only."""
         return not (self.words or self.procedures or self.phrases or self.regions) and all(
-            f in LETTER_FACETS for f in self.active_filters())
+            f in LETTER_FACETS for f in self.active_filters()
+        )
 
     def active_filters(self) -> dict[str, list[str]]:
         """Filters with their blank values dropped (and facets left with none)."""
@@ -195,8 +197,14 @@ class SearchResult:
 # Breakdowns of the matching decisions, each value counted with its outcomes: the time trend
 # (decision_month, decision_year), what the decisions rely on and who decided them, and what
 # was requested.
-ANALYTICS_BREAKDOWNS = ["decision_month", "decision_year", "procedure_category", "procedure", "guideline_section",
-                        "specialty"]
+ANALYTICS_BREAKDOWNS = [
+    "decision_month",
+    "decision_year",
+    "procedure_category",
+    "procedure",
+    "guideline_section",
+    "specialty",
+]
 # Letter fields: a value's `letters` (see Bucket) can be counted for these.
 ANALYTICS_LETTER_BREAKDOWNS = {"decision_month", "decision_year", "specialty"}
 
@@ -240,7 +248,7 @@ COMPLETE_BREAKDOWNS = {"decision_month", "decision_year", "procedure_category", 
 
 def sort_buckets(buckets: Iterable[Bucket], name: str, size: int) -> list[Bucket]:
     ordered = sorted((b for b in buckets if b.decisions > 0), key=lambda b: (-b.decisions, b.value))
-    return ordered if name in COMPLETE_BREAKDOWNS else ordered[:max(int(size or 0), 1)]
+    return ordered if name in COMPLETE_BREAKDOWNS else ordered[: max(int(size or 0), 1)]
 
 
 # --- precedents: past decisions like a request ---------------------------------------------------
@@ -271,10 +279,15 @@ MLT_MAX_QUERY_TERMS = 25
 # before it reaches either engine (like_text) rather than given as more-like-this stop_words:
 # osmem-server drops every term that merely starts with a stop word ("on" drops "one", "the"
 # drops "therapy").
-MLT_STOP_WORDS = frozenset(("a an and are as at be but by for if in into is it no not of on or such that the their "
-                            "then there these they this to was will with").split())
-_STOP_RE = re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(MLT_STOP_WORDS, key=len, reverse=True)) + r")(?![^\W_])",
-                      re.IGNORECASE)
+MLT_STOP_WORDS = frozenset(
+    (
+        "a an and are as at be but by for if in into is it no not of on or such that the their "
+        "then there these they this to was will with"
+    ).split()
+)
+_STOP_RE = re.compile(
+    r"(?<![^\W_])(?:" + "|".join(sorted(MLT_STOP_WORDS, key=len, reverse=True)) + r")(?![^\W_])", re.IGNORECASE
+)
 PRECEDENTS_MAX = 100
 
 
@@ -357,7 +370,6 @@ class SearchBackend(ABC):
         """Outcomes, breakdowns and the days-to-decision histogram of the decisions `query`
         matches (AnalyticsResult); query.page, page_size, sort and facets are ignored."""
 
-
     @abstractmethod
     def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
         """Past decisions most like a request, best first (semantics above PrecedentQuery)."""
@@ -429,7 +441,7 @@ def group_letters(pairs: Iterable[tuple[int, float]], offset: int, size: int) ->
         if letter not in seen:
             seen[letter] = score
     ordered = list(seen.items())
-    return ordered[offset:offset + size], len(ordered)
+    return ordered[offset : offset + size], len(ordered)
 
 
 # Document shapes (built by search.documents; the engines store them and return them as sources).

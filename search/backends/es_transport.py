@@ -5,6 +5,7 @@ variant for bulk), which osmem-server (the OpenSearch-compatible test server) an
 Plain `application/json` / `application/x-ndjson` mean the same to a real Elasticsearch 8, so
 this node is harmless there (settings.ELASTICSEARCH_PLAIN_JSON turns it off if ever needed).
 """
+
 from __future__ import annotations
 
 from elastic_transport import Urllib3HttpNode

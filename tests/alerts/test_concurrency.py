@@ -1,6 +1,7 @@
 """Two `manage.py send_alerts` processes at once over the same saved searches, on SQLite and on
 PostgreSQL: every saved search gets its alert exactly once (the e-mails are counted in the
 file-based backend's files; the deliveries straight from the database)."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ SEARCHES = 80
 TIMEOUT = 240
 # Queries whose decisions the ORM counts without the search code: everything, or one outcome.
 QUERIES = {"": {}, "decision=Upheld": {"decision": "Upheld"}, "decision=Overturned": {"decision": "Overturned"}}
-SUMMARY = re.compile(r"checked: (\d+), e-mails sent: (\d+) \((\d+) decisions\), nothing new: (\d+), "
-                     r"taken by another run: (\d+), failed: (\d+)")
+SUMMARY = re.compile(
+    r"checked: (\d+), e-mails sent: (\d+) \((\d+) decisions\), nothing new: (\d+), "
+    r"taken by another run: (\d+), failed: (\d+)"
+)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -33,11 +36,18 @@ def database_url(request, tmp_path):
 
 def test_two_runs_at_once_send_each_alert_once(database_url, tmp_path):
     mail_dir = tmp_path / "mail"
-    env = project_env(tmp_path, database_url=database_url, IMR_ALERTS_SETTLE_SECONDS="0",
-                      EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(mail_dir))
+    env = project_env(
+        tmp_path,
+        database_url=database_url,
+        IMR_ALERTS_SETTLE_SECONDS="0",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "ingest", *map(str, sorted(FIXTURE_LETTERS.glob("*.txt"))))
-    setup = run_python(env, f"""
+    setup = run_python(
+        env,
+        f"""
 from datetime import datetime, timezone
 from django.contrib.auth.models import User
 from alerts.models import SavedSearch
@@ -50,12 +60,22 @@ for i in range({SEARCHES}):
     SavedSearch.objects.create(user=user, name=f"alert-{{i}}", query=queries[i % len(queries)],
                                last_alerted_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
 print([items.filter(**f).count() for f in filters])
-""")
+""",
+    )
     expected_counts = dict(zip(QUERIES, eval(setup.stdout.strip().splitlines()[-1])))
     assert all(expected_counts.values()), expected_counts
 
-    runs = [subprocess.Popen([sys.executable, "manage.py", "send_alerts"], cwd=REPO_DIR, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "send_alerts"],
+            cwd=REPO_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=TIMEOUT) for run in runs]
     for run, (out, err) in zip(runs, outputs):
         assert run.returncode == 0, f"send_alerts exited {run.returncode}\n{out[-2000:]}\n{err[-3000:]}"
@@ -71,13 +91,16 @@ print([items.filter(**f).count() for f in filters])
         query = list(QUERIES)[int(name.split("-")[1]) % len(QUERIES)]
         assert int(count) == expected_counts[query], (name, query, count)
 
-    check = run_python(env, """
+    check = run_python(
+        env,
+        """
 from django.db.models import Count
 from alerts.models import AlertDelivery, SavedSearch
 sent = AlertDelivery.objects.filter(status="sent")
 print(sent.count(), sent.values("saved_search").distinct().count(), AlertDelivery.objects.exclude(status="sent").count(),
       SavedSearch.objects.filter(last_sent_at__isnull=True).count())
-""")
+""",
+    )
     assert check.stdout.split() == [str(SEARCHES), str(SEARCHES), "0", "0"]
     again = manage(env, "send_alerts")
     assert "e-mails sent: 0" in again.stdout

@@ -2,6 +2,7 @@
 new letters (real letters copied under new case numbers) ingested after it was saved, and the
 e-mail that must list exactly the new matching decisions. The oracle is tests/support/oracle.py
 (the ORM and hand-written patterns) and the letters' created_at, never the search code."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,11 @@ LISTED = re.compile(r"^\d+\. (\S+) \(decision (\d+)\): (\w+)$", re.M)
 
 def new_matching(since) -> set[int]:
     """The oracle: lumbar MRI decisions of letters stored after `since`."""
-    return set(DisputedItem.objects.filter(pk__in=LUMBAR.expected(), determination__created_at__gt=since)
-               .values_list("pk", flat=True))
+    return set(
+        DisputedItem.objects.filter(pk__in=LUMBAR.expected(), determination__created_at__gt=since).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def other_lumbar_mri_letter() -> str:
@@ -59,8 +63,11 @@ def test_new_matching_decisions_are_emailed_once(alert_corpus, client, nurse, tm
     assert send_alerts().sent == 0 and mail.outbox == []  # nothing stored since it was saved
     saved.refresh_from_db()
     cursor = saved.last_alerted_at  # moved over the empty window
-    new_cases = {"CM16-9900001": LUMBAR_MRI_LETTER, "CM16-9900002": other_lumbar_mri_letter(),
-                 "CM16-9900003": unrelated_letter()}
+    new_cases = {
+        "CM16-9900001": LUMBAR_MRI_LETTER,
+        "CM16-9900002": other_lumbar_mri_letter(),
+        "CM16-9900003": unrelated_letter(),
+    }
     ingest(*(copy_letter(source, new, tmp_path / "new") for new, source in new_cases.items()))
     expected = new_matching(cursor)
     expected_cases = set(Determination.objects.filter(items__in=expected).values_list("case_number", flat=True))
@@ -80,13 +87,20 @@ def test_new_matching_decisions_are_emailed_once(alert_corpus, client, nurse, tm
         assert f"https://kb.example.org/determinations/{item.determination.case_number}/" in email.body
         assert " ".join(item.request.split()) in email.body
     assert "https://kb.example.org/search/?q=lumbar+MRI" in email.body
-    unsubscribe = re.search(r"Stop these alerts: https://kb\.example\.org(/alerts/unsubscribe/\S+/)", email.body).group(1)
+    unsubscribe = re.search(r"Stop these alerts: https://kb\.example\.org(/alerts/unsubscribe/\S+/)", email.body).group(
+        1
+    )
     assert email.extra_headers["List-Unsubscribe"] == f"<https://kb.example.org{unsubscribe}>"
 
     saved.refresh_from_db()
     assert saved.last_alerted_at > cursor and saved.last_sent_at is not None
     delivery = AlertDelivery.objects.get(saved_search=saved)
-    assert (delivery.status, delivery.decisions, delivery.window_start, delivery.recipient) == ("sent", len(expected), cursor, EMAIL)
+    assert (delivery.status, delivery.decisions, delivery.window_start, delivery.recipient) == (
+        "sent",
+        len(expected),
+        cursor,
+        EMAIL,
+    )
 
     again = send_alerts()
     assert (again.sent, len(mail.outbox)) == (0, 1), again.line()
@@ -124,7 +138,10 @@ def test_a_failed_send_leaves_the_cursor(alert_corpus, client, nurse, settings, 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     retried = send_alerts()
     assert (retried.sent, retried.decisions) == (1, len(expected)) and len(mail.outbox) == 1
-    assert sorted(AlertDelivery.objects.filter(saved_search=saved).values_list("status", flat=True)) == ["failed", "sent"]
+    assert sorted(AlertDelivery.objects.filter(saved_search=saved).values_list("status", flat=True)) == [
+        "failed",
+        "sent",
+    ]
 
 
 def test_the_window_waits_for_letters_not_yet_searchable(alert_corpus, client, nurse, settings, tmp_path):

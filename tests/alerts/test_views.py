@@ -1,5 +1,6 @@
 """Saving a search, the saved-searches page, the unsubscribe link and signing in, through the
 real views (the search page and the counts over real letters in a tmp embedded index)."""
+
 from __future__ import annotations
 
 from html import unescape
@@ -50,7 +51,9 @@ def test_sign_in_with_the_login_form_and_its_throttling(client, nurse, settings)
 @pytest.mark.django_db
 def test_saving_validates_and_canonicalises_the_query(client, nurse):
     client.force_login(nurse)
-    response = client.post("/alerts/save/", {"query": "q=lumbar+MRI&sort=-date&page=3&decision=Upheld", "name": "Lumbar\nMRI  "})
+    response = client.post(
+        "/alerts/save/", {"query": "q=lumbar+MRI&sort=-date&page=3&decision=Upheld", "name": "Lumbar\nMRI  "}
+    )
     assert response.status_code == 302 and response["Location"].startswith("/alerts/?saved=")
     saved = SavedSearch.objects.get()
     assert (saved.query, saved.name, saved.active) == ("q=lumbar+MRI&decision=Upheld", "Lumbar MRI", True)
@@ -95,8 +98,9 @@ def test_only_the_owner_can_change_a_saved_search(client, nurse, django_user_mod
 
 
 @pytest.mark.django_db(transaction=True)
-def test_search_page_save_button_and_the_list_page(alert_corpus, client, nurse, tmp_path,
-                                                    django_assert_max_num_queries):
+def test_search_page_save_button_and_the_list_page(
+    alert_corpus, client, nurse, tmp_path, django_assert_max_num_queries
+):
     anonymous = client.get("/search/?q=lumbar+MRI").content.decode()
     assert 'id="save-search"' in anonymous and "Sign in</a> to save this search" in anonymous
     client.force_login(nurse)
@@ -107,7 +111,9 @@ def test_search_page_save_button_and_the_list_page(alert_corpus, client, nurse, 
     saved = SavedSearch.objects.get(query="q=lumbar+mri")
 
     ingest(copy_letter(LUMBAR_MRI_LETTER, "CM16-9900031", tmp_path / "new"))
-    new = DisputedItem.objects.filter(pk__in=LUMBAR.expected(), determination__created_at__gt=saved.last_alerted_at).count()
+    new = DisputedItem.objects.filter(
+        pk__in=LUMBAR.expected(), determination__created_at__gt=saved.last_alerted_at
+    ).count()
     assert new >= 1
     with django_assert_max_num_queries(6):
         listing = client.get("/alerts/")

@@ -1,5 +1,6 @@
 """analytics.distribution: quantiles of a histogram agree with the standard library's on the raw
 observations (linear interpolation between closest ranks)."""
+
 from __future__ import annotations
 
 import random

@@ -5,6 +5,7 @@
 Expected numbers come from the ORM (tests/support/analytics_oracle.py and oracle.py), never from
 the search or analytics code; the links are checked by following them through /api/search/.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ NORCO = next(c for c in oracle.PROCEDURE_CASES if c.q == "Norco" and not c.filte
 
 def _hostile_letter(folder):
     text = (DWC_TXT / "CM16-0247255.txt").read_text(encoding="utf-8").replace("CM16-0247255", HOSTILE_CASE)
-    text = text.replace("Certification(s)/Specialty: Family Practice", f"Certification(s)/Specialty: {HOSTILE_SPECIALTY}")
+    text = text.replace(
+        "Certification(s)/Specialty: Family Practice", f"Certification(s)/Specialty: {HOSTILE_SPECIALTY}"
+    )
     path = folder / f"{HOSTILE_CASE}.txt"
     path.write_text(text, encoding="utf-8")
     return path
@@ -80,8 +83,16 @@ def searched(client, url: str) -> int:
 
 
 def rows_of(data: dict) -> list[dict]:
-    return ([data["summary"]] + data["by_month"] + data["by_year"] + data["categories"] + data["procedures"]
-            + data["guideline_sections"] + data["specialties"] + [data["pharmaceuticals"], data["pharmaceuticals"]["opioids"]])
+    return (
+        [data["summary"]]
+        + data["by_month"]
+        + data["by_year"]
+        + data["categories"]
+        + data["procedures"]
+        + data["guideline_sections"]
+        + data["specialties"]
+        + [data["pharmaceuticals"], data["pharmaceuticals"]["opioids"]]
+    )
 
 
 def _check_numbers(data: dict, item_ids: set[int]):
@@ -89,15 +100,22 @@ def _check_numbers(data: dict, item_ids: set[int]):
     want = analytics_oracle.expected(item_ids)
     s = data["summary"]
     upheld, overturned = want.outcomes["Upheld"], want.outcomes["Overturned"]
-    assert (s["decisions"], s["letters"], s["upheld"], s["overturned"]) == (want.total, want.letters, upheld, overturned)
+    assert (s["decisions"], s["letters"], s["upheld"], s["overturned"]) == (
+        want.total,
+        want.letters,
+        upheld,
+        overturned,
+    )
     assert s["overturn_rate"] == pytest.approx(overturned / (upheld + overturned))
     assert s["overturn_rate_ci95"] == pytest.approx(list(wilson_interval(overturned, upheld + overturned)))
     months = {r["value"]: r for r in data["by_month"] if r["decisions"]}
     assert {m: r["decisions"] for m, r in months.items()} == {
-        m: v.decisions for m, v in want.breakdowns["decision_month"].items()}
+        m: v.decisions for m, v in want.breakdowns["decision_month"].items()
+    }
     for name, key in (("categories", "procedure_category"), ("specialties", "specialty")):
         assert {r["value"]: (r["decisions"], r["overturned"]) for r in data[name]} == {
-            v: (row.decisions, row.outcomes["Overturned"]) for v, row in want.breakdowns[key].items()}, name
+            v: (row.decisions, row.outcomes["Overturned"]) for v, row in want.breakdowns[key].items()
+        }, name
         for r in data[name]:
             assert r["share"] == pytest.approx(r["decisions"] / want.total)
     top = analytics_oracle.ranked(want.breakdowns["guideline_section"])[:20]
@@ -107,7 +125,9 @@ def _check_numbers(data: dict, item_ids: set[int]):
     assert data["pharmaceuticals"]["decisions"] == pharma
     assert data["pharmaceuticals"]["share"] == pytest.approx(pharma / want.total)
     if opioids:
-        assert data["pharmaceuticals"]["opioids"]["share_of_pharmaceuticals"] == pytest.approx(opioids.decisions / pharma)
+        assert data["pharmaceuticals"]["opioids"]["share_of_pharmaceuticals"] == pytest.approx(
+            opioids.decisions / pharma
+        )
     days = data["days_to_decision"]
     assert days["n"] == len(want.raw_days)
     assert days["median"] == statistics.median(want.raw_days)
@@ -116,6 +136,7 @@ def _check_numbers(data: dict, item_ids: set[int]):
 
 
 # --- numbers ----------------------------------------------------------------------------------
+
 
 def test_the_api_counts_a_procedure_search_as_the_database_does(client):
     _check_numbers(api(client, q="lumbar MRI"), LUMBAR_MRI.expected())
@@ -131,7 +152,9 @@ def test_the_api_counts_the_whole_corpus_and_filters_as_the_database_does(client
     for det in Determination.objects.exclude(parse_status="failed").exclude(decision_date=None):
         per_month[det.decision_date.strftime("%Y-%m")] = per_month.get(det.decision_date.strftime("%Y-%m"), 0) + 1
     assert {r["value"]: r["letters"] for r in data["by_month"]} == per_month
-    imaging_2017 = oracle.ids(oracle.items().filter(procedure_category="imaging", determination__decision_date__year=2017))
+    imaging_2017 = oracle.ids(
+        oracle.items().filter(procedure_category="imaging", determination__decision_date__year=2017)
+    )
     narrowed = api(client, procedure_category="imaging", decision_year="2017")
     _check_numbers(narrowed, imaging_2017)
     assert all(r["letters"] is None for r in narrowed["by_month"])  # decision-level filter: no letter counts
@@ -152,9 +175,16 @@ def test_months_are_complete_and_link_to_their_dates(client):
     assert (query["date_from"], query["date_to"]) == (["2017-01-20"], ["2017-01-31"])
 
 
-@pytest.mark.parametrize("params", [{}, {"q": "lumbar MRI"}, {"q": "physical therapy", "decision": "Upheld"},
-                                    {"specialty": "Orthopedic Surgery", "date_from": "2017-01-20"},
-                                    {"guideline_section": "Low Back Complaints (2004) › Special Studies"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "lumbar MRI"},
+        {"q": "physical therapy", "decision": "Upheld"},
+        {"specialty": "Orthopedic Surgery", "date_from": "2017-01-20"},
+        {"guideline_section": "Low Back Complaints (2004) › Special Studies"},
+    ],
+)
 def test_every_number_links_to_exactly_its_decisions(client, params):
     data = api(client, **params)
     assert searched(client, data["search_url"]) == data["summary"]["decisions"]
@@ -217,11 +247,20 @@ def test_openapi_schema_documents_analytics(client):
     assert "page" not in names
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
     fields = set(schema["components"]["schemas"][ref]["properties"])
-    assert {"summary", "by_month", "by_year", "guideline_sections", "specialties", "categories",
-            "pharmaceuticals", "days_to_decision"} <= fields
+    assert {
+        "summary",
+        "by_month",
+        "by_year",
+        "guideline_sections",
+        "specialties",
+        "categories",
+        "pharmaceuticals",
+        "days_to_decision",
+    } <= fields
 
 
 # --- pages --------------------------------------------------------------------------------------
+
 
 def _html(client, path, **params) -> str:
     response = client.get(path, params)
@@ -232,7 +271,9 @@ def _html(client, path, **params) -> str:
 def _cell(html: str, table: str, value: str, column: str) -> str:
     block = re.search(rf'<table class="stats[^"]*" id="{table}">(.*?)</table>', html, re.S).group(1)
     row = re.search(rf'<tr data-value="{re.escape(value)}">(.*?)</tr>', block, re.S).group(1)
-    return unescape(re.sub(r"<[^>]+>", "", re.search(rf'<td class="num {column}">(.*?)</td>', row, re.S).group(1))).strip()
+    return unescape(
+        re.sub(r"<[^>]+>", "", re.search(rf'<td class="num {column}">(.*?)</td>', row, re.S).group(1))
+    ).strip()
 
 
 def test_the_analytics_page_shows_the_numbers_charts_and_links(client):
@@ -247,9 +288,11 @@ def test_the_analytics_page_shows_the_numbers_charts_and_links(client):
     assert _cell(html, "months-table", "2017-02", "decisions") == str(feb.decisions)
     assert _cell(html, "months-table", "2017-02", "overturned") == str(feb.outcomes["Overturned"])
     special = want.breakdowns["guideline_section"]["Low Back Complaints (2004) › Special Studies"]
-    assert _cell(html, "sections-table", "Low Back Complaints (2004) › Special Studies", "decisions") == str(special.decisions)
+    assert _cell(html, "sections-table", "Low Back Complaints (2004) › Special Studies", "decisions") == str(
+        special.decisions
+    )
     assert 'class="section-link"' in html  # a section's title opens its page
-    assert f'{statistics.median(want.raw_days):.0f} days' in html
+    assert f"{statistics.median(want.raw_days):.0f} days" in html
     # Every linked number goes to the search, and the page has no inline style or script (CSP).
     links = re.findall(r'<a class="n[^"]*" href="([^"]+)"', html)
     assert links and all(unescape(u).startswith("/search/?") for u in links)
@@ -278,11 +321,14 @@ def test_the_dashboard_recomputes_the_headline_tables(client):
     assert re.search(rf'class="opioid-share"><a class="n" href="[^"]+">{opioids / pharma * 100:.1f}%<', html)
     pain = want.breakdowns["specialty"]["Pain Management"].decisions
     assert _cell(html, "specialties-table", "Pain Management", "share") == f"{pain / want.total * 100:.1f}%"
-    assert f'{statistics.median(want.raw_days):.0f} days' in html
+    assert f"{statistics.median(want.raw_days):.0f} days" in html
     assert html.count('<svg class="chart') == 4
     # One year selected: the same tables for that year.
     year = _html(client, "/dashboard/", decision_year="2017")
-    assert re.search(rf'class="n n-decisions" href="[^"]+">{len(oracle.ids(oracle.items().filter(determination__decision_date__year=2017)))}<', year)
+    assert re.search(
+        rf'class="n n-decisions" href="[^"]+">{len(oracle.ids(oracle.items().filter(determination__decision_date__year=2017)))}<',
+        year,
+    )
 
 
 def test_letter_text_is_escaped_in_tables_and_charts(client):
@@ -296,6 +342,7 @@ def test_letter_text_is_escaped_in_tables_and_charts(client):
 
 # --- SQL: constant, whatever the corpus size ----------------------------------------------------------
 
+
 def _queries(client, path, params) -> int:
     from guidelines.queries import forget_section_urls
     from search.health import forget_checks
@@ -307,8 +354,12 @@ def _queries(client, path, params) -> int:
     return len(queries)
 
 
-PAGES = [("/analytics/", {"q": "lumbar MRI"}), ("/analytics/", {}), ("/dashboard/", {}),
-         ("/api/analytics/", {"q": "physical therapy", "decision_year": "2017"})]
+PAGES = [
+    ("/analytics/", {"q": "lumbar MRI"}),
+    ("/analytics/", {}),
+    ("/dashboard/", {}),
+    ("/api/analytics/", {"q": "physical therapy", "decision_year": "2017"}),
+]
 
 
 @pytest.mark.parametrize("path,params", PAGES)
@@ -336,9 +387,22 @@ def test_sql_queries_do_not_grow_with_the_corpus(client, settings, tmp_path):
     docs = list(determination_documents())
     settings.SEARCH_INDEX_DIR = tmp_path / "big"
     reset_backend()
-    big = [{"id": k * 10_000 + d["id"], "decisions": [{**x, "id": k * 10_000_000 + x["id"], "letter_id": k * 10_000 + d["id"],
-                                                    "case_number": f"{x['case_number']}-{k}"} for x in d["decisions"]]}
-           for k in range(1, 21) for d in docs]
+    big = [
+        {
+            "id": k * 10_000 + d["id"],
+            "decisions": [
+                {
+                    **x,
+                    "id": k * 10_000_000 + x["id"],
+                    "letter_id": k * 10_000 + d["id"],
+                    "case_number": f"{x['case_number']}-{k}",
+                }
+                for x in d["decisions"]
+            ],
+        }
+        for k in range(1, 21)
+        for d in docs
+    ]
     get_backend().rebuild("determination", big)
     get_backend().refresh()
     assert api(client)["summary"]["decisions"] == 20 * oracle.items().count()
@@ -346,6 +410,7 @@ def test_sql_queries_do_not_grow_with_the_corpus(client, settings, tmp_path):
 
 
 # --- the same numbers on Elasticsearch (osmem-server) ------------------------------------------------
+
 
 @pytest.mark.services
 def test_the_api_on_elasticsearch(client, settings, corpus_index, osmem_es_url):

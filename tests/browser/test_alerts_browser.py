@@ -7,6 +7,7 @@ letter link and unsubscribe link work. No page may raise a CSP violation.
 Screenshots go to $IMR_SCREENSHOTS (default /tmp/screenshots): alerts-search.png,
 alerts-saved.png, alerts-new.png, alerts-sent.png, alerts-unsubscribe.png.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,14 @@ PASSWORD = "an attorney's passphrase 7"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_save_a_search_ingest_a_new_letter_and_see_the_alert(live_server, alert_corpus, chromium, settings,  # noqa: F811
-                                                             tmp_path, django_user_model):
+def test_save_a_search_ingest_a_new_letter_and_see_the_alert(
+    live_server,
+    alert_corpus,
+    chromium,
+    settings,  # noqa: F811
+    tmp_path,
+    django_user_model,
+):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     mail_dir = tmp_path / "mail"
@@ -68,7 +75,9 @@ def test_save_a_search_ingest_a_new_letter_and_see_the_alert(live_server, alert_
 
     saved = SavedSearch.objects.get()
     ingest(copy_letter(LUMBAR_MRI_LETTER, NEW_CASE, tmp_path / "new"))
-    expected = DisputedItem.objects.filter(pk__in=LUMBAR.expected(), determination__created_at__gt=saved.last_alerted_at)
+    expected = DisputedItem.objects.filter(
+        pk__in=LUMBAR.expected(), determination__created_at__gt=saved.last_alerted_at
+    )
     assert set(expected.values_list("determination__case_number", flat=True)) == {NEW_CASE}
     page.reload()
     row = page.locator(f"#saved-{saved.pk}")

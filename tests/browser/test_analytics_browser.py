@@ -7,6 +7,7 @@ Screenshots go to /tmp/screenshots/ (analytics.png, dashboard.png, and their -39
 versions). Outside CI a missing Chromium or Playwright skips with the reason; under CI=true it
 fails (the `chromium` fixture of test_search_browser).
 """
+
 from __future__ import annotations
 
 import os
@@ -59,9 +60,13 @@ def test_search_to_analytics_to_a_decision_to_its_letter_and_section(live_server
     # Script errors and refused inline styles (CSP) show as console errors; failed requests as
     # responses (the browser's own /favicon.ico request aside).
     errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url
-            else None)
+    page.on(
+        "console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None
+    )
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+    )
     page.goto(f"{live_server.url}/")
 
     # Search a procedure from the header's box.
@@ -132,8 +137,12 @@ def test_the_dashboard_on_a_phone_and_printed(live_server, all_letters, chromium
     desktop.close()
 
     phone = chromium.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    for path in ["/dashboard/", "/analytics/?q=lumbar+MRI", "/analytics/?q=physical+therapy&decision_year=2017",
-                 "/analytics/"]:
+    for path in [
+        "/dashboard/",
+        "/analytics/?q=lumbar+MRI",
+        "/analytics/?q=physical+therapy&decision_year=2017",
+        "/analytics/",
+    ]:
         phone.goto(f"{live_server.url}{path}")
         _fits(phone, 390)
     phone.goto(f"{live_server.url}/dashboard/")

@@ -3,6 +3,7 @@ posts with its CSRF token, the answer links to a precedent's letter, whose page 
 decisions and links back to the finder with the letter left out; the page fits a phone.
 Screenshots are written to /tmp/precedents.png, /tmp/precedents-letter.png, /tmp/precedents-390.png.
 """
+
 from __future__ import annotations
 
 import os

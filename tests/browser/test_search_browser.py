@@ -4,6 +4,7 @@ Playwright against pytest-django's live_server, over real letters ingested for t
 Outside CI a missing Chromium or Playwright skips with the reason; under CI=true it fails.
 A screenshot of the results page is written to /tmp/search.png.
 """
+
 from __future__ import annotations
 
 import os
@@ -76,8 +77,13 @@ def test_pages_fit_a_phone_and_the_filters_start_folded(live_server, indexed_let
     site navigation."""
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     page = chromium.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    for path in ["/", "/search/?q=lumbar+MRI", "/search/?q=physical+therapy&decision=Upheld",
-                 f"/determinations/{FACET_LETTER}/", "/guidelines/"]:
+    for path in [
+        "/",
+        "/search/?q=lumbar+MRI",
+        "/search/?q=physical+therapy&decision=Upheld",
+        f"/determinations/{FACET_LETTER}/",
+        "/guidelines/",
+    ]:
         page.goto(f"{live_server.url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide"

@@ -1,5 +1,6 @@
 """Downloading a letter: /determinations/<case>/letter.pdf and letter.txt serve the stored original
 (or a PDF's extracted text) byte for byte, with its ETag; linked from the page, the admin and the API."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,10 @@ def media(settings, tmp_path):
 @pytest.fixture
 def uploaded(dwc_pdf_dir, dwc_txt_dir):
     """The PDF of one real letter and the text file of another, sent through the upload API."""
-    sent = {"pdf": (dwc_pdf_dir / f"{PDF_CASE}.pdf").read_bytes(), "txt": (dwc_txt_dir / f"{TXT_CASE}.txt").read_bytes()}
+    sent = {
+        "pdf": (dwc_pdf_dir / f"{PDF_CASE}.pdf").read_bytes(),
+        "txt": (dwc_txt_dir / f"{TXT_CASE}.txt").read_bytes(),
+    }
     job = upload(token_client("alice"), (f"{PDF_CASE}.pdf", sent["pdf"]), (f"{TXT_CASE}.txt", sent["txt"])).json()
     assert job["progress"]["new"] == 2, job
     return sent
@@ -54,8 +58,14 @@ def test_a_pdf_letter_s_text_is_what_the_parser_read(client, uploaded):
     assert txt["Content-Disposition"] == f'attachment; filename="{PDF_CASE}.txt"'
 
 
-@pytest.mark.parametrize("path", [f"/determinations/{PDF_CASE}/letter.pdf", f"/determinations/{TXT_CASE}/letter.txt",
-                                  f"/determinations/{PDF_CASE}/letter.txt"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/determinations/{PDF_CASE}/letter.pdf",
+        f"/determinations/{TXT_CASE}/letter.txt",
+        f"/determinations/{PDF_CASE}/letter.txt",
+    ],
+)
 def test_a_matching_if_none_match_is_a_304(client, uploaded, path):
     etag = client.get(path)["ETag"]
     again = client.get(path, HTTP_IF_NONE_MATCH=etag)

@@ -4,6 +4,7 @@ the search page's links and `manage.py search --format`, on both backends, over 
 Expected rows come from the database (tests/support/oracle.py and the ORM), never from the export
 or search code.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,8 +61,10 @@ def cli(fmt: str, q: str, filters: dict | None = None, *extra) -> str:
 
 
 def oracle_pairs(ids: set[int]) -> set[tuple[str, int]]:
-    return {(case or "", order + 1) for case, order in
-            DisputedItem.objects.filter(pk__in=ids).values_list("determination__case_number", "order")}
+    return {
+        (case or "", order + 1)
+        for case, order in DisputedItem.objects.filter(pk__in=ids).values_list("determination__case_number", "order")
+    }
 
 
 def _check(client, case):
@@ -103,6 +106,7 @@ def test_both_engines_give_the_same_rows_in_the_same_order(client, settings, es_
 
 # --- what a row holds ----------------------------------------------------------------------------
 
+
 def test_a_row_holds_the_decision_its_letter_citations_and_links(client):
     rows = parse_jsonl(api(client, "jsonl", {"q": "lumbar MRI"}))
     row = next(r for r in rows if r["case_number"] == HOSTILE_CASE)
@@ -111,11 +115,18 @@ def test_a_row_holds_the_decision_its_letter_citations_and_links(client):
     assert row["order"] == item.order + 1 and row["request"] == item.request and "<b>zqxss</b>" in row["request"]
     assert row["letter_url"] == f"{BASE}/determinations/{HOSTILE_CASE}/"
     assert (row["decision_date"], row["date_assigned"], row["decision_year"]) == (
-        det.decision_date.isoformat(), det.date_assigned.isoformat(), det.decision_date.year)
+        det.decision_date.isoformat(),
+        det.date_assigned.isoformat(),
+        det.decision_date.year,
+    )
     assert row["days_to_decision"] == (det.decision_date - det.date_assigned).days
     assert row["reviewer_specialty"] == [s.strip() for s in det.reviewer_specialty]
     assert (row["patient_age"], row["patient_sex"], row["decision"], row["procedure"]) == (
-        det.patient_age, det.patient_sex, item.decision, item.procedure)
+        det.patient_age,
+        det.patient_sex,
+        item.decision,
+        item.procedure,
+    )
     assert row["rationale"] == item.rationale
     maximus = item.citations.filter(party=GuidelineCitation.Party.MAXIMUS).order_by("order")
     assert row["guideline_citations"] == [c.clause.strip() for c in maximus if c.clause.strip()]
@@ -128,8 +139,14 @@ def test_a_row_holds_the_decision_its_letter_citations_and_links(client):
     # A section's rows are as many as the search's facet counts for it.
     facet = client.get("/api/search/", {"q": "lumbar MRI"}).json()["facets"]["guideline_section"]
     special = next(f["count"] for f in facet if f["value"] == "Low Back Complaints (2004) › Special Studies")
-    assert special == sum(any(s["label"] == "Low Back Complaints (2004) › Special Studies"
-                              for s in r["guideline_sections"]) for r in rows) >= 10
+    assert (
+        special
+        == sum(
+            any(s["label"] == "Low Back Complaints (2004) › Special Studies" for s in r["guideline_sections"])
+            for r in rows
+        )
+        >= 10
+    )
     # The CSV says the same, lists joined.
     table = parse_csv(api(client, "csv", {"q": "lumbar MRI"}))
     flat = next(r for r in table if r["case_number"] == HOSTILE_CASE)
@@ -165,13 +182,24 @@ def test_a_typo_exports_what_the_page_shows(client):
 
 # --- one row builder for page, API and command line -----------------------------------------------
 
+
 def test_the_page_links_the_api_and_the_command_line_give_identical_rows(client):
-    params = {"q": "physical therapy", "decision": "Upheld", "body_region": "lumbar spine", "sort": "-date",
-              "page": "2", "page_size": "5"}
+    params = {
+        "q": "physical therapy",
+        "decision": "Upheld",
+        "body_region": "lumbar spine",
+        "sort": "-date",
+        "page": "2",
+        "page_size": "5",
+    }
     html = client.get("/search/", params).content.decode()
     links = {fmt: unescape(re.search(rf'href="([^"]+)" id="export-{fmt}"', html).group(1)) for fmt in export.FORMATS}
     # The query and filters carried; the page and the order are not (an export has them all).
-    assert links["csv"].startswith("/api/search/export.csv?") and "page=" not in links["csv"] and "sort" not in links["csv"]
+    assert (
+        links["csv"].startswith("/api/search/export.csv?")
+        and "page=" not in links["csv"]
+        and "sort" not in links["csv"]
+    )
     assert "q=physical+therapy" in links["csv"] and "body_region=lumbar+spine" in links["csv"]
     from_page = {fmt: body(client.get(url)) for fmt, url in links.items()}
     query = {k: v for k, v in params.items() if k not in ("sort", "page", "page_size")}
@@ -194,6 +222,7 @@ def test_no_download_links_without_decisions(client):
 
 # --- headers, bad input -----------------------------------------------------------------------------
 
+
 def test_headers_name_the_format_and_the_file(client):
     response = client.get("/api/search/export.csv", {"q": "lumbar MRI"}, HTTP_ACCEPT="text/csv")
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
@@ -206,9 +235,15 @@ def test_headers_name_the_format_and_the_file(client):
     assert client.get("/api/search/export.jsonl")["Content-Disposition"] == 'attachment; filename="imr-decisions.jsonl"'
 
 
-@pytest.mark.parametrize("params, name", [({"date_from": "2017-13-01"}, "date_from"),
-                                           ({"date_from": "2017-02-01", "date_to": "2017-01-01"}, "date_to"),
-                                           ({"page": "0"}, "page"), ({"q": "x" * 501}, "q")])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"date_from": "2017-13-01"}, "date_from"),
+        ({"date_from": "2017-02-01", "date_to": "2017-01-01"}, "date_to"),
+        ({"page": "0"}, "page"),
+        ({"q": "x" * 501}, "q"),
+    ],
+)
 def test_bad_parameters_are_a_400_naming_them(client, params, name):
     for fmt in export.FORMATS:
         response = client.get(f"/api/search/export.{fmt}", params)
@@ -236,10 +271,11 @@ def test_the_command_refuses_what_an_export_cannot_be():
 
 # --- formulas, queries ---------------------------------------------------------------------------
 
+
 def test_cells_a_spreadsheet_would_run_as_formulas_are_escaped(client):
     rows = parse_jsonl(api(client, "jsonl", {"q": "Norco"}))
     item = DisputedItem.objects.get(pk=rows[0]["decision_id"])
-    item.request = "=HYPERLINK(\"http://evil.example\",\"Norco\")"
+    item.request = '=HYPERLINK("http://evil.example","Norco")'
     item.disputed_portion = "+1+2"
     item.rationale = "@SUM(A1:A9) Norco"
     item.save()
@@ -248,14 +284,20 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_escaped(client):
     citation.save()
     table = parse_csv(api(client, "csv", {"q": "Norco"}))
     row = next(r for r in table if int(r["decision_id"]) == item.pk)
-    assert row["request"] == "'=HYPERLINK(\"http://evil.example\",\"Norco\")"
+    assert row["request"] == '\'=HYPERLINK("http://evil.example","Norco")'
     assert row["disputed_portion"] == "'+1+2" and row["rationale"] == "'@SUM(A1:A9) Norco"
     assert row["guideline_citations"].startswith("'-2+3 MTUS")
     # JSON lines carry the text as it is (no spreadsheet reads them).
     again = next(r for r in parse_jsonl(api(client, "jsonl", {"q": "Norco"})) if r["decision_id"] == item.pk)
     assert again["request"].startswith("=HYPERLINK") and again["guideline_citations"][0] == "-2+3 MTUS"
     assert [export.csv_cell(v) for v in ("\tx", "\rx", "a=b", -3, None, ["=a", "b"])] == [
-        "'\tx", "'\rx", "a=b", -3, "", "'=a | b"]
+        "'\tx",
+        "'\rx",
+        "a=b",
+        -3,
+        "",
+        "'=a | b",
+    ]
 
 
 @pytest.mark.parametrize("chunk", [500, 100])

@@ -1,4 +1,5 @@
 """export_determinations: the parse_letter --json shape from the database, with citation links."""
+
 import copy
 import json
 
@@ -16,8 +17,12 @@ def test_export_shape_matches_the_parser_plus_links(catalog, dwc_txt_dir, tmp_pa
     for case in LETTERS:
         texts[case] = (dwc_txt_dir / f"{case}.txt").read_text(encoding="utf-8")
         store_letter(texts[case], f"{case}.txt")
-    Determination.objects.create(source_name="broken.pdf", sha256="1" * 64,
-                                 parse_status=Determination.ParseStatus.FAILED, parse_errors=["not a PDF"])
+    Determination.objects.create(
+        source_name="broken.pdf",
+        sha256="1" * 64,
+        parse_status=Determination.ParseStatus.FAILED,
+        parse_errors=["not a PDF"],
+    )
     out = tmp_path / "export.jsonl"
     call_command("export_determinations", "--format", "jsonl", "--output", str(out))
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -44,15 +49,21 @@ def test_export_shape_matches_the_parser_plus_links(catalog, dwc_txt_dir, tmp_pa
 
     opioid_letter = lines[2]
     elbow = [c for i in opioid_letter["items"] for c in i["maximus"] if c["document"] == "Elbow Complaints"]
-    assert elbow and elbow[0]["link"]["sections"] == [{"title": "Diagnostic Criteria", "number": None,
-                                                       "anchor": "diagnostic-criteria"}]
-    none_cits = [c for d in lines for i in d["items"] for p in ("claims_administrator", "maximus") for c in i[p]
-                 if c["kind"] == "NONE"]
+    assert elbow and elbow[0]["link"]["sections"] == [
+        {"title": "Diagnostic Criteria", "number": None, "anchor": "diagnostic-criteria"}
+    ]
+    none_cits = [
+        c
+        for d in lines
+        for i in d["items"]
+        for p in ("claims_administrator", "maximus")
+        for c in i[p]
+        if c["kind"] == "NONE"
+    ]
     assert all(c["link"] is None for c in none_cits)
 
 
-def test_export_keeps_a_topic_of_another_chapter_out_of_the_linked_documents_sections(catalog, dwc_txt_dir,
-                                                                                        tmp_path):
+def test_export_keeps_a_topic_of_another_chapter_out_of_the_linked_documents_sections(catalog, dwc_txt_dir, tmp_path):
     # CM17-0009996: "Official Disability Guidelines (ODG) Knee/DME, Low Back Lumbar and
     # Thoracic/Mattress selection ...": linked to ODG Knee & Leg; "Mattress selection" is an ODG
     # Low Back topic and must not be listed as a Knee & Leg section.
@@ -63,6 +74,12 @@ def test_export_keeps_a_topic_of_another_chapter_out_of_the_linked_documents_sec
     link = letter["items"][0]["maximus"][0]["link"]
     assert link["slug"] == "odg-knee-and-leg"
     assert [s["title"] for s in link["sections"]] == ["Durable medical equipment (DME)"]
-    assert link["other_sections"] == [{"document": "Low Back - Lumbar & Thoracic (Acute & Chronic)",
-                                       "slug": "odg-low-back", "title": "Mattress selection", "number": None,
-                                       "anchor": "mattress-selection"}]
+    assert link["other_sections"] == [
+        {
+            "document": "Low Back - Lumbar & Thoracic (Acute & Chronic)",
+            "slug": "odg-low-back",
+            "title": "Mattress selection",
+            "number": None,
+            "anchor": "mattress-selection",
+        }
+    ]

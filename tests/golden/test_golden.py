@@ -1,4 +1,5 @@
 """Parser output against hand-checked expected JSON, from the shipped text and from the PDF."""
+
 from __future__ import annotations
 
 import json

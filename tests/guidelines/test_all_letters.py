@@ -9,6 +9,7 @@ the 2007 Elbow chapter gives no ranges for, so no section is right and it must r
 queue (these count as misses in the figure). Documents: a hand-written table for MTUS titles,
 and for Non-MTUS clauses an ordered keyword table per ODG/ACOEM chapter.
 """
+
 import re
 from collections import Counter
 
@@ -35,6 +36,8 @@ MTUS_DOCUMENTS = {
     ("Stress-Related Conditions", 2004): "mtus-stress-related-conditions-2004",
     ("Ankle and Foot Complaints", 2004): "mtus-ankle-and-foot-2004",
 }
+
+
 def expected_document(document, year):
     """The hand-written table, matched ignoring case and punctuation (the parser may change
     how it spells a title; the table must still say where it belongs)."""
@@ -64,7 +67,10 @@ ODG_CHAPTERS = [
     (r"fitness for duty", "odg-fitness-for-duty"),
     (r"preface|physical (?:therapy|medicine) guidelines", "odg-preface"),
 ]
-ACOEM_CHAPTERS = [(r"low back disorders", "acoem3-low-back-disorders"), (r"hip and groin", "acoem3-hip-and-groin-disorders")]
+ACOEM_CHAPTERS = [
+    (r"low back disorders", "acoem3-low-back-disorders"),
+    (r"hip and groin", "acoem3-hip-and-groin-disorders"),
+]
 
 
 def expected_non_mtus(clause):
@@ -146,8 +152,10 @@ def test_mtus_sections_link_to_the_right_section(citations):
             if None in expected:
                 assert result.needs_review, (name, c.sections)  # the page-number form reaches the queue
     share = right / named
-    print(f"\nMTUS citations naming sections: {named}; linked to the right sections: {right} ({share:.2%}); "
-          f"named sections {named_sections}, right {right_sections} ({right_sections / named_sections:.2%})")
+    print(
+        f"\nMTUS citations naming sections: {named}; linked to the right sections: {right} ({share:.2%}); "
+        f"named sections {named_sections}, right {right_sections} ({right_sections / named_sections:.2%})"
+    )
     for miss in wrong:
         print("  miss:", miss)
     assert named >= 400
@@ -174,8 +182,10 @@ def test_every_citation_of_a_catalog_document_resolves_to_it(citations):
         else:
             # Not a catalog document (UpToDate, Medicare, bare "ODG"): the review queue decides.
             assert result.document is None and result.needs_review, (name, c.document, result)
-    print(f"\ncitations of catalog documents: {counts['catalog']}, resolved to that document: {counts['resolved']}; "
-          f"naming no catalog document (queued): {counts['outside']}")
+    print(
+        f"\ncitations of catalog documents: {counts['catalog']}, resolved to that document: {counts['resolved']}; "
+        f"naming no catalog document (queued): {counts['outside']}"
+    )
     assert counts["catalog"] >= 700 and counts["resolved"] == counts["catalog"]
 
 
@@ -201,8 +211,15 @@ def test_all_letters_stored_linked_and_queued(catalog, citations, dwc_txt_dir):
 
 def _variants(title):
     """Spellings an unseen letter may use for a section the 150 letters cite."""
-    out = {title.lower(), title.upper(), title.title(), title.replace("&", "and"), title.replace(" and ", " & "),
-           " ".join(title.split()) + " ", title.replace("-", " ")}
+    out = {
+        title.lower(),
+        title.upper(),
+        title.title(),
+        title.replace("&", "and"),
+        title.replace(" and ", " & "),
+        " ".join(title.split()) + " ",
+        title.replace("-", " "),
+    }
     bare = re.sub(r"\s*\([^)]*\)", "", title).strip()
     if bare and bare != title and not re.match(r"^\d", title):
         out.add(bare)

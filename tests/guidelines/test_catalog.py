@@ -1,4 +1,5 @@
 """load_guideline_catalog is idempotent and updates in place; linking runs on ingest."""
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -45,11 +46,14 @@ def test_ingest_links_in_the_same_transaction(catalog, dwc_txt_dir, capsys):
     links = CitationLink.objects.filter(citation__item__determination__case_number="CM16-0219557")
     assert links.count() >= 3
     assert links.filter(sections__anchor="facet-blocks").exists()
-    assert QuotedPassage.objects.filter(item__determination__case_number="CM16-0219557",
-                                        section__anchor="facet-blocks").exists()
+    assert QuotedPassage.objects.filter(
+        item__determination__case_number="CM16-0219557", section__anchor="facet-blocks"
+    ).exists()
     # Re-ingest with --force rewrites the items; they are linked again.
     call_command("ingest", str(dwc_txt_dir / "CM16-0219557.txt"), "--quiet", "--force")
-    assert CitationLink.objects.filter(citation__item__determination__case_number="CM16-0219557").count() == links.count()
+    assert (
+        CitationLink.objects.filter(citation__item__determination__case_number="CM16-0219557").count() == links.count()
+    )
 
 
 def test_sections_gone_from_the_catalog_are_removed_unless_text_or_manual(db, capsys):

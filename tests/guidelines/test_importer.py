@@ -1,4 +1,5 @@
 """Importer tests on documents written here: plain text, HTML and a generated PDF."""
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -13,8 +14,12 @@ SECTIONS = [
     {"anchor": "special-studies", "number": "", "title": "Special Studies", "aliases": []},
     {"anchor": "surgical-considerations", "number": "", "title": "Surgical Considerations", "aliases": []},
     {"anchor": "summary", "number": "", "title": "Summary", "aliases": ["Summary of Recommendations"]},
-    {"anchor": "3-3-initiating", "number": "3.3", "title": "Initiating and Monitoring Chronic Opioid Treatment",
-     "aliases": []},
+    {
+        "anchor": "3-3-initiating",
+        "number": "3.3",
+        "title": "Initiating and Monitoring Chronic Opioid Treatment",
+        "aliases": [],
+    },
 ]
 
 
@@ -63,11 +68,13 @@ def test_printed_page_numbers_in_pdf_pages():
 
 @pytest.fixture
 def doc(db):
-    doc = GuidelineDocument.objects.create(family="MTUS", title="Low Back Complaints", slug="mtus-low-back-test",
-                                           edition_year=2004)
+    doc = GuidelineDocument.objects.create(
+        family="MTUS", title="Low Back Complaints", slug="mtus-low-back-test", edition_year=2004
+    )
     for n, s in enumerate(SECTIONS):
-        GuidelineSection.objects.create(document=doc, anchor=s["anchor"], number=s["number"], title=s["title"],
-                                        aliases=s["aliases"], order=n)
+        GuidelineSection.objects.create(
+            document=doc, anchor=s["anchor"], number=s["number"], title=s["title"], aliases=s["aliases"], order=n
+        )
     return doc
 
 
@@ -104,11 +111,15 @@ def test_import_html_file(doc, tmp_path):
 
 def test_import_generated_pdf(doc, tmp_path):
     path = tmp_path / "low-back.pdf"
-    path.write_bytes(make_pdf([
-        ["Special Studies", "Imaging is not recommended in the first month."],
-        ["More about imaging."],
-        ["Surgical Considerations", "Referral is indicated for severe deficits."],
-    ]))
+    path.write_bytes(
+        make_pdf(
+            [
+                ["Special Studies", "Imaging is not recommended in the first month."],
+                ["More about imaging."],
+                ["Surgical Considerations", "Referral is indicated for severe deficits."],
+            ]
+        )
+    )
     report = import_document(doc, path)
     assert report.kind == "pdf" and report.pages == 3
     studies = doc.sections.get(anchor="special-studies")

@@ -1,4 +1,5 @@
 """Guideline pages, the citation partial and the API, on a real letter."""
+
 import pytest
 
 from cases.models import DisputedItem
@@ -15,8 +16,15 @@ def letter(catalog, dwc_txt_dir):
 
 def test_document_list_by_family(client, letter):
     html = client.get("/guidelines/").content.decode()
-    for text in ("MTUS", "ODG", "ACOEM", "Low Back Complaints", "Chronic Pain Medical Treatment Guidelines",
-                 "8 CCR 9792.24.2", 'href="/guidelines/mtus-low-back-2004/"'):
+    for text in (
+        "MTUS",
+        "ODG",
+        "ACOEM",
+        "Low Back Complaints",
+        "Chronic Pain Medical Treatment Guidelines",
+        "8 CCR 9792.24.2",
+        'href="/guidelines/mtus-low-back-2004/"',
+    ):
         assert text in html
 
 
@@ -54,8 +62,13 @@ def test_section_page_with_text_and_escaping(client, letter):
     item = DisputedItem.objects.get(determination=letter, order=0)
     item.request = "Facet <script>alert(1)</script> injections"
     item.save()
-    QuotedPassage.objects.create(item=item, document=section.document, section=section,
-                                 text='ACOEM states "<img src=x onerror=alert(2)>".', order=99)
+    QuotedPassage.objects.create(
+        item=item,
+        document=section.document,
+        section=section,
+        text='ACOEM states "<img src=x onerror=alert(2)>".',
+        order=99,
+    )
     html = client.get("/guidelines/mtus-low-back-2004/summary/").content.decode()
     assert "Official text not loaded" not in html
     assert "Table 12-8 &lt;b&gt;summary&lt;/b&gt; text." in html
@@ -76,8 +89,11 @@ def test_api(client, letter):
     assert "mtus-low-back-2004" in slugs and data["count"] == len(slugs)
     doc = client.get("/api/guidelines/mtus-opioids-2016/").json()
     assert doc["regulation"] == "8 CCR 9792.24.4"
-    assert any(s["number"] == "3.3.1.1" and s["parent"] == "3-3-1-screening-for-risk-of-addiction-or-adverse-events-"
-               "prior-to-chronic-opioid-treatment" for s in doc["sections"])
+    assert any(
+        s["number"] == "3.3.1.1"
+        and s["parent"] == "3-3-1-screening-for-risk-of-addiction-or-adverse-events-prior-to-chronic-opioid-treatment"
+        for s in doc["sections"]
+    )
     section = client.get("/api/guidelines/mtus-chronic-pain-2016/sections/facet-blocks/").json()
     assert section["title"] == "Facet blocks" and section["text"] == "" and section["has_text"] is False
     assert section["decision_counts"] == {"Upheld": 1, "Overturned": 0}
@@ -99,8 +115,14 @@ def test_section_quotes_are_read_a_page_at_a_time(client, letter, monkeypatch, d
 
     section = GuidelineSection.objects.get(document__slug="mtus-chronic-pain-2016", anchor="facet-blocks")
     item = DisputedItem.objects.get(determination=letter, order=0)
-    QuotedPassage.objects.bulk_create([QuotedPassage(item=item, document=section.document, section=section,
-                                                     text=f"Quote number {n}.", order=100 + n) for n in range(7)])
+    QuotedPassage.objects.bulk_create(
+        [
+            QuotedPassage(
+                item=item, document=section.document, section=section, text=f"Quote number {n}.", order=100 + n
+            )
+            for n in range(7)
+        ]
+    )
     total = section.quoted_passages.count()
     monkeypatch.setattr(views, "QUOTES_PER_PAGE", 3)
     url = "/guidelines/mtus-chronic-pain-2016/facet-blocks/"

@@ -1,4 +1,5 @@
 """Quote extraction (pure): sentences that state what a guideline says."""
+
 from guidelines.linker.quotes import extract_quotes, split_sentences
 
 
@@ -17,8 +18,11 @@ def test_forms_reviewers_use():
     )
     quotes = extract_quotes(rationale)
     assert [q.text[:25] for q in quotes] == [
-        "As noted on page 82 of th", "CA MTUS/ACOEM Guidelines ", "ODG recommends 10 visits ",
-        "According to the MTUS, e.", "The California MTUS 2016 ",
+        "As noted on page 82 of th",
+        "CA MTUS/ACOEM Guidelines ",
+        "ODG recommends 10 visits ",
+        "According to the MTUS, e.",
+        "The California MTUS 2016 ",
     ]
     assert quotes[0].family == "MTUS" and quotes[0].page == 82
     assert quotes[2].family == "ODG"
@@ -26,14 +30,21 @@ def test_forms_reviewers_use():
 
 
 def test_case_facts_and_conclusions_are_not_quotes():
-    assert texts("In this case, the guidelines recommend nothing further. The patient has had 12 visits. "
-                 "Therefore the request is not supported by the guidelines.") == []
+    assert (
+        texts(
+            "In this case, the guidelines recommend nothing further. The patient has had 12 visits. "
+            "Therefore the request is not supported by the guidelines."
+        )
+        == []
+    )
 
 
 def test_multi_sentence_quotation_kept_whole():
-    rationale = ('California MTUS guidelines state, "Unequivocal objective findings are sufficient. When the '
-                 'examination is less clear, further evidence should be obtained. Indiscriminant imaging will '
-                 'result in false-positive findings." The patient has no deficits.')
+    rationale = (
+        'California MTUS guidelines state, "Unequivocal objective findings are sufficient. When the '
+        "examination is less clear, further evidence should be obtained. Indiscriminant imaging will "
+        'result in false-positive findings." The patient has no deficits.'
+    )
     [quote] = texts(rationale)
     assert quote.startswith("California MTUS guidelines state") and quote.endswith('false-positive findings."')
 
@@ -44,9 +55,11 @@ def test_sentence_split_keeps_abbreviations_and_numbers():
 
 
 def test_family_is_the_one_the_statement_is_attributed_to():
-    [quote] = extract_quotes("MTUS Chronic Pain Guidelines make no recommendation regarding cervical manipulation, "
-                             "however Official Disability Guidelines (ODG), Neck and Upper Back section recommends "
-                             "manipulation for an initial trial of 6 visits.")
+    [quote] = extract_quotes(
+        "MTUS Chronic Pain Guidelines make no recommendation regarding cervical manipulation, "
+        "however Official Disability Guidelines (ODG), Neck and Upper Back section recommends "
+        "manipulation for an initial trial of 6 visits."
+    )
     assert quote.family == "ODG"
     [quote] = extract_quotes("According to ACOEM, as adopted by the MTUS, imaging is not needed early.")
     assert quote.family == "ACOEM"

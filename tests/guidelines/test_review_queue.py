@@ -1,5 +1,6 @@
 """The review queue round trip: unresolved citation -> queue -> admin choice -> relink --all keeps
 it, and the same citation text in another (or a re-ingested) letter resolves too."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -35,15 +36,20 @@ def test_round_trip(admin_client, catalog, dwc_txt_dir, capsys):
 
     change = admin_client.get(f"/admin/guidelines/citationlink/{link.pk}/change/")
     assert change.status_code == 200 and CLAUSE in change.content.decode()
-    for url in ("/admin/guidelines/guidelinedocument/", "/admin/guidelines/guidelinesection/",
-                "/admin/guidelines/manualresolution/", "/admin/guidelines/quotedpassage/",
-                "/admin/guidelines/guidelinedocument/?q=low+back"):
+    for url in (
+        "/admin/guidelines/guidelinedocument/",
+        "/admin/guidelines/guidelinesection/",
+        "/admin/guidelines/manualresolution/",
+        "/admin/guidelines/quotedpassage/",
+        "/admin/guidelines/guidelinedocument/?q=low+back",
+    ):
         assert admin_client.get(url).status_code == 200, url
     # A person picks ODG Neck and Upper Back > Manipulation.
     doc = GuidelineDocument.objects.get(slug="odg-neck-and-upper-back")
     section = GuidelineSection.objects.get(document=doc, anchor="manipulation")
-    response = admin_client.post(f"/admin/guidelines/citationlink/{link.pk}/change/",
-                                 {"document": doc.pk, "sections": [section.pk]})
+    response = admin_client.post(
+        f"/admin/guidelines/citationlink/{link.pk}/change/", {"document": doc.pk, "sections": [section.pk]}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     link.refresh_from_db()
     assert (link.method, link.needs_review, link.document) == ("manual", False, doc)
@@ -67,8 +73,14 @@ def test_round_trip(admin_client, catalog, dwc_txt_dir, capsys):
     assert link.method == "manual" and link.document == doc
 
     # The same clause in another letter resolves too (the key is the normalised text).
-    citation = GuidelineCitation.objects.create(item=link.citation.item, party="maximus", order=9, kind="NON_MTUS",
-                                                document="odg  chiropractic Guidelines.", clause="x")
+    citation = GuidelineCitation.objects.create(
+        item=link.citation.item,
+        party="maximus",
+        order=9,
+        kind="NON_MTUS",
+        document="odg  chiropractic Guidelines.",
+        clause="x",
+    )
     call_command("link_citations")
     other = CitationLink.objects.get(citation=citation)
     assert other.method == "manual" and other.document == doc

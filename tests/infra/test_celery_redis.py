@@ -3,6 +3,7 @@
 The worker and the producer are separate processes sharing only the broker, a temp SQLite
 database and a temp search index directory, as in a deployment.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -21,9 +22,7 @@ TASK_TIMEOUT = 120
 @pytest.fixture
 def celery_env(redis_url, tmp_path):
     # Results in another Redis database than the broker's, so the test can wait on them.
-    env = project_env(
-        tmp_path, broker_url=redis_url, CELERY_RESULT_BACKEND=redis_url.rsplit("/", 1)[0] + "/1"
-    )
+    env = project_env(tmp_path, broker_url=redis_url, CELERY_RESULT_BACKEND=redis_url.rsplit("/", 1)[0] + "/1")
     manage(env, "migrate", "--noinput")
     return env, tmp_path / "imr_kb.sqlite3"
 
@@ -41,13 +40,18 @@ def worker(celery_env, tmp_path):
 
 def _case_numbers(db_path: Path) -> set[str]:
     with sqlite3.connect(db_path) as conn:
-        return {row[0] for row in conn.execute("SELECT case_number FROM cases_determination WHERE case_number IS NOT NULL")}
+        return {
+            row[0] for row in conn.execute("SELECT case_number FROM cases_determination WHERE case_number IS NOT NULL")
+        }
 
 
 def test_settings_are_not_eager_with_a_broker(celery_env):
     env, _ = celery_env
-    out = run_python(env, "from django.conf import settings; from imr_kb.celery import app\n"
-                          "print(settings.CELERY_TASK_ALWAYS_EAGER, app.conf.task_always_eager, app.conf.broker_url)")
+    out = run_python(
+        env,
+        "from django.conf import settings; from imr_kb.celery import app\n"
+        "print(settings.CELERY_TASK_ALWAYS_EAGER, app.conf.task_always_eager, app.conf.broker_url)",
+    )
     eager_setting, eager_app, broker = out.stdout.split()
     assert (eager_setting, eager_app) == ("False", "False")
     assert broker == env["CELERY_BROKER_URL"]
@@ -66,10 +70,13 @@ JOB_PROGRESS = (
 
 
 def send_job(env, paths) -> int:
-    out = run_python(env, (
-        "from pipeline.tasks import enqueue_ingest\n"
-        f"print(enqueue_ingest({[str(p) for p in paths]!r}, requester='test').pk)\n"
-    ))
+    out = run_python(
+        env,
+        (
+            "from pipeline.tasks import enqueue_ingest\n"
+            f"print(enqueue_ingest({[str(p) for p in paths]!r}, requester='test').pk)\n"
+        ),
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -105,7 +112,7 @@ def test_bad_file_through_the_worker_is_a_clear_failed_outcome(celery_env, worke
     progress = wait_for_job(env, job_id)
     assert (progress["state"], progress["failed"]) == ("done", 1), progress
     with sqlite3.connect(db_path) as conn:
-        message, = conn.execute("SELECT message FROM cases_ingestjobfile WHERE job_id = ?", (job_id,)).fetchone()
+        (message,) = conn.execute("SELECT message FROM cases_ingestjobfile WHERE job_id = ?", (job_id,)).fetchone()
         # Nothing is lost: the bad file is stored with its error.
         status, source = conn.execute("SELECT parse_status, source_name FROM cases_determination").fetchone()
     assert message == "not a PDF (the file is a PNG image)"
@@ -129,8 +136,7 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
     worker = Worker(env, tmp_path / "index-worker.log")
     try:
         worker.wait_ready()
-        wait_until(lambda: _pending_index_rows(db_path) == 0, TASK_TIMEOUT,
-                   what="the worker to apply the index queue")
+        wait_until(lambda: _pending_index_rows(db_path) == 0, TASK_TIMEOUT, what="the worker to apply the index queue")
         # The rows go inside the task; its "succeeded" line is logged a moment after (a busy
         # machine showed the gap).
         wait_until(lambda: "succeeded" in worker.output(), TASK_TIMEOUT, what="the task's succeeded line")
@@ -151,18 +157,20 @@ def test_index_queue_is_applied_by_a_real_worker(celery_env, tmp_path):
     assert f'"id": {seed_id}' in json.dumps(found), found
 
 
-
 def test_tasks_run_eagerly_without_a_broker(tmp_path):
     """No CELERY_BROKER_URL: the job's chunks run in-process, with no broker and no warning."""
     env = project_env(tmp_path, broker_url="")
     manage(env, "migrate", "--noinput")
     letter = sorted(FIXTURE_LETTERS.glob("CM*.txt"))[0]
-    out = run_python(env, (
-        "from pipeline.jobs import job_progress\n"
-        "from pipeline.tasks import enqueue_ingest\n"
-        f"p = job_progress(enqueue_ingest([{str(letter)!r}]))\n"
-        "print(p['state'], p['new'])\n"
-    ))
+    out = run_python(
+        env,
+        (
+            "from pipeline.jobs import job_progress\n"
+            "from pipeline.tasks import enqueue_ingest\n"
+            f"p = job_progress(enqueue_ingest([{str(letter)!r}]))\n"
+            "print(p['state'], p['new'])\n"
+        ),
+    )
     assert out.stdout.strip().splitlines()[-1] == "done 1"
     assert "No hostname was supplied" not in out.stderr
     assert _case_numbers(tmp_path / "imr_kb.sqlite3") == {letter.stem}

@@ -1,4 +1,5 @@
 """Management commands run from the shell as a user would (system checks included, unlike call_command)."""
+
 import subprocess
 import sys
 
@@ -16,14 +17,28 @@ def test_search_index_check_cli(tmp_path):
     manage(env, "ingest", str(FIXTURE_LETTERS))
     result = subprocess.run(
         [sys.executable, "manage.py", "search_index", "--check"],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 EXPECTED_COMMANDS = [
-    "parse_letter", "ingest", "reparse", "load_guideline_catalog", "import_guideline", "link_citations",
-    "export_determinations", "search_index", "search", "reclassify", "setup_demo",
+    "parse_letter",
+    "ingest",
+    "reparse",
+    "load_guideline_catalog",
+    "import_guideline",
+    "link_citations",
+    "export_determinations",
+    "search_index",
+    "search",
+    "reclassify",
+    "setup_demo",
 ]
 
 

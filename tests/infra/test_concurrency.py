@@ -6,6 +6,7 @@ The oracle is the folder itself: 300 files named by their case numbers (the 150 
 a copy of each under a new case number); the database is read with plain SQL. Each letter must
 be stored exactly once and none failed.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,7 +64,10 @@ def stored_exactly_once(sql, cases: set[str]) -> None:
     assert len(rows) == len(cases), f"{len(rows)} records for {len(cases)} letters"
     assert set(numbers) == cases and len(set(numbers)) == len(numbers)
     assert not [r for r in rows if r[1] == "failed"]
-    assert sql("SELECT COUNT(*) FROM (SELECT sha256 FROM cases_determination GROUP BY sha256 HAVING COUNT(*) > 1) d")[0][0] == 0
+    assert (
+        sql("SELECT COUNT(*) FROM (SELECT sha256 FROM cases_determination GROUP BY sha256 HAVING COUNT(*) > 1) d")[0][0]
+        == 0
+    )
 
 
 def job_counts(sql, job_id: int) -> dict:
@@ -71,8 +75,10 @@ def job_counts(sql, job_id: int) -> dict:
 
 
 def send_job(env, folder) -> int:
-    out = run_python(env, "from pipeline.tasks import enqueue_ingest\n"
-                          f"print(enqueue_ingest([{str(folder)!r}], requester='test').pk)\n")
+    out = run_python(
+        env,
+        f"from pipeline.tasks import enqueue_ingest\nprint(enqueue_ingest([{str(folder)!r}], requester='test').pk)\n",
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -85,14 +91,25 @@ def test_two_ingest_runs_and_a_celery_worker_at_once(corpus, database, redis_url
     try:
         worker.wait_ready()
         job_id = send_job(env, folder)
-        runs = [subprocess.Popen([sys.executable, "manage.py", "ingest", str(folder), "--quiet", "--workers", "1"],
-                                 cwd=REPO_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "ingest", str(folder), "--quiet", "--workers", "1"],
+                cwd=REPO_DIR,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outputs = [run.communicate(timeout=TIMEOUT) for run in runs]
         for run, (out, err) in zip(runs, outputs):
             assert run.returncode == 0, f"ingest exited {run.returncode}\n{out[-2000:]}\n{err[-3000:]}"
-        wait_until(lambda: job_counts(sql, job_id).get("pending", 0) == 0 and job_counts(sql, job_id), TIMEOUT,
-                   what="the Celery job to finish")
+        wait_until(
+            lambda: job_counts(sql, job_id).get("pending", 0) == 0 and job_counts(sql, job_id),
+            TIMEOUT,
+            what="the Celery job to finish",
+        )
         log = worker.output()
     finally:
         worker.stop()
@@ -121,8 +138,12 @@ def test_a_killed_worker_does_not_lose_its_job(corpus, database, redis_url, tmp_
     try:
         first.wait_ready()
         job_id = send_job(env, folder)
-        wait_until(lambda: sum(v for k, v in job_counts(sql, job_id).items() if k != "pending") >= 1, TIMEOUT,
-                   interval=0.02, what="the first committed file")
+        wait_until(
+            lambda: sum(v for k, v in job_counts(sql, job_id).items() if k != "pending") >= 1,
+            TIMEOUT,
+            interval=0.02,
+            what="the first committed file",
+        )
         first.kill()
     finally:
         first.stop()
@@ -133,8 +154,11 @@ def test_a_killed_worker_does_not_lose_its_job(corpus, database, redis_url, tmp_
     try:
         second.wait_ready()
         wait_until(lambda: job_counts(sql, job_id).get("pending", 0) == 0, TIMEOUT, what="the job to finish")
-        finished = wait_until(lambda: sql(f"SELECT finished_at FROM cases_ingestjob WHERE id = {job_id}")[0][0], 30,
-                              what="the job to be marked finished")
+        finished = wait_until(
+            lambda: sql(f"SELECT finished_at FROM cases_ingestjob WHERE id = {job_id}")[0][0],
+            30,
+            what="the job to be marked finished",
+        )
         log = second.output()
     finally:
         second.stop()

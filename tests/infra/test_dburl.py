@@ -1,4 +1,5 @@
 """DATABASE_URL parsing (imr_kb.dburl over dj-database-url) and how settings use it."""
+
 import os
 import subprocess
 import sys
@@ -138,7 +139,11 @@ def test_fresh_checkout_without_var_dir_can_migrate(tmp_path):
     env.update(IMR_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="imr_kb.settings", CELERY_BROKER_URL="")
     result = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=300,
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (var_dir / "imr_kb.sqlite3").is_file()

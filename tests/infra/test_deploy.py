@@ -2,6 +2,7 @@
 the server's refusal of an insecure secret key, and the structure of docker-compose.yml and the
 Dockerfile (Docker itself is not available here: scripts/topology.py runs the same topology,
 tests/infra/test_topology.py)."""
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,12 @@ def _check_deploy(tmp_path, **env_vars) -> subprocess.CompletedProcess:
             del env[name]
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -59,20 +65,36 @@ def test_check_deploy_reports_the_placeholder_and_the_development_key(tmp_path):
 
 @pytest.mark.parametrize("key", ["", "change-me-to-a-long-random-value"], ids=["unset", "placeholder"])
 def test_the_server_refuses_an_insecure_secret_key_with_debug_off(tmp_path, key):
-    env = project_env(tmp_path, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=key, PORT="1", WEB_CONCURRENCY="1",
-                      IMR_SKIP_COLLECTSTATIC="1", IMR_PYTHON=sys.executable)
-    result = subprocess.run(["bash", "scripts/serve.sh"], cwd=REPO_DIR, env=env, capture_output=True, text=True,
-                            timeout=120, stdin=subprocess.DEVNULL)
+    env = project_env(
+        tmp_path,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=key,
+        PORT="1",
+        WEB_CONCURRENCY="1",
+        IMR_SKIP_COLLECTSTATIC="1",
+        IMR_PYTHON=sys.executable,
+    )
+    result = subprocess.run(
+        ["bash", "scripts/serve.sh"],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode != 0
     assert "ImproperlyConfigured: DJANGO_SECRET_KEY is" in result.stderr, result.stderr[-2000:]
     assert "the server will not start on it" in result.stderr
     # Management commands still run on the development key (tests, the operator's shell).
-    ok = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO_DIR, env=env, capture_output=True,
-                        text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
     assert ok.returncode == 0, ok.stderr
 
 
 # --- docker-compose.yml ------------------------------------------------------------------------
+
 
 def test_compose_has_the_production_services():
     services = COMPOSE["services"]
@@ -130,9 +152,14 @@ def test_compose_environment_points_at_the_compose_services():
 
 
 def _read_by_the_project() -> str:
-    return "\n".join(p.read_text() for p in [
-        REPO_DIR / "imr_kb" / "settings.py", REPO_DIR / "scripts" / "serve.sh", REPO_DIR / "docker-compose.yml",
-    ])
+    return "\n".join(
+        p.read_text()
+        for p in [
+            REPO_DIR / "imr_kb" / "settings.py",
+            REPO_DIR / "scripts" / "serve.sh",
+            REPO_DIR / "docker-compose.yml",
+        ]
+    )
 
 
 def test_every_documented_variable_is_read_by_the_project():
@@ -161,19 +188,37 @@ def test_compose_commands_exist_in_the_repository(tmp_path):
         command = _command_of(name)
         assert command[:3] == ["celery", "-A", "imr_kb"], command
         args = [a.replace("${CELERY_CONCURRENCY:-2}", "2") for a in command[1:]]
-        result = subprocess.run([sys.executable, "-m", "celery", *args, "--help"], cwd=REPO_DIR, env=env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "celery", *args, "--help"],
+            cwd=REPO_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, (name, result.stderr[-2000:])
-    tasks = subprocess.run([sys.executable, "-c", (
-        "import django; django.setup()\n"
-        "from django.conf import settings; from imr_kb.celery import app\n"
-        "app.loader.import_default_modules()\n"
-        "print(all(e['task'] in app.tasks for e in settings.CELERY_BEAT_SCHEDULE.values()))")],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120)
+    tasks = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import django; django.setup()\n"
+                "from django.conf import settings; from imr_kb.celery import app\n"
+                "app.loader.import_default_modules()\n"
+                "print(all(e['task'] in app.tasks for e in settings.CELERY_BEAT_SCHEDULE.values()))"
+            ),
+        ],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tasks.stdout.strip() == "True", tasks.stderr[-2000:]
 
 
 # --- Dockerfile --------------------------------------------------------------------------------
+
 
 def test_dockerfile_copies_what_exists_and_runs_the_serve_script():
     text = (REPO_DIR / "Dockerfile").read_text()

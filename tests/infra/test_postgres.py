@@ -1,5 +1,6 @@
 """The product on a real PostgreSQL: migrate and ingest real letters through manage.py in a
 subprocess (DATABASE_URL=postgres://...), then check what was stored straight from the database."""
+
 import pytest
 
 from tests.support import FIXTURE_LETTERS
@@ -15,6 +16,7 @@ def _counts(database_url: str) -> dict:
     import psycopg
 
     with psycopg.connect(database_url) as conn:
+
         def one(sql):
             return conn.execute(sql).fetchone()[0]
 
@@ -94,20 +96,24 @@ def test_whole_demo_and_pages_on_postgres(postgres_env, dwc_pdf_dir):
     assert counts["determinations"] == expected, out.stdout[-3000:]
     assert counts["failed"] == 0
 
-    pages = run_python(env, (
-        "from django.test import Client\n"
-        "from django.contrib.auth import get_user_model\n"
-        "from cases.models import Determination\n"
-        "c = Client()\n"
-        "c.force_login(get_user_model().objects.get(username='admin'))\n"
-        "det = Determination.objects.exclude(case_number=None).first()\n"
-        "urls = ['/', f'/determinations/{det.case_number}/', '/search/?q=MBB', '/search/?q=lumbar+MRI',\n"
-        "        '/api/search/?q=MBB', '/api/determinations/', '/admin/', '/admin/cases/determination/',\n"
-        "        f'/admin/cases/determination/{det.pk}/change/', '/guidelines/', '/api/guidelines/',\n"
-        "        '/search/?q=MBB&target=sections']\n"
-        "for url in urls:\n"
-        "    print(url, c.get(url).status_code)\n"
-    ), timeout=300)
+    pages = run_python(
+        env,
+        (
+            "from django.test import Client\n"
+            "from django.contrib.auth import get_user_model\n"
+            "from cases.models import Determination\n"
+            "c = Client()\n"
+            "c.force_login(get_user_model().objects.get(username='admin'))\n"
+            "det = Determination.objects.exclude(case_number=None).first()\n"
+            "urls = ['/', f'/determinations/{det.case_number}/', '/search/?q=MBB', '/search/?q=lumbar+MRI',\n"
+            "        '/api/search/?q=MBB', '/api/determinations/', '/admin/', '/admin/cases/determination/',\n"
+            "        f'/admin/cases/determination/{det.pk}/change/', '/guidelines/', '/api/guidelines/',\n"
+            "        '/search/?q=MBB&target=sections']\n"
+            "for url in urls:\n"
+            "    print(url, c.get(url).status_code)\n"
+        ),
+        timeout=300,
+    )
     statuses = dict(line.rsplit(" ", 1) for line in pages.stdout.strip().splitlines())
     bad = {url: code for url, code in statuses.items() if code != "200"}
     assert statuses and not bad, f"non-200 pages on PostgreSQL: {bad}\n{pages.stderr[-3000:]}"

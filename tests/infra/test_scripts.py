@@ -1,4 +1,5 @@
 """The quick-start scripts and the CI entry point: syntax, and scripts/test.sh's exit codes."""
+
 import os
 import subprocess
 
@@ -21,9 +22,23 @@ def _test_sh(tmp_path, *pytest_args):
     if not (REPO_DIR / ".venv" / "bin" / "python").exists():
         pytest.skip("scripts/test.sh runs .venv/bin/python, and this checkout has no .venv")
     return subprocess.run(
-        ["bash", str(REPO_DIR / "scripts" / "test.sh"), "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-         "-c", str(tmp_path / "pytest.ini"), *pytest_args],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        [
+            "bash",
+            str(REPO_DIR / "scripts" / "test.sh"),
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "pytest.ini"),
+            *pytest_args,
+        ],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
 
 

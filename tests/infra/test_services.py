@@ -1,4 +1,5 @@
 """The service fixtures start real servers that answer."""
+
 import socket
 
 import pytest

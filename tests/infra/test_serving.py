@@ -2,6 +2,7 @@
 directory (the four fixture letters) runs gunicorn with DEBUG off, a secret key of its own and
 static files by WhiteNoise. Then Swagger UI and ReDoc, in headless Chromium under the site's
 Content-Security-Policy, render from local files only."""
+
 from __future__ import annotations
 
 import http.client
@@ -26,7 +27,11 @@ def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, 
     try:
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode("utf-8", "replace")
+        return (
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            response.read().decode("utf-8", "replace"),
+        )
     finally:
         conn.close()
 
@@ -37,17 +42,35 @@ def demo(tmp_path_factory):
         pytest.skip("scripts/setup-and-run.sh runs .venv/bin/python, and this checkout has no .venv")
     tmp = tmp_path_factory.mktemp("demo")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "SEARCH_", "ELASTICSEARCH_"))}
-    env.update(IMR_SKIP_INSTALL="1", IMR_VAR_DIR=str(tmp / "var"), IMR_SHARED_DATA=str(tmp / "no-shared-data"),
-               PORT=str(port), WEB_CONCURRENCY="2", DEMO_ADMIN_PASSWORD="demo-pw")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "SEARCH_", "ELASTICSEARCH_"))
+    }
+    env.update(
+        IMR_SKIP_INSTALL="1",
+        IMR_VAR_DIR=str(tmp / "var"),
+        IMR_SHARED_DATA=str(tmp / "no-shared-data"),
+        PORT=str(port),
+        WEB_CONCURRENCY="2",
+        DEMO_ADMIN_PASSWORD="demo-pw",
+    )
     log = (tmp / "demo.log").open("wb")
-    proc = subprocess.Popen(["bash", "scripts/setup-and-run.sh"], cwd=REPO_DIR, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "scripts/setup-and-run.sh"],
+        cwd=REPO_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
     def up():
         if proc.poll() is not None:
-            raise AssertionError(f"setup-and-run.sh exited {proc.returncode}:\n{(tmp / 'demo.log').read_text()[-4000:]}")
+            raise AssertionError(
+                f"setup-and-run.sh exited {proc.returncode}:\n{(tmp / 'demo.log').read_text()[-4000:]}"
+            )
         try:
             return _get(port, "/healthz/")[0] == 200
         except OSError:
@@ -110,23 +133,27 @@ REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("path, ready, expected", [
-    ("/api/docs/", ".opblock", "/api/determinations/{case_number}/"),
-    ("/api/redoc/", "h1", "IMR Knowledge Base API"),
-    # The site's own pages: no inline style or script for the CSP to block.
-    ("/", "table.determinations", "IMR final determinations"),
-    ("/determinations/CM16-0247255/", "h1", "IMR case CM16-0247255"),
-    ("/search/?q=lumbar+MRI", "main", "CM16-0247255"),
-    ("/guidelines/", "main", "MTUS"),
-    ("/admin/login/", "form#login-form", "Django administration"),
-    ("/accounts/login/", "form#login-form", "Sign in"),
-])
+@pytest.mark.parametrize(
+    "path, ready, expected",
+    [
+        ("/api/docs/", ".opblock", "/api/determinations/{case_number}/"),
+        ("/api/redoc/", "h1", "IMR Knowledge Base API"),
+        # The site's own pages: no inline style or script for the CSP to block.
+        ("/", "table.determinations", "IMR final determinations"),
+        ("/determinations/CM16-0247255/", "h1", "IMR case CM16-0247255"),
+        ("/search/?q=lumbar+MRI", "main", "CM16-0247255"),
+        ("/guidelines/", "main", "MTUS"),
+        ("/admin/login/", "form#login-form", "Django administration"),
+        ("/accounts/login/", "form#login-form", "Sign in"),
+    ],
+)
 def test_pages_render_offline_under_the_csp(demo, path, ready, expected):
     origin = f"http://127.0.0.1:{demo['port']}"
     sync_playwright = _chromium()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page()
             console, finished = [], []
@@ -153,8 +180,21 @@ def test_load_bench_runs_against_the_demo_server(demo):
     import sys
 
     result = subprocess.run(
-        [sys.executable, "bench/load.py", "--url", f"http://127.0.0.1:{demo['port']}", "--clients", "3",
-         "--seconds", "2"], cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "bench/load.py",
+            "--url",
+            f"http://127.0.0.1:{demo['port']}",
+            "--clients",
+            "3",
+            "--seconds",
+            "2",
+        ],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = {line.split("  ")[0].strip(): line.split() for line in result.stdout.splitlines() if "  " in line}
     for name in ("search page", "search API", "letter page", "list page", "determinations API", "guideline section"):
@@ -166,8 +206,13 @@ def test_load_bench_refuses_another_host():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "bench/load.py", "--url", "http://192.0.2.1:8000"], cwd=REPO_DIR,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "bench/load.py", "--url", "http://192.0.2.1:8000"],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "only a server on this machine's loopback" in result.stderr
 
 
@@ -179,21 +224,29 @@ def test_admin_pages_work_under_the_csp(demo):
     sync_playwright = _chromium()
     violations: dict[str, list[str]] = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page()
             current = {"page": "login"}
-            page.on("console", lambda m: "Content Security Policy" in m.text
-                    and violations.setdefault(current["page"], []).append(m.text))
+            page.on(
+                "console",
+                lambda m: (
+                    "Content Security Policy" in m.text and violations.setdefault(current["page"], []).append(m.text)
+                ),
+            )
             page.goto(origin + "/admin/login/")
             page.fill("#id_username", "admin")
             page.fill("#id_password", "demo-pw")
             page.click("input[type=submit]")
             page.wait_for_selector("#site-name")
             titles = []
-            for path in ("/admin/cases/determination/", "/admin/guidelines/citationlink/",
-                         "/admin/authtoken/tokenproxy/add/"):
+            for path in (
+                "/admin/cases/determination/",
+                "/admin/guidelines/citationlink/",
+                "/admin/authtoken/tokenproxy/add/",
+            ):
                 current["page"] = path
                 page.goto(origin + path)
                 page.wait_for_selector("#content")

@@ -1,4 +1,5 @@
 """manage.py setup_demo (the first quick-start command's data step), in a subprocess on a temp database."""
+
 import sqlite3
 
 from tests.support import FIXTURE_LETTERS
@@ -11,8 +12,12 @@ def _rows(db_path, sql):
 
 
 def test_setup_demo_without_shared_data_loads_the_fixture_letters_and_an_admin(tmp_path):
-    env = project_env(tmp_path, IMR_SHARED_DATA=str(tmp_path / "no-shared-data"),
-                      DEMO_ADMIN_USER="demo", DEMO_ADMIN_PASSWORD="s3cret-demo")
+    env = project_env(
+        tmp_path,
+        IMR_SHARED_DATA=str(tmp_path / "no-shared-data"),
+        DEMO_ADMIN_USER="demo",
+        DEMO_ADMIN_PASSWORD="s3cret-demo",
+    )
     db = tmp_path / "imr_kb.sqlite3"
     manage(env, "migrate", "--noinput")
     first = manage(env, "setup_demo")
@@ -25,8 +30,11 @@ def test_setup_demo_without_shared_data_loads_the_fixture_letters_and_an_admin(t
     # Idempotent: a second run adds nothing, keeps one admin and never resets its password,
     # even when the password was changed since (and the environment still names the old one).
     password_hash = _rows(db, "SELECT password FROM auth_user")[0][0]
-    run_python(env, "from django.contrib.auth.models import User\n"
-                    "u = User.objects.get(username='demo'); u.set_password('changed-by-the-owner'); u.save()")
+    run_python(
+        env,
+        "from django.contrib.auth.models import User\n"
+        "u = User.objects.get(username='demo'); u.set_password('changed-by-the-owner'); u.save()",
+    )
     changed_hash = _rows(db, "SELECT password FROM auth_user")[0][0]
     assert changed_hash != password_hash
     second = manage(env, "setup_demo")
@@ -58,7 +66,11 @@ def test_setup_demo_strict_fails_on_a_missing_letters_folder(tmp_path):
     manage(env, "migrate", "--noinput")
     result = subprocess.run(
         [sys.executable, "manage.py", "setup_demo", "--letters", str(tmp_path / "nowhere")],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "nowhere is not a file or folder" in result.stderr

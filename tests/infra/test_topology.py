@@ -1,6 +1,7 @@
 """The production topology without Docker (scripts/topology.py): PostgreSQL, Redis, osmem-server
 as Elasticsearch, a Celery worker, Celery beat and gunicorn, started from docker-compose.yml's
 environment and commands, and its smoke test run through them."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,7 +16,11 @@ pytestmark = pytest.mark.services
 
 def test_topology_smoke_test_passes():
     result = subprocess.run(
-        [sys.executable, "scripts/topology.py"], cwd=REPO_DIR, capture_output=True, text=True, timeout=900,
+        [sys.executable, "scripts/topology.py"],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
         stdin=subprocess.DEVNULL,
     )
     output = result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """Build small letters in the 2016 layout around an IMR ISSUES excerpt, as the tests need them."""
+
 from __future__ import annotations
 
 HEADER = """ 
@@ -40,9 +41,12 @@ def letter(issues: str, summary: str = DEFAULT_SUMMARY) -> str:
     return HEADER.replace("{summary}", summary) + issues
 
 
-def item(request_block: str, ca: str = "Decision based on MTUS Low Back Complaints 2004.",
-         maximus: str = "Decision based on MTUS Low Back Complaints 2004.",
-         rationale: str = "The request is not medically necessary.") -> str:
+def item(
+    request_block: str,
+    ca: str = "Decision based on MTUS Low Back Complaints 2004.",
+    maximus: str = "Decision based on MTUS Low Back Complaints 2004.",
+    rationale: str = "The request is not medically necessary.",
+) -> str:
     return (
         f"{request_block} \n \n"
         f"Claims Administrator guideline: {ca} \n \n"

@@ -1,4 +1,5 @@
 """Every one of the 150 real letters parses cleanly, from the shipped text and from the PDF."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """Bad input gives a ParsedLetter with errors (parse_file, parse_text) or a clear
 ExtractionError (extract_text), never an unexpected exception."""
+
 from __future__ import annotations
 
 import shutil
@@ -79,7 +80,8 @@ def test_parse_text_bad_values():
     assert parse_text("\x00\x01\x02 garbage \ufffd\ufffd").errors
     assert parse_text(None).errors  # type: ignore[arg-type]
     assert parse_text("Decision rationale: but no sections at all").errors == [
-        "no IMR ISSUES, DECISIONS AND RATIONALES section found"]
+        "no IMR ISSUES, DECISIONS AND RATIONALES section found"
+    ]
 
 
 def test_letter_without_items_section_content(dwc_txt_dir):
@@ -149,8 +151,11 @@ def test_pdf_renamed_as_txt_is_still_read_as_pdf(tmp_path, real_pdf):
 
 
 def test_windows_1252_and_utf16_text(tmp_path, dwc_txt_dir):
-    text = (dwc_txt_dir / "CM16-0219557.txt").read_text(encoding="utf-8").replace(
-        "applicant is a 34-year-old", "applicant \u201cis\u201d a 34-year-old")
+    text = (
+        (dwc_txt_dir / "CM16-0219557.txt")
+        .read_text(encoding="utf-8")
+        .replace("applicant is a 34-year-old", "applicant \u201cis\u201d a 34-year-old")
+    )
     cp = tmp_path / "cp1252.txt"
     cp.write_bytes(text.encode("cp1252"))
     u16 = tmp_path / "utf16.txt"

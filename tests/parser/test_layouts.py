@@ -1,6 +1,7 @@
 """Letter layouts: the registry picks the right layout for every real letter, and a new layout is
 one module plus its fixtures. The invented "2025" layout (fixtures/layouts/imr2025.py) is
 registered here through the registry's public functions; no file of cases/parser knows it."""
+
 from __future__ import annotations
 
 import json
@@ -48,6 +49,7 @@ def read(path: Path) -> LetterText:
 
 # --- the registry ----------------------------------------------------------------------------
 
+
 def test_the_registry_is_the_package_modules():
     modules = sorted(m.name for m in pkgutil.iter_modules(layouts.__path__) if not m.name.startswith("_"))
     assert modules == ["dwc2013", "dwc2016"]
@@ -71,11 +73,12 @@ def test_registration_checks_names_and_modules(invented):
     with pytest.raises(ValueError, match="1 to 16 characters"):
         layouts.register_layout(replace(invented, name="a-name-longer-than-16"))
     with pytest.raises(TypeError, match="LAYOUT"):
-        layouts.register_layout(fixture_layouts)   # a package without LAYOUT
+        layouts.register_layout(fixture_layouts)  # a package without LAYOUT
     assert [layout.name for layout in layouts.registered()] == ["2013", "2016", "2025"]
 
 
 # --- detection on the real letters -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("with_invented", [False, True], ids=["builtin", "with-2025"])
 def test_detection_picks_2016_for_the_150_letters(dwc_txt_dir, with_invented, request):
@@ -105,6 +108,7 @@ def test_detection_scores(dwc_txt_dir, seed_letter_path, invented):
 
 # --- a third layout: one module and its fixtures ---------------------------------------------
 
+
 def test_cases_parser_does_not_know_the_invented_layout():
     for path in PARSER.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
@@ -123,12 +127,12 @@ def test_the_invented_layout_reads_every_field(invented):
     assert parsed.warnings == []
     assert parsed.layout == "2025"
     assert parsed.case_number == "CM25-0012345"
-    assert parsed.date_assigned == date(2025, 3, 3)        # "Received:"
-    assert parsed.date_of_injury == date(2024, 1, 15)      # "Injury Date:"
-    assert parsed.decision_date == date(2025, 4, 2)        # "Decided On:"
-    assert parsed.ur_denial_date == date(2025, 2, 20)      # "UR Denial:"
-    assert parsed.application_received is None             # no such label in this layout
-    assert parsed.priority == "Expedited"                  # "Review Type:"
+    assert parsed.date_assigned == date(2025, 3, 3)  # "Received:"
+    assert parsed.date_of_injury == date(2024, 1, 15)  # "Injury Date:"
+    assert parsed.decision_date == date(2025, 4, 2)  # "Decided On:"
+    assert parsed.ur_denial_date == date(2025, 2, 20)  # "UR Denial:"
+    assert parsed.application_received is None  # no such label in this layout
+    assert parsed.priority == "Expedited"  # "Review Type:"
     assert parsed.reviewer.licensure == ["California", "Oregon", "Washington"]
     assert parsed.reviewer.specialty == ["Orthopaedic Surgery", "Sports Medicine"]
     assert parsed.clinical_summary == (
@@ -141,16 +145,34 @@ def test_the_invented_layout_reads_every_field(invented):
 
     therapy, mri, acupuncture = parsed.items
     assert (therapy.request, therapy.decision, therapy.disputed_portion) == (
-        "Physical therapy, 12 sessions for the right shoulder", "Overturned", None)
+        "Physical therapy, 12 sessions for the right shoulder",
+        "Overturned",
+        None,
+    )
     assert [c.to_dict() for c in therapy.claims_administrator] == [
-        {"kind": "MTUS", "document": "Shoulder Complaints", "year": 2004, "sections": ["Physical Therapy"],
-         "pages": None},
+        {
+            "kind": "MTUS",
+            "document": "Shoulder Complaints",
+            "year": 2004,
+            "sections": ["Physical Therapy"],
+            "pages": None,
+        },
     ]
     assert [c.to_dict() for c in therapy.maximus] == [
-        {"kind": "MTUS", "document": "Chronic Pain Medical Treatment", "year": 2016,
-         "sections": ["Physical Medicine"], "pages": None},
-        {"kind": "NON_MTUS", "document": "ODG Shoulder, Physical therapy, pg. 12", "year": None, "sections": [],
-         "pages": "12"},
+        {
+            "kind": "MTUS",
+            "document": "Chronic Pain Medical Treatment",
+            "year": 2016,
+            "sections": ["Physical Medicine"],
+            "pages": None,
+        },
+        {
+            "kind": "NON_MTUS",
+            "document": "ODG Shoulder, Physical therapy, pg. 12",
+            "year": None,
+            "sections": [],
+            "pages": "12",
+        },
     ]
     assert therapy.rationale == (
         "The guidelines support a course of physical therapy for shoulder pain that persists after rest and "
@@ -160,8 +182,13 @@ def test_the_invented_layout_reads_every_field(invented):
     assert (mri.request, mri.decision) == ("MRI of the right shoulder without contrast", "Upheld")
     assert [c.kind for c in mri.claims_administrator] == ["NONE"]
     assert [c.to_dict() for c in mri.maximus] == [
-        {"kind": "MTUS", "document": "Shoulder Complaints", "year": 2004,
-         "sections": ["Special Studies", "Diagnostic Criteria"], "pages": "207-209"},
+        {
+            "kind": "MTUS",
+            "document": "Shoulder Complaints",
+            "year": 2004,
+            "sections": ["Special Studies", "Diagnostic Criteria"],
+            "pages": "207-209",
+        },
     ]
     # the line-wrap hyphen "com-" / "pleted" is repaired as in every layout
     assert mri.rationale == (

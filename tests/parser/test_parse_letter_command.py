@@ -1,4 +1,5 @@
 """manage.py parse_letter: JSON array of ParsedLetter.to_dict(), one per file, nothing saved."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,20 @@ from django.core.management import call_command
 
 from cases.parser import parse_file
 
-KEYS = ["case_number", "date_assigned", "date_of_injury", "decision_date", "ur_denial_date",
-        "application_received", "priority", "reviewer", "patient", "items", "errors", "warnings"]
+KEYS = [
+    "case_number",
+    "date_assigned",
+    "date_of_injury",
+    "decision_date",
+    "ur_denial_date",
+    "application_received",
+    "priority",
+    "reviewer",
+    "patient",
+    "items",
+    "errors",
+    "warnings",
+]
 
 
 def run(*args) -> str:
@@ -30,14 +43,20 @@ def test_json_output_shape(dwc_txt_dir, dwc_pdf_dir, tmp_path):
     assert data[0] == parse_file(files[0]).to_dict()
     assert data[1] == parse_file(files[1]).to_dict()
     assert data[0]["case_number"] == "CM16-0247802" and len(data[0]["items"]) == 5
-    assert set(data[0]["items"][0]) == {"request", "disputed_portion", "decision", "claims_administrator", "maximus",
-                                        "rationale"}
+    assert set(data[0]["items"][0]) == {
+        "request",
+        "disputed_portion",
+        "decision",
+        "claims_administrator",
+        "maximus",
+        "rationale",
+    }
     assert set(data[0]["items"][1]["claims_administrator"][0]) == {"kind", "document", "year", "sections", "pages"}
     assert data[1]["items"][0]["decision"] == "Overturned"
     assert data[2]["items"] == [] and data[2]["case_number"] is None
     assert data[2]["errors"] and "truncated" in data[2]["errors"][0]
     # ensure_ascii=False, indent 2
-    assert text.startswith("[\n  {\n    \"case_number\"")
+    assert text.startswith('[\n  {\n    "case_number"')
 
 
 def test_json_keeps_non_ascii(tmp_path, dwc_txt_dir):

@@ -1,4 +1,5 @@
 """Admin smoke tests on real ingested letters: changelists, every filter, search, change pages, re-parse."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,12 @@ def test_changelist_filters(admin_client, ingested):
     # Whole-element match: "Medicine" alone is no specialty of anyone.
     assert shown(changelist(admin_client, specialty="Medicine")) == set()
     response = changelist(admin_client)
-    choices = [c["display"] for spec in response.context["cl"].filter_specs
-               if getattr(spec, "parameter_name", "") == "specialty" for c in spec.choices(response.context["cl"])]
+    choices = [
+        c["display"]
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", "") == "specialty"
+        for c in spec.choices(response.context["cl"])
+    ]
     assert "Physical Medicine & Rehabilitation" in choices and "Family Practice" in choices
 
     years = {d.decision_date.year for d in Determination.objects.exclude(decision_date=None)}
@@ -89,9 +94,13 @@ def test_change_pages(admin_client, ingested):
 
 def test_other_changelists(admin_client, ingested):
     for name, params in [
-        ("disputeditem", {}), ("disputeditem", {"decision__exact": "Upheld"}), ("disputeditem", {"q": "MRI"}),
-        ("guidelinecitation", {}), ("guidelinecitation", {"kind__exact": "MTUS"}),
-        ("guidelinecitation", {"party__exact": "maximus"}), ("determinationrevision", {}),
+        ("disputeditem", {}),
+        ("disputeditem", {"decision__exact": "Upheld"}),
+        ("disputeditem", {"q": "MRI"}),
+        ("guidelinecitation", {}),
+        ("guidelinecitation", {"kind__exact": "MTUS"}),
+        ("guidelinecitation", {"party__exact": "maximus"}),
+        ("determinationrevision", {}),
     ]:
         response = admin_client.get(reverse(f"admin:cases_{name}_changelist"), params)
         assert response.status_code == 200, (name, params)
@@ -117,9 +126,14 @@ def test_reparse_action(admin_client, ingested):
     det.reviewer_specialty = []
     det.save()
     IndexQueue.objects.all().delete()
-    response = admin_client.post(reverse(CHANGELIST), {
-        "action": "reparse_selected", "_selected_action": [det.pk],
-    }, follow=True)
+    response = admin_client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "reparse_selected",
+            "_selected_action": [det.pk],
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert "Re-parsed 1 letter(s); 0 failed." in response.content.decode()
     det.refresh_from_db()
@@ -132,9 +146,14 @@ def test_reparse_action(admin_client, ingested):
 
 def test_reparse_action_reports_a_failed_letter(admin_client, ingested):
     failed = Determination.objects.get(parse_status="failed")
-    response = admin_client.post(reverse(CHANGELIST), {
-        "action": "reparse_selected", "_selected_action": [failed.pk],
-    }, follow=True)
+    response = admin_client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "reparse_selected",
+            "_selected_action": [failed.pk],
+        },
+        follow=True,
+    )
     assert "0 letter(s); 1 failed" in response.content.decode()
 
 
@@ -145,17 +164,29 @@ def test_hand_edit_of_an_item_is_rederived_and_queued(admin_client, ingested):
     data = {name: form.initial.get(name) or "" for name in form.fields}
     data.update(request=item.request, decision="Upheld", determination=item.determination_id, order=item.order)
     citations = list(item.citations.order_by("pk"))
-    data.update({
-        "citations-TOTAL_FORMS": str(len(citations)), "citations-INITIAL_FORMS": str(len(citations)),
-        "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000",
-    })
+    data.update(
+        {
+            "citations-TOTAL_FORMS": str(len(citations)),
+            "citations-INITIAL_FORMS": str(len(citations)),
+            "citations-MIN_NUM_FORMS": "0",
+            "citations-MAX_NUM_FORMS": "1000",
+        }
+    )
     for n, c in enumerate(citations):
-        data.update({
-            f"citations-{n}-id": c.pk, f"citations-{n}-item": item.pk, f"citations-{n}-party": c.party,
-            f"citations-{n}-order": c.order, f"citations-{n}-kind": c.kind, f"citations-{n}-document": c.document or "",
-            f"citations-{n}-year": c.year or "", f"citations-{n}-sections": json.dumps(c.sections),
-            f"citations-{n}-pages": c.pages or "", f"citations-{n}-clause": c.clause,
-        })
+        data.update(
+            {
+                f"citations-{n}-id": c.pk,
+                f"citations-{n}-item": item.pk,
+                f"citations-{n}-party": c.party,
+                f"citations-{n}-order": c.order,
+                f"citations-{n}-kind": c.kind,
+                f"citations-{n}-document": c.document or "",
+                f"citations-{n}-year": c.year or "",
+                f"citations-{n}-sections": json.dumps(c.sections),
+                f"citations-{n}-pages": c.pages or "",
+                f"citations-{n}-clause": c.clause,
+            }
+        )
     data["request"] = "Lumbar medial branch block at L4-5"  # a new request: a new procedure
     IndexQueue.objects.all().delete()
     response = admin_client.post(url, data)
@@ -172,4 +203,6 @@ def test_deleting_a_letter_in_the_admin_removes_it_from_the_index(admin_client, 
     response = admin_client.post(reverse("admin:cases_determination_delete", args=[det.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Determination.objects.filter(pk=det.pk).exists()
-    assert list(IndexQueue.objects.filter(object_id=det.pk).values_list("kind", "action")) == [("determination", "delete")]
+    assert list(IndexQueue.objects.filter(object_id=det.pk).values_list("kind", "action")) == [
+        ("determination", "delete")
+    ]

@@ -1,4 +1,5 @@
 """Ingest of real letters: new, unchanged (idempotent), updated with a revision, replace items."""
+
 from __future__ import annotations
 
 import hashlib
@@ -102,8 +103,9 @@ def test_changed_decision_is_recorded(dwc_txt_dir, tmp_path):
     path = copy_letters(dwc_txt_dir, tmp_path, ["CM16-0219557.txt"])[0]
     ingest_file(path)
     assert DisputedItem.objects.get(order=0).decision == "Upheld"
-    path.write_text(path.read_text(encoding="utf-8").replace("L5-S1:  Upheld", "L5-S1:  Overturned", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("L5-S1:  Upheld", "L5-S1:  Overturned", 1), encoding="utf-8"
+    )
     assert ingest_file(path).status == "updated"
     assert DisputedItem.objects.get(order=0).decision == "Overturned"
     assert DeterminationRevision.objects.get().changed_fields == ["raw_text", "items"]
@@ -206,12 +208,23 @@ def test_failed_reparse_keeps_the_stored_version(dwc_txt_dir, tmp_path):
 def _links_and_quotes():
     from guidelines.models import CitationLink, QuotedPassage
 
-    links = sorted((lk.citation.item.determination.case_number, lk.citation.item.order, lk.citation.party,
-                    lk.citation.order, lk.document_id, lk.method, tuple(sorted(s.pk for s in lk.sections.all())))
-                   for lk in CitationLink.objects.select_related("citation__item__determination")
-                   .prefetch_related("sections"))
-    quotes = sorted(QuotedPassage.objects.values_list("item__determination__case_number", "item__order", "order",
-                                                      "text", "document_id", "section_id"))
+    links = sorted(
+        (
+            lk.citation.item.determination.case_number,
+            lk.citation.item.order,
+            lk.citation.party,
+            lk.citation.order,
+            lk.document_id,
+            lk.method,
+            tuple(sorted(s.pk for s in lk.sections.all())),
+        )
+        for lk in CitationLink.objects.select_related("citation__item__determination").prefetch_related("sections")
+    )
+    quotes = sorted(
+        QuotedPassage.objects.values_list(
+            "item__determination__case_number", "item__order", "order", "text", "document_id", "section_id"
+        )
+    )
     return links, quotes
 
 
@@ -241,8 +254,9 @@ def test_a_reparse_that_takes_another_letter_s_case_number_fails_alone(dwc_txt_d
     copy_letters(dwc_txt_dir, tmp_path, LETTERS)
     ingest_paths([tmp_path])
     first, second, third = (Determination.objects.get(case_number=n[:-4]) for n in LETTERS)
-    Determination.objects.filter(pk=first.pk).update(raw_text=first.raw_text.replace(first.case_number,
-                                                                                    second.case_number))
+    Determination.objects.filter(pk=first.pk).update(
+        raw_text=first.raw_text.replace(first.case_number, second.case_number)
+    )
     outcomes = reparse_letters([first.pk, second.pk, third.pk])
     assert [o.status for o in outcomes] == ["failed", "updated", "updated"]
     assert "conflicts with a stored letter" in outcomes[0].message

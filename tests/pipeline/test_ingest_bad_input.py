@@ -1,5 +1,6 @@
 """Bad input: each kind is stored as a failed record (hash, name, reason), the batch goes on,
 and re-ingesting the same bad files is unchanged."""
+
 from __future__ import annotations
 
 import hashlib
@@ -191,8 +192,9 @@ def test_command_output_and_fail_on_error(dwc_txt_dir, dwc_pdf_dir, tmp_path):
     assert lines[-1] == "new: 0, updated: 0, unchanged: 1, failed: 7"
     assert "failed encrypted.pdf: unchanged, stored earlier as failed: encrypted PDF (password required)" in lines
     # Only the good letter: exit 0.
-    call_command("ingest", str(folder / "CM16-0219557.txt"), "--fail-on-error", "--quiet", stdout=StringIO(),
-                 stderr=StringIO())
+    call_command(
+        "ingest", str(folder / "CM16-0219557.txt"), "--fail-on-error", "--quiet", stdout=StringIO(), stderr=StringIO()
+    )
     (folder / "new-bad.txt").write_bytes(b"\x00\x01 not the same bytes as any file above")
     out = StringIO()
     with pytest.raises(CommandError):
@@ -200,7 +202,8 @@ def test_command_output_and_fail_on_error(dwc_txt_dir, dwc_pdf_dir, tmp_path):
     # --quiet still names the failure.
     assert out.getvalue().splitlines() == [
         "failed new-bad.txt: binary file (contains NUL bytes); expected a PDF or a text file",
-        "new: 0, updated: 0, unchanged: 0, failed: 1"]
+        "new: 0, updated: 0, unchanged: 0, failed: 1",
+    ]
 
 
 def test_progress_bar_on_stderr(dwc_txt_dir, tmp_path):

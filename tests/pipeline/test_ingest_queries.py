@@ -1,6 +1,7 @@
 """SQL per letter on the ingest hot paths, with the guideline catalog loaded (as the product
 runs): a new letter costs at most 15 queries, an unchanged one at most 3, and a batch costs about
 as much as one letter (bulk writes, several letters per transaction)."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,8 +36,11 @@ def test_a_new_letter_takes_at_most_15_queries(warm, dwc_txt_dir, tmp_path, djan
     det = Determination.objects.get(pk=outcome.determination_id)
     # Everything was written: items, citations, their links and the quotes.
     assert det.items.count() == 10
-    assert CitationLink.objects.filter(citation__item__determination=det).count() == sum(
-        i.citations.count() for i in det.items.all()) > 0
+    assert (
+        CitationLink.objects.filter(citation__item__determination=det).count()
+        == sum(i.citations.count() for i in det.items.all())
+        > 0
+    )
     assert QuotedPassage.objects.filter(item__determination=det).exists()
     print(f"\nnew letter: {len(captured)} queries")
 

@@ -1,5 +1,6 @@
 """Ingest jobs (who asked, per-file outcomes, progress), the stored originals (named by SHA-256,
 re-parsed when a letter failed), and the files a folder holds that cannot be read."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,8 @@ def test_originals_are_kept_once_named_by_their_bytes(dwc_pdf_dir, dwc_txt_dir, 
     assert text.original.name.endswith(".txt")
     # The same bytes under another name are stored once.
     assert sorted(p.name for p in media.rglob("*") if p.is_file()) == sorted(
-        [f"{sha}.pdf", text.original.name.rsplit("/", 1)[1]])
+        [f"{sha}.pdf", text.original.name.rsplit("/", 1)[1]]
+    )
 
 
 def test_a_letter_stored_before_originals_gets_its_file_on_re_ingest(dwc_txt_dir):
@@ -93,8 +95,12 @@ def test_a_folder_s_unreadable_files_and_bad_symlinks_are_reported_and_kept(dwc_
     assert "cannot read file" in reasons["failed unreadable.pdf"]
     assert lines[-1] == "new: 1, updated: 0, unchanged: 0, failed: 4"
     failed = Determination.objects.filter(parse_status="failed")
-    assert sorted(failed.values_list("source_name", flat=True)) == ["gone.pdf", "loop-a.pdf", "loop-b.pdf",
-                                                                     "unreadable.pdf"]
+    assert sorted(failed.values_list("source_name", flat=True)) == [
+        "gone.pdf",
+        "loop-a.pdf",
+        "loop-b.pdf",
+        "unreadable.pdf",
+    ]
     # Re-running finds the same records (nothing duplicated) and still says they failed.
     out = StringIO()
     call_command("ingest", str(folder), stdout=out, stderr=StringIO())
@@ -112,7 +118,13 @@ def test_a_job_records_who_asked_and_each_file(dwc_txt_dir, tmp_path):
     run_job(job)
     progress = job_progress(job)
     assert {k: progress[k] for k in ("state", "total", "done", "new", "failed", "pending")} == {
-        "state": "done", "total": 4, "done": 4, "new": 2, "failed": 2, "pending": 0}
+        "state": "done",
+        "total": 4,
+        "done": 4,
+        "new": 2,
+        "failed": 2,
+        "pending": 0,
+    }
     files = {f.name: f for f in job.files.all()}
     assert files["empty.txt"].message == "empty file" and files["empty.txt"].determination.parse_status == "failed"
     assert files["nope"].message == "no such file or folder"
@@ -126,8 +138,11 @@ def test_a_job_records_who_asked_and_each_file(dwc_txt_dir, tmp_path):
 
 def test_an_upload_job_keeps_the_files_before_it_runs(dwc_txt_dir, admin_client, media):
     data = (dwc_txt_dir / "CM16-0219557.txt").read_bytes()
-    job = create_upload_job([SimpleUploadedFile("CM16-0219557.txt", data), SimpleUploadedFile("bad.pdf", b"GIF89a")],
-                            remote_addr="203.0.113.7", requester="api-client")
+    job = create_upload_job(
+        [SimpleUploadedFile("CM16-0219557.txt", data), SimpleUploadedFile("bad.pdf", b"GIF89a")],
+        remote_addr="203.0.113.7",
+        requester="api-client",
+    )
     sha = hashlib.sha256(data).hexdigest()
     assert (media / f"letters/{sha[:2]}/{sha}.txt").read_bytes() == data  # saved before the job ran
     run_job(job)

@@ -1,6 +1,7 @@
 """The cases app on a real PostgreSQL (server started by tests/support/services.py): ingest, update with a
 revision, and the JSON specialty / year / decision filters of the admin, pages and API, which use
 text matching that must behave the same as on SQLite."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.services
 
 LETTERS = ["CM16-0219557.txt", "CM16-0221706.txt", "CM16-0224814.txt", "CM16-0228949.txt", "CM16-0229336.txt"]
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -43,7 +44,7 @@ for params in ({}, {"specialty": "Family Practice"}, {"decision_year": "2016"}, 
 out["admin"] = codes
 out["list_page"] = client.get("/").status_code
 print("RESULT " + json.dumps(out))
-'''
+"""
 
 
 def test_ingest_update_and_filters_on_postgres(postgres_url, dwc_txt_dir, tmp_path):
@@ -58,8 +59,9 @@ def test_ingest_update_and_filters_on_postgres(postgres_url, dwc_txt_dir, tmp_pa
     again = manage(env, "ingest", str(folder))
     assert again.stdout.strip().splitlines()[-1] == "new: 0, updated: 0, unchanged: 5, failed: 0"
 
-    files[0].write_text(files[0].read_text(encoding="utf-8").replace("L5-S1:  Upheld", "L5-S1:  Overturned", 1),
-                        encoding="utf-8")
+    files[0].write_text(
+        files[0].read_text(encoding="utf-8").replace("L5-S1:  Upheld", "L5-S1:  Overturned", 1), encoding="utf-8"
+    )
     (folder / "empty.txt").write_bytes(b"")
     third = manage(env, "ingest", str(folder))
     lines = third.stdout.strip().splitlines()
@@ -69,7 +71,7 @@ def test_ingest_update_and_filters_on_postgres(postgres_url, dwc_txt_dir, tmp_pa
 
     result = run_python(env, SCRIPT)
     line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT "))
-    out = json.loads(line[len("RESULT "):])
+    out = json.loads(line[len("RESULT ") :])
     assert out["family"] == ["CM16-0221706", "CM16-0224814"]
     assert out["partial"] == 0
     assert out["overturned"] == ["CM16-0219557", "CM16-0229336"]

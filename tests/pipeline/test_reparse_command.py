@@ -1,4 +1,5 @@
 """manage.py reparse on real ingested letters."""
+
 from __future__ import annotations
 
 from io import StringIO

@@ -1,6 +1,7 @@
 """The write API as a client uses it: POST /api/letters/ (multipart) makes an ingest job, GET
 /api/jobs/<id>/ reports it, and the stored letters are searchable and downloadable byte for byte.
 Real letters from ../shared/data; Celery runs eagerly (no broker in the tests)."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,10 @@ def alice():
 
 @pytest.fixture
 def letters(dwc_pdf_dir, dwc_txt_dir):
-    return {"pdf": (dwc_pdf_dir / f"{PDF_CASE}.pdf").read_bytes(), "txt": (dwc_txt_dir / f"{TXT_CASE}.txt").read_bytes()}
+    return {
+        "pdf": (dwc_pdf_dir / f"{PDF_CASE}.pdf").read_bytes(),
+        "txt": (dwc_txt_dir / f"{TXT_CASE}.txt").read_bytes(),
+    }
 
 
 def test_anonymous_upload_is_401(letters):
@@ -57,7 +61,9 @@ def test_admin_session_needs_its_csrf_token(letters):
     assert accepted.json()["requester"] == "editor"
 
 
-def test_token_upload_makes_a_job_that_stores_the_letters_searchable(alice, letters, django_capture_on_commit_callbacks):
+def test_token_upload_makes_a_job_that_stores_the_letters_searchable(
+    alice, letters, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):  # the index queue is applied after commit
         response = upload(alice, (f"{PDF_CASE}.pdf", letters["pdf"]), (f"{TXT_CASE}.txt", letters["txt"]))
     assert response.status_code == 202, response.content
@@ -68,12 +74,17 @@ def test_token_upload_makes_a_job_that_stores_the_letters_searchable(alice, lett
     assert job["created_at"] and job["started_at"] and job["finished_at"]
     files = job["files"]
     assert [(f["position"], f["name"], f["status"]) for f in files] == [
-        (0, f"{PDF_CASE}.pdf", "new"), (1, f"{TXT_CASE}.txt", "new")]
+        (0, f"{PDF_CASE}.pdf", "new"),
+        (1, f"{TXT_CASE}.txt", "new"),
+    ]
     for row, case in zip(files, (PDF_CASE, TXT_CASE)):
         det = Determination.objects.get(case_number=case)
         assert row["determination"] == {
-            "id": det.pk, "case_number": case, "api_url": f"http://testserver/api/determinations/{case}/",
-            "url": f"http://testserver/determinations/{case}/"}
+            "id": det.pk,
+            "case_number": case,
+            "api_url": f"http://testserver/api/determinations/{case}/",
+            "url": f"http://testserver/determinations/{case}/",
+        }
     # The polled job says the same; the stored record knows where it came from.
     assert alice.get(job["url"]).json() == job
     stored = IngestJob.objects.get(pk=job["id"])
@@ -95,14 +106,21 @@ def test_the_same_file_again_is_unchanged(alice, letters):
 
 def test_a_broken_pdf_fails_while_the_rest_is_stored(alice, letters):
     truncated = letters["pdf"][: len(letters["pdf"]) // 3]  # a real PDF cut short: no cross-reference table
-    job = upload(alice, ("truncated.pdf", truncated), ("picture.pdf", b"GIF89a" + b"\0" * 200),
-                 (f"{TXT_CASE}.txt", letters["txt"])).json()
+    job = upload(
+        alice,
+        ("truncated.pdf", truncated),
+        ("picture.pdf", b"GIF89a" + b"\0" * 200),
+        (f"{TXT_CASE}.txt", letters["txt"]),
+    ).json()
     assert job["state"] == "done"
     assert job["progress"] == {"total": 3, "done": 3, "pending": 0, "new": 1, "updated": 0, "unchanged": 0, "failed": 2}
     by_name = {f["name"]: f for f in job["files"]}
     assert by_name[f"{TXT_CASE}.txt"]["status"] == "new"
-    assert by_name["picture.pdf"] == {**by_name["picture.pdf"], "status": "failed",
-                                      "message": "not a PDF (the file is a GIF image)"}
+    assert by_name["picture.pdf"] == {
+        **by_name["picture.pdf"],
+        "status": "failed",
+        "message": "not a PDF (the file is a GIF image)",
+    }
     broken = by_name["truncated.pdf"]
     assert (broken["status"], broken["message"]) == ("failed", "truncated or corrupt PDF (no end-of-file marker)")
     # A failed file is kept as a failed record (its page and original), with no case number.
@@ -113,12 +131,19 @@ def test_a_broken_pdf_fails_while_the_rest_is_stored(alice, letters):
     assert Determination.objects.filter(case_number=TXT_CASE, parse_status="ok").exists()
 
 
-@pytest.mark.parametrize("files, field, fragment", [
-    ((), "files", "no files sent"),
-    ((("letter.txt", b"Case Number: CM16-0219557"),), "file", "got file field(s): file"),
-    ((("empty.txt", b""),), "files", "empty.txt: empty file"),
-    ((("big.pdf", b"%PDF-1.4\n" + b"0" * MAX_BYTES),), "files", "big.pdf: file too large (20.0 MB; the limit is 20 MB)"),
-])
+@pytest.mark.parametrize(
+    "files, field, fragment",
+    [
+        ((), "files", "no files sent"),
+        ((("letter.txt", b"Case Number: CM16-0219557"),), "file", "got file field(s): file"),
+        ((("empty.txt", b""),), "files", "empty.txt: empty file"),
+        (
+            (("big.pdf", b"%PDF-1.4\n" + b"0" * MAX_BYTES),),
+            "files",
+            "big.pdf: file too large (20.0 MB; the limit is 20 MB)",
+        ),
+    ],
+)
 def test_request_problems_are_400_and_store_nothing(alice, letters, files, field, fragment):
     files = files or ()
     response = upload(alice, *files, field=field) if files else alice.post("/api/letters/", {}, format="multipart")

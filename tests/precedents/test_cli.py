@@ -1,5 +1,6 @@
 """`manage.py precedents TEXT --json` from the shell, as the evaluation runs it: migrate, ingest
 the 150 real letters (the index is written by the product's own sync path), then ask."""
+
 import json
 
 from tests.support import DWC_TXT, require_shared_data

@@ -8,6 +8,7 @@ decisions have the request's procedure, their outcomes, the reviewers' quotes an
 sections their citations link to; the request is parsed by the product (the taxonomy classifies
 it), the oracle names the procedure by hand.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,9 @@ def check_ranking(data: dict, case: PrecedentCase, exclude_letters=()):
     position = 0
     for group in expected_head:
         n = min(len(group), len(results) - position)
-        assert {r["id"] for r in results[position:position + n]} <= group and n == len(
-            {r["id"] for r in results[position:position + n]})
+        assert {r["id"] for r in results[position : position + n]} <= group and n == len(
+            {r["id"] for r in results[position : position + n]}
+        )
         position += n
     assert all(item.procedure != case.procedure for item in items[position:])
     assert [r["same_procedure"] for r in results] == [item.procedure == case.procedure for item in items]
@@ -72,6 +74,7 @@ def check_ranking(data: dict, case: PrecedentCase, exclude_letters=()):
 
 
 # --- manage.py precedents --json -------------------------------------------------------------------
+
 
 def test_command_json_has_exactly_the_evaluated_keys_best_first():
     data = command(MBB.request)
@@ -134,19 +137,25 @@ def test_text_output():
 
 # --- the API ---------------------------------------------------------------------------------------
 
+
 def test_api_get_and_post_answer_as_the_command(client):
     printed = command(NORCO.request, "--summary", "chronic low back pain on opioids", "--size", "30")
-    got = client.get("/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids",
-                                          "size": 30})
+    got = client.get(
+        "/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids", "size": 30}
+    )
     assert got.status_code == 200
     data = got.json()
     assert {k: data[k] for k in TOP_KEYS} == printed
     assert data["query"]["procedure"] == "hydrocodone/acetaminophen" and data["query"]["with_summary"]
-    posted = client.post("/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids",
-                                              "size": 30}, content_type="application/json")
+    posted = client.post(
+        "/api/precedents/",
+        {"request": NORCO.request, "summary": "chronic low back pain on opioids", "size": 30},
+        content_type="application/json",
+    )
     assert posted.status_code == 200 and posted.json() == data
-    form = client.post("/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids",
-                                            "size": "30"})
+    form = client.post(
+        "/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids", "size": "30"}
+    )
     assert form.status_code == 200 and form.json() == data
 
 
@@ -154,24 +163,32 @@ def test_api_quotes_and_sections_come_from_the_database(client):
     data = client.get("/api/precedents/", {"request": LUMBAR_MRI.request, "size": 40}).json()
     quoted = 0
     for r in data["results"]:
-        texts = list(QuotedPassage.objects.filter(item_id=r["id"]).order_by("order", "pk").values_list("text", flat=True))
+        texts = list(
+            QuotedPassage.objects.filter(item_id=r["id"]).order_by("order", "pk").values_list("text", flat=True)
+        )
         assert [q["text"] for q in r["quotes"]] == texts
         quoted += len(texts)
         labels = set()
-        for c in GuidelineCitation.objects.filter(item_id=r["id"], party="maximus", link__isnull=False).select_related("link"):
+        for c in GuidelineCitation.objects.filter(item_id=r["id"], party="maximus", link__isnull=False).select_related(
+            "link"
+        ):
             labels |= {s.qualified_label for s in c.link.sections.select_related("document")}
         assert {s["label"] for s in r["sections"]} == labels
     assert quoted > 0, "no reviewer quote among 40 lumbar MRI precedents"
     cited = Counter(s["label"] for r in data["results"] for s in r["sections"])
-    assert [(s["label"], s["count"]) for s in data["relied_on"]] == sorted(cited.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+    assert [(s["label"], s["count"]) for s in data["relied_on"]] == sorted(
+        cited.items(), key=lambda kv: (-kv[1], kv[0])
+    )[:8]
     top = data["relied_on"][0]
     assert top["upheld"] + top["overturned"] <= top["count"]
     for q in top["quotes"]:
         assert QuotedPassage.objects.filter(text=q["text"], section__isnull=False).exists()
 
 
-@pytest.mark.parametrize("params", [{"request": LUMBAR_MRI.request, "size": 100},
-                                    {"request": NORCO.request, "summary": "opioid weaning " * 200}])
+@pytest.mark.parametrize(
+    "params",
+    [{"request": LUMBAR_MRI.request, "size": 100}, {"request": NORCO.request, "summary": "opioid weaning " * 200}],
+)
 def test_api_makes_one_sql_query_whatever_the_results(client, django_assert_max_num_queries, params):
     with django_assert_max_num_queries(1):  # the quotes
         assert client.get("/api/precedents/", params).status_code == 200
@@ -180,8 +197,13 @@ def test_api_makes_one_sql_query_whatever_the_results(client, django_assert_max_
 
 
 def test_api_errors_name_the_parameter(client):
-    for params, name in [({}, "request"), ({"request": "MRI", "size": 0}, "size"), ({"request": "MRI", "size": 101}, "size"),
-                         ({"request": "x" * 1001}, "request"), ({"request": "MRI", "exclude": "CM00-0000000"}, "exclude")]:
+    for params, name in [
+        ({}, "request"),
+        ({"request": "MRI", "size": 0}, "size"),
+        ({"request": "MRI", "size": 101}, "size"),
+        ({"request": "x" * 1001}, "request"),
+        ({"request": "MRI", "exclude": "CM00-0000000"}, "exclude"),
+    ]:
         response = client.get("/api/precedents/", params)
         assert response.status_code == 400 and name in response.json()["errors"], (params, response.content)
     bad = client.post("/api/precedents/", "[1, 2]", content_type="application/json")
@@ -201,6 +223,7 @@ def test_openapi_schema_documents_precedents(client):
 
 # --- the page --------------------------------------------------------------------------------------
 
+
 def test_page_form_and_answer(client):
     empty = client.get("/precedents/")
     assert empty.status_code == 200
@@ -209,7 +232,9 @@ def test_page_form_and_answer(client):
     response = client.post("/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids"})
     assert response.status_code == 200
     html = response.content.decode()
-    data = client.get("/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids"}).json()
+    data = client.get(
+        "/api/precedents/", {"request": NORCO.request, "summary": "chronic low back pain on opioids"}
+    ).json()
     listed = re.findall(r'<li class="card precedent[^"]*" data-case="([^"]*)" data-order="(\d+)"', html)
     assert listed == [(r["case_number"] or "", str(r["order"])) for r in data["results"]]
     assert f'<strong class="n-upheld">{data["outcomes"]["Upheld"]}</strong>' in html
@@ -222,16 +247,22 @@ def test_page_form_and_answer(client):
 
 
 def test_page_escapes_letter_text_and_reports_errors(client):
-    html = client.get("/precedents/", {"request": "MRI of the lumbar spine without contrast", "size": 100}).content.decode()
+    html = client.get(
+        "/precedents/", {"request": "MRI of the lumbar spine without contrast", "size": 100}
+    ).content.decode()
     assert HOSTILE_CASE in html
     assert "<b>zqxss</b>" not in html and "&lt;b&gt;zqxss&lt;/b&gt;" in html
     too_long = "MRI " * 300
     html = client.get("/precedents/", {"request": too_long}).content.decode()
     assert 'id="form-errors"' in html and 'id="precedents"' not in html
-    assert unescape(re.search(r'name="request" id="id_request"[^>]*value="([^"]*)"', html).group(1)) == too_long.strip()[:1000]
+    assert (
+        unescape(re.search(r'name="request" id="id_request"[^>]*value="([^"]*)"', html).group(1))
+        == too_long.strip()[:1000]
+    )
 
 
 # --- the letter page -------------------------------------------------------------------------------
+
 
 def _similar_sections(html: str) -> list[list[str]]:
     sections = re.findall(r'<section class="similar"[^>]*>(.*?)</section>', html, re.S)
@@ -251,8 +282,9 @@ def test_letter_page_lists_similar_decisions_from_other_letters(client):
     for item, links in zip(items, listed):
         assert 1 <= len(links) <= 5
         assert not any(link.startswith(f"/determinations/{det.case_number}/") for link in links)
-        expected = payload(find(PrecedentParams(request=item.request, summary=det.clinical_summary,
-                                                exclude_letters=[det.pk], size=5)))["results"]
+        expected = payload(
+            find(PrecedentParams(request=item.request, summary=det.clinical_summary, exclude_letters=[det.pk], size=5))
+        )["results"]
         assert links == [r["url"] for r in expected]
     assert html.count("css/precedents.css") == 1
     assert "/precedents/?request=" in html and f"exclude={det.case_number}" in html
@@ -264,10 +296,20 @@ def test_letter_page_similar_decisions_add_no_sql(client, settings):
     for case in ("CM16-0219557", "CM17-0010006"):
         with CaptureQueriesContext(connection) as with_section:
             assert client.get(f"/determinations/{case}/").status_code == 200
-        blank = [{**settings.TEMPLATES[0], "APP_DIRS": False, "OPTIONS": {
-            **settings.TEMPLATES[0]["OPTIONS"],
-            "loaders": [("django.template.loaders.locmem.Loader", {"precedents/_similar_decisions.html": ""}),
-                        "django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"]}}]
+        blank = [
+            {
+                **settings.TEMPLATES[0],
+                "APP_DIRS": False,
+                "OPTIONS": {
+                    **settings.TEMPLATES[0]["OPTIONS"],
+                    "loaders": [
+                        ("django.template.loaders.locmem.Loader", {"precedents/_similar_decisions.html": ""}),
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                },
+            }
+        ]
         with override_settings(TEMPLATES=blank), CaptureQueriesContext(connection) as without:
             html = client.get(f"/determinations/{case}/").content.decode()
             assert 'class="similar"' not in html
@@ -276,6 +318,7 @@ def test_letter_page_similar_decisions_add_no_sql(client, settings):
 
 
 # --- the same on Elasticsearch (osmem-server) --------------------------------------------------------
+
 
 @pytest.mark.services
 def test_precedents_on_elasticsearch(client, on_elasticsearch):

@@ -3,6 +3,7 @@
 Classification coverage is measured over the disputed items of all 150 real letters, parsed by
 cases.parser.parse_text.
 """
+
 import hashlib
 from collections import Counter
 from pathlib import Path
@@ -42,14 +43,20 @@ from procedures.taxonomy.loader import TaxonomyError
         ("Lidoderm patch, 12 hours on 12 hours off", "lidocaine (topical)", "medications: topical analgesics"),
         ("Voltaren gel apply to affected area 4 times a day", "topical NSAID", "medications: topical analgesics"),
         ("Three refills of Voltaren 75mg #60", "diclofenac", "medications: NSAIDs"),
-        ("Flurbiprofen 10%/Dextromethorphan 5%/Lidocaine 5%, 120grams #1", "compounded topical analgesic",
-         "medications: topical analgesics"),
+        (
+            "Flurbiprofen 10%/Dextromethorphan 5%/Lidocaine 5%, 120grams #1",
+            "compounded topical analgesic",
+            "medications: topical analgesics",
+        ),
         ("Compound Ketoprofen 20%, 240 grams", "compounded topical analgesic", "medications: topical analgesics"),
         ("Prilosec 20mg #90", "proton pump inhibitor", "medications: proton pump inhibitors/H2 blockers"),
         ("Pre-op labs: PT/PTT", "coagulation studies (PT/PTT)", "laboratory"),
         ("Twelve acupuncture visits with Capsaicin patch, 2 times weekly", "acupuncture", "acupuncture"),
-        ("Lumbar epidural steroid injection with pain interventionist consult and treatment",
-         "epidural steroid injection", "spinal injections"),
+        (
+            "Lumbar epidural steroid injection with pain interventionist consult and treatment",
+            "epidural steroid injection",
+            "spinal injections",
+        ),
         ("Chiropractic physiotherapy treatment 6 visits", "chiropractic manipulation", "chiropractic/manual therapy"),
         ("Lumbar MRI scan", "MRI", "imaging"),
         ("X-rays of the cervical spine", "X-ray", "imaging"),
@@ -93,8 +100,10 @@ def test_body_region_and_laterality(request_text, region, side):
 
 
 def test_partly_authorised_request_classifies_the_original_request_only():
-    text = ("Physical therapy 2 times 6 for the head was the original request. Physical therapy 1 times 6 "
-            "for the head was authorized by the Claims Administrator. The remaining lumbar spine portion")
+    text = (
+        "Physical therapy 2 times 6 for the head was the original request. Physical therapy 1 times 6 "
+        "for the head was authorized by the Claims Administrator. The remaining lumbar spine portion"
+    )
     assert classify(text).body_region == "head"
 
 
@@ -222,9 +231,18 @@ def test_every_real_request_gets_a_category(real_requests):
     assert len(other) <= 3
     categories = Counter(c.category for _, _, c in results)
     # Every broad area of IMR practice in the sample is represented.
-    for category in ["imaging", "physical medicine", "diagnostics/electrodiagnostics", "spinal injections",
-                     "medications: opioids", "acupuncture", "chiropractic/manual therapy", "surgery",
-                     "durable medical equipment", "laboratory"]:
+    for category in [
+        "imaging",
+        "physical medicine",
+        "diagnostics/electrodiagnostics",
+        "spinal injections",
+        "medications: opioids",
+        "acupuncture",
+        "chiropractic/manual therapy",
+        "surgery",
+        "durable medical equipment",
+        "laboratory",
+    ]:
         assert categories[category] > 0, category
 
 

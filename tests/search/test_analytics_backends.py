@@ -5,6 +5,7 @@ Elasticsearch backend (a real osmem-server started by the session fixture) suppl
 Expected numbers come from the ORM (tests/support/analytics_oracle.py, with the decision sets of
 tests/support/oracle.py), never from the index, the search or the analytics code.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,11 @@ def _year(y):
 
 
 def _specialty(name):
-    return {i.pk for i in oracle.items().select_related("determination")
-            if name in [s.strip() for s in i.determination.reviewer_specialty]}
+    return {
+        i.pk
+        for i in oracle.items().select_related("determination")
+        if name in [s.strip() for s in i.determination.reviewer_specialty]
+    }
 
 
 def _dates(lo, hi):
@@ -48,9 +52,13 @@ def _section(label):
 
 
 def _radiculopathy():
-    return {i.pk for i in oracle.items().select_related("determination").prefetch_related(
-        "quoted_passages", "citations__link__sections__document", "citations__link__document")
-        if re.search(r"\bradiculopath(y|ies)\b", oracle.text_of(i), re.I)}
+    return {
+        i.pk
+        for i in oracle.items()
+        .select_related("determination")
+        .prefetch_related("quoted_passages", "citations__link__sections__document", "citations__link__document")
+        if re.search(r"\bradiculopath(y|ies)\b", oracle.text_of(i), re.I)
+    }
 
 
 # (name, SearchQuery arguments, the decisions it selects by the ORM, whether it selects whole letters)
@@ -58,12 +66,24 @@ QUERIES = [
     ("everything", {}, _all, True),
     ("year 2017", {"filters": {"decision_year": ["2017"]}}, lambda: _year(2017), True),
     ("specialty", {"filters": {"specialty": [PAIN]}}, lambda: _specialty(PAIN), True),
-    ("dates", {"date_from": date(2017, 1, 15), "date_to": date(2017, 2, 10)},
-     lambda: _dates(date(2017, 1, 15), date(2017, 2, 10)), True),
-    ("imaging", {"filters": {"procedure_category": ["imaging"]}},
-     lambda: oracle.ids(oracle.items().filter(procedure_category="imaging")), False),
-    ("overturned", {"filters": {"decision": ["Overturned"]}},
-     lambda: oracle.ids(oracle.items().filter(decision="Overturned")), False),
+    (
+        "dates",
+        {"date_from": date(2017, 1, 15), "date_to": date(2017, 2, 10)},
+        lambda: _dates(date(2017, 1, 15), date(2017, 2, 10)),
+        True,
+    ),
+    (
+        "imaging",
+        {"filters": {"procedure_category": ["imaging"]}},
+        lambda: oracle.ids(oracle.items().filter(procedure_category="imaging")),
+        False,
+    ),
+    (
+        "overturned",
+        {"filters": {"decision": ["Overturned"]}},
+        lambda: oracle.ids(oracle.items().filter(decision="Overturned")),
+        False,
+    ),
     ("section", {"filters": {"guideline_section": [LOW_BACK]}}, lambda: _section(LOW_BACK), False),
     ("words", {"words": ["radiculopathy"]}, _radiculopathy, False),
 ]
@@ -116,8 +136,9 @@ class AnalyticsContract:
     def test_a_named_procedure(self, loaded, case):
         """The decisions of a procedure query (phrases and regions written out by hand), the long
         breakdowns cut to their 3 most frequent values."""
-        query = SearchQuery(procedures=case.procedures, phrases=case.phrases, regions=case.regions,
-                            filters=case.filters, facet_size=3)
+        query = SearchQuery(
+            procedures=case.procedures, phrases=case.phrases, regions=case.regions, filters=case.filters, facet_size=3
+        )
         _compare(loaded.analytics(query), case.expected(), False, 3)
 
     def test_the_same_decisions_as_search(self, loaded):
@@ -149,8 +170,16 @@ class AnalyticsContract:
         with django_db_blocker.unblock():
             source = next(d for d in determination_documents() if len(d["decisions"]) >= 3)
         letter = 9_000_000
-        made = [{**d, "id": letter + k, "letter_id": letter, "case_number": "CM00-0000001",
-                 "decision": "" if k == 0 else d["decision"]} for k, d in enumerate(source["decisions"])]
+        made = [
+            {
+                **d,
+                "id": letter + k,
+                "letter_id": letter,
+                "case_number": "CM00-0000001",
+                "decision": "" if k == 0 else d["decision"],
+            }
+            for k, d in enumerate(source["decisions"])
+        ]
         loaded.index_determinations([{"id": letter, "decisions": made}])
         loaded.refresh()
         try:
@@ -167,10 +196,14 @@ class AnalyticsContract:
                             if d["decision"]:
                                 row[1][d["decision"]] += 1
                 assert {b.value: (b.decisions, b.outcomes) for b in result.breakdowns[name]} == {
-                    v: (n, dict(c)) for v, (n, c) in expected.items()}, name
+                    v: (n, dict(c)) for v, (n, c) in expected.items()
+                }, name
             # In the whole corpus its month has one decision more than its outcomes.
-            month = next(b for b in loaded.analytics(SearchQuery()).breakdowns["decision_month"]
-                         if b.value == made[0]["decision_month"])
+            month = next(
+                b
+                for b in loaded.analytics(SearchQuery()).breakdowns["decision_month"]
+                if b.value == made[0]["decision_month"]
+            )
             assert sum(month.outcomes.values()) == month.decisions - 1
         finally:
             loaded.delete_determinations([letter])

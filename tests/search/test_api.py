@@ -1,4 +1,5 @@
 """GET /api/search/ and /api/search/sections/ over the 150 real letters, and their OpenAPI schema."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,22 @@ def test_search_response_shape(client):
     response = client.get("/api/search/", {"q": "MBB"})
     assert response.status_code == 200
     data = response.json()
-    assert set(data) >= {"count", "count_exact", "page", "page_size", "num_pages", "next", "previous", "query",
-                         "decisions", "summary", "results", "facets", "facet_alternatives", "suggestions"}
+    assert set(data) >= {
+        "count",
+        "count_exact",
+        "page",
+        "page_size",
+        "num_pages",
+        "next",
+        "previous",
+        "query",
+        "decisions",
+        "summary",
+        "results",
+        "facets",
+        "facet_alternatives",
+        "suggestions",
+    }
     assert data["count"] >= 1 and data["page"] == 1 and data["page_size"] == 20
     assert data["query"]["procedures"][:2] == ["medial branch block", "facet joint injection"]
     assert data["query"]["matched_on"] == "request"
@@ -22,14 +37,37 @@ def test_search_response_shape(client):
     assert set(data["decisions"]) == {"total", "Upheld", "Overturned"}
     first = data["results"][0]
     assert set(first) >= {"id", "case_number", "decision_date", "items", "highlights", "url", "matched"}
-    assert first["url"] == (f"/determinations/{first['case_number']}/" if first["case_number"]
-                            else f"/determinations/id/{first['id']}/")
+    assert first["url"] == (
+        f"/determinations/{first['case_number']}/" if first["case_number"] else f"/determinations/id/{first['id']}/"
+    )
     item = first["items"][0]
-    assert set(item) >= {"order", "request", "title", "decision", "matched", "procedure", "procedure_category",
-                         "body_region", "guideline_documents", "guideline_sections", "sections", "highlights"}
-    assert any(i["matched"] and i["procedure"] in ("medial branch block", "facet joint injection") for i in first["items"])
-    for name in ["decision", "procedure_category", "procedure", "body_region", "guideline_document",
-                 "guideline_section", "specialty", "decision_year"]:
+    assert set(item) >= {
+        "order",
+        "request",
+        "title",
+        "decision",
+        "matched",
+        "procedure",
+        "procedure_category",
+        "body_region",
+        "guideline_documents",
+        "guideline_sections",
+        "sections",
+        "highlights",
+    }
+    assert any(
+        i["matched"] and i["procedure"] in ("medial branch block", "facet joint injection") for i in first["items"]
+    )
+    for name in [
+        "decision",
+        "procedure_category",
+        "procedure",
+        "body_region",
+        "guideline_document",
+        "guideline_section",
+        "specialty",
+        "decision_year",
+    ]:
         assert name in data["facets"]
         for fv in data["facets"][name]:
             assert set(fv) == {"value", "count"} and fv["count"] > 0
@@ -97,14 +135,17 @@ def test_a_typo_is_corrected_and_said(client):
     assert nothing["count"] == 0 and "acupuncture" in nothing["suggestions"]
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"page": "0"}, "page"),
-    ({"page_size": "1000"}, "page_size"),
-    ({"sort": "sideways"}, "sort"),
-    ({"date_from": "2017-13-01"}, "date_from"),
-    ({"date_from": "2017-02-01", "date_to": "2017-01-01"}, "date_to"),
-    ({"q": "x" * 501}, "q"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page": "0"}, "page"),
+        ({"page_size": "1000"}, "page_size"),
+        ({"sort": "sideways"}, "sort"),
+        ({"date_from": "2017-13-01"}, "date_from"),
+        ({"date_from": "2017-02-01", "date_to": "2017-01-01"}, "date_to"),
+        ({"q": "x" * 501}, "q"),
+    ],
+)
 def test_invalid_parameters_are_400_naming_the_parameter(client, params, field):
     response = client.get("/api/search/", params)
     assert response.status_code == 400
@@ -146,10 +187,26 @@ def test_openapi_schema_documents_search(client):
     schema = response.json()
     op = schema["paths"]["/api/search/"]["get"]
     names = {p["name"] for p in op["parameters"]}
-    assert {"q", "widen", "sort", "page", "page_size", "date_from", "date_to", "decision", "procedure",
-            "procedure_category", "body_region", "guideline_document", "guideline_section",
-            "specialty", "decision_year"} <= names
+    assert {
+        "q",
+        "widen",
+        "sort",
+        "page",
+        "page_size",
+        "date_from",
+        "date_to",
+        "decision",
+        "procedure",
+        "procedure_category",
+        "body_region",
+        "guideline_document",
+        "guideline_section",
+        "specialty",
+        "decision_year",
+    } <= names
     ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     body = schema["components"]["schemas"][ref]
-    assert {"count", "decisions", "summary", "results", "facets", "page", "num_pages", "next"} <= set(body["properties"])
+    assert {"count", "decisions", "summary", "results", "facets", "page", "num_pages", "next"} <= set(
+        body["properties"]
+    )
     assert "/api/search/sections/" in schema["paths"]

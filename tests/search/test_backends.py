@@ -5,6 +5,7 @@ TestElasticsearchBackend (a real osmem-server started by the session fixture) su
 Expected values come from the database and the letter text (tests/support/oracle.py), never from
 the index or the search code.
 """
+
 from __future__ import annotations
 
 import re
@@ -88,8 +89,9 @@ class BackendContract:
     def test_a_named_procedure_selects_its_decisions(self, loaded, case):
         """Decisions classified as the procedure, or whose request names it; the region named
         must be in the request. The phrases are the case's, written out by hand."""
-        result = self.search_all(loaded, procedures=case.procedures, phrases=case.phrases, regions=case.regions,
-                                 filters=case.filters)
+        result = self.search_all(
+            loaded, procedures=case.procedures, phrases=case.phrases, regions=case.regions, filters=case.filters
+        )
         expected = case.expected()
         assert expected, f"the oracle selects nothing for {case}"
         assert matched_ids(result) == expected
@@ -111,20 +113,34 @@ class BackendContract:
         wide = self.search_all(loaded, procedures=["TENS unit"], phrases=["TENS unit"], widen=True)
         assert matched_ids(narrow) < matched_ids(wide)
         pattern = re.compile(r"\bTENS\s+units?\b", re.I)
-        expected = {i.pk for i in oracle.items().select_related("determination")
-                    if i.procedure == "TENS unit" or pattern.search(f"{i.request}\n{i.disputed_portion or ''}\n"
-                                                                    f"{i.rationale}\n{i.determination.clinical_summary}")}
+        expected = {
+            i.pk
+            for i in oracle.items().select_related("determination")
+            if i.procedure == "TENS unit"
+            or pattern.search(
+                f"{i.request}\n{i.disputed_portion or ''}\n{i.rationale}\n{i.determination.clinical_summary}"
+            )
+        }
         assert matched_ids(wide) == expected
 
     @pytest.mark.parametrize("words", [["radiculopathy"], ["failed", "conservative"], ["knee", "and"]])
     def test_words_are_all_required_in_the_decision_text(self, loaded, words):
         result = self.search_all(loaded, words=words)
         # The English inflections sharing each word's stem, written out.
-        stems = {"radiculopathy": r"radiculopath(y|ies)", "failed": r"fail(s|ed|ing)?",
-                 "conservative": r"conserv(e|es|ed|ing|ation|ative|atively|atives)", "knee": r"knees?", "and": r"and"}
-        expected = {i.pk for i in oracle.items().select_related("determination").prefetch_related(
-            "quoted_passages", "citations__link__sections__document", "citations__link__document")
-            if all(re.search(rf"\b{stems[w]}\b", oracle.text_of(i), re.I) for w in words)}
+        stems = {
+            "radiculopathy": r"radiculopath(y|ies)",
+            "failed": r"fail(s|ed|ing)?",
+            "conservative": r"conserv(e|es|ed|ing|ation|ative|atively|atives)",
+            "knee": r"knees?",
+            "and": r"and",
+        }
+        expected = {
+            i.pk
+            for i in oracle.items()
+            .select_related("determination")
+            .prefetch_related("quoted_passages", "citations__link__sections__document", "citations__link__document")
+            if all(re.search(rf"\b{stems[w]}\b", oracle.text_of(i), re.I) for w in words)
+        }
         assert expected
         assert matched_ids(result) == expected
         assert result.total == len(expected)
@@ -158,41 +174,59 @@ class BackendContract:
                 assert narrowed.total == fv.count, (facet, fv.value)
 
     def test_alternatives_count_a_selected_facet_without_its_own_filter(self, loaded):
-        result = loaded.search(SearchQuery(filters={"decision": ["Overturned"], "procedure_category": ["imaging"]},
-                                           facet_size=ALL, page_size=1))
+        result = loaded.search(
+            SearchQuery(
+                filters={"decision": ["Overturned"], "procedure_category": ["imaging"]}, facet_size=ALL, page_size=1
+            )
+        )
         imaging = oracle.ids(oracle.items().filter(procedure_category="imaging"))
         assert {fv.value: fv.count for fv in result.alternatives["decision"]} == dict(oracle.decisions_of(imaging))
         overturned = oracle.ids(oracle.items().filter(decision="Overturned"))
         assert {fv.value: fv.count for fv in result.alternatives["procedure_category"]} == dict(
-            __import__("collections").Counter(DisputedItem.objects.filter(pk__in=overturned)
-                                              .values_list("procedure_category", flat=True)))
+            __import__("collections").Counter(
+                DisputedItem.objects.filter(pk__in=overturned).values_list("procedure_category", flat=True)
+            )
+        )
         # Replacing the selection gives what the alternative said.
         for fv in result.alternatives["decision"]:
-            assert loaded.count(SearchQuery(filters={"decision": [fv.value], "procedure_category": ["imaging"]})) == fv.count
+            assert (
+                loaded.count(SearchQuery(filters={"decision": [fv.value], "procedure_category": ["imaging"]}))
+                == fv.count
+            )
 
     # --- filters --------------------------------------------------------------------------------
     def test_filters_or_within_and_across_facets(self, loaded):
         either = self.search_all(loaded, filters={"procedure": ["MRI", "X-ray"]})
         assert matched_ids(either) == oracle.ids(oracle.items().filter(procedure__in=["MRI", "X-ray"]))
         both = self.search_all(loaded, filters={"decision": ["Overturned"], "procedure_category": ["imaging"]})
-        assert matched_ids(both) == oracle.ids(oracle.items().filter(decision="Overturned", procedure_category="imaging"))
+        assert matched_ids(both) == oracle.ids(
+            oracle.items().filter(decision="Overturned", procedure_category="imaging")
+        )
         specialty = self.search_all(loaded, filters={"specialty": ["Orthopedic Surgery"], "decision": ["Upheld"]})
-        expected = {i.pk for i in oracle.items().select_related("determination").filter(decision="Upheld")
-                    if "Orthopedic Surgery" in [s.strip() for s in i.determination.reviewer_specialty]}
+        expected = {
+            i.pk
+            for i in oracle.items().select_related("determination").filter(decision="Upheld")
+            if "Orthopedic Surgery" in [s.strip() for s in i.determination.reviewer_specialty]
+        }
         assert expected and matched_ids(specialty) == expected
 
     def test_date_range(self, loaded):
-        dates = sorted(oracle.items().exclude(determination__decision_date=None)
-                       .values_list("determination__decision_date", flat=True))
+        dates = sorted(
+            oracle.items()
+            .exclude(determination__decision_date=None)
+            .values_list("determination__decision_date", flat=True)
+        )
         lo, hi = dates[len(dates) // 4], dates[3 * len(dates) // 4]
         got = self.search_all(loaded, date_from=lo, date_to=hi)
-        assert matched_ids(got) == oracle.ids(oracle.items().filter(determination__decision_date__gte=lo,
-                                                                     determination__decision_date__lte=hi))
+        assert matched_ids(got) == oracle.ids(
+            oracle.items().filter(determination__decision_date__gte=lo, determination__decision_date__lte=hi)
+        )
         assert loaded.count(SearchQuery(date_to=date(1990, 1, 1))) == 0
 
     def test_ingested_after_and_until(self, loaded):
         """When a letter was stored bounds its decisions (what an alert counts as new), in whole
         milliseconds: later than ingested_after, not later than ingested_until."""
+
         def ms(moment):  # the oracle's own millisecond floor
             return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
@@ -260,8 +294,9 @@ class BackendContract:
     # --- scan: every matching decision, for exports ---------------------------------------------
     @pytest.mark.parametrize("case", oracle.PROCEDURE_CASES, ids=lambda c: f"{c.q}-{c.filters}")
     def test_scan_yields_every_decision_the_search_counts(self, loaded, case):
-        query = SearchQuery(procedures=case.procedures, phrases=case.phrases, regions=case.regions,
-                            filters=case.filters, page_size=1)
+        query = SearchQuery(
+            procedures=case.procedures, phrases=case.phrases, regions=case.regions, filters=case.filters, page_size=1
+        )
         ids = list(loaded.scan(query))
         assert set(ids) == case.expected()
         assert len(ids) == len(set(ids)) == loaded.search(query).total
@@ -274,9 +309,23 @@ class BackendContract:
 
         monkeypatch.setattr(elasticsearch, "SCAN_PAGE", 7)
         monkeypatch.setattr(decisions, "SCAN_BATCH", 7)
-        undated = [{"id": 2_000_000 + i, "decisions": [
-            {**d, "id": 3_000_000 + 100 * i + k, "letter_id": 2_000_000 + i, "decision_date": None, "decision_year": "",
-             "decision_month": ""} for k, d in enumerate(letter["decisions"])]} for i, letter in enumerate(docs[:3])]
+        undated = [
+            {
+                "id": 2_000_000 + i,
+                "decisions": [
+                    {
+                        **d,
+                        "id": 3_000_000 + 100 * i + k,
+                        "letter_id": 2_000_000 + i,
+                        "decision_date": None,
+                        "decision_year": "",
+                        "decision_month": "",
+                    }
+                    for k, d in enumerate(letter["decisions"])
+                ],
+            }
+            for i, letter in enumerate(docs[:3])
+        ]
         loaded.index_determinations(undated)
         loaded.refresh()
         try:
@@ -285,8 +334,11 @@ class BackendContract:
             expected += [i for _, _, i in sorted(rows, key=lambda r: (r[0] is not None, r[0] or date.min, r[1], r[2]))]
             assert list(loaded.scan(SearchQuery())) == expected
             upheld = oracle.ids(oracle.items().filter(decision="Upheld")) | {
-                d["id"] for u in undated for d in u["decisions"] if d["decision"] == "Upheld"}
-            assert [i for i in expected if i in upheld] == list(loaded.scan(SearchQuery(filters={"decision": ["Upheld"]})))
+                d["id"] for u in undated for d in u["decisions"] if d["decision"] == "Upheld"
+            }
+            assert [i for i in expected if i in upheld] == list(
+                loaded.scan(SearchQuery(filters={"decision": ["Upheld"]}))
+            )
             words = list(loaded.scan(SearchQuery(words=["radiculopathy"], date_from=date(2017, 1, 1))))
             assert words == [i for i in expected if i in set(words)]
             assert len(words) == loaded.count(SearchQuery(words=["radiculopathy"], date_from=date(2017, 1, 1))) > 7
@@ -299,17 +351,38 @@ class BackendContract:
     def test_section_search(self, loaded):
         backend = loaded
         sections = [
-            {"id": 1, "document": "Chronic Pain Medical Treatment Guidelines", "family": "MTUS", "title": "Opioids, criteria for use",
-             "text": "Ongoing management of opioids: the 4 A's <analgesia, activities of daily living, adverse effects>.",
-             "quotes": "Actual use of opioids should be documented."},
-            {"id": 2, "document": "Chronic Pain Medical Treatment Guidelines", "family": "MTUS", "title": "TENS, chronic pain",
-             "text": "Not recommended as a primary treatment modality, but a one-month home-based TENS trial may be considered.",
-             "quotes": ""},
-            {"id": 3, "document": "Low Back Complaints", "family": "ACOEM", "title": "Special Studies",
-             "text": "Unequivocal objective findings that identify specific nerve compromise warrant imaging (MRI).",
-             "quotes": ""},
-            {"id": 4, "document": "ODG: Low Back", "family": "ODG", "title": "Facet joint diagnostic blocks (injections)",
-             "text": "Recommended prior to facet neurotomy: one set of medial branch blocks.", "quotes": ""},
+            {
+                "id": 1,
+                "document": "Chronic Pain Medical Treatment Guidelines",
+                "family": "MTUS",
+                "title": "Opioids, criteria for use",
+                "text": "Ongoing management of opioids: the 4 A's <analgesia, activities of daily living, adverse effects>.",
+                "quotes": "Actual use of opioids should be documented.",
+            },
+            {
+                "id": 2,
+                "document": "Chronic Pain Medical Treatment Guidelines",
+                "family": "MTUS",
+                "title": "TENS, chronic pain",
+                "text": "Not recommended as a primary treatment modality, but a one-month home-based TENS trial may be considered.",
+                "quotes": "",
+            },
+            {
+                "id": 3,
+                "document": "Low Back Complaints",
+                "family": "ACOEM",
+                "title": "Special Studies",
+                "text": "Unequivocal objective findings that identify specific nerve compromise warrant imaging (MRI).",
+                "quotes": "",
+            },
+            {
+                "id": 4,
+                "document": "ODG: Low Back",
+                "family": "ODG",
+                "title": "Facet joint diagnostic blocks (injections)",
+                "text": "Recommended prior to facet neurotomy: one set of medial branch blocks.",
+                "quotes": "",
+            },
         ]
         backend.index_sections(sections)
         backend.refresh()
@@ -320,11 +393,16 @@ class BackendContract:
             every = backend.search_sections(SearchQuery())
             assert every.total == 4
             assert {fv.value: fv.count for fv in every.facets["family"]} == {"MTUS": 2, "ACOEM": 1, "ODG": 1}
-            assert [fv.value for fv in every.facets["guideline_document"]][0] == "Chronic Pain Medical Treatment Guidelines"
-            narrowed = backend.search_sections(SearchQuery(text="block", expansions=["medial branch block"],
-                                                           filters={"family": ["ODG"]}))
+            assert [fv.value for fv in every.facets["guideline_document"]][
+                0
+            ] == "Chronic Pain Medical Treatment Guidelines"
+            narrowed = backend.search_sections(
+                SearchQuery(text="block", expansions=["medial branch block"], filters={"family": ["ODG"]})
+            )
             assert [h.id for h in narrowed.hits] == [4]
-            assert backend.search_sections(SearchQuery(filters={"guideline_document": ["Low Back Complaints"]})).total == 1
+            assert (
+                backend.search_sections(SearchQuery(filters={"guideline_document": ["Low Back Complaints"]})).total == 1
+            )
             backend.delete_sections([2])
             backend.refresh()
             assert backend.ids("section") == {1, 3, 4}
@@ -361,9 +439,16 @@ class TestEmbeddedBackend(BackendContract):
         """tantivy allows one IndexWriter per index: writers from several threads take turns."""
         import threading
 
-        extra = [{"id": 2_000_000 + i, "decisions": [{**d, "id": 3_000_000 + 100 * i + k, "letter_id": 2_000_000 + i}
-                                                     for k, d in enumerate(letter["decisions"])]}
-                 for i, letter in enumerate(docs[:40])]
+        extra = [
+            {
+                "id": 2_000_000 + i,
+                "decisions": [
+                    {**d, "id": 3_000_000 + 100 * i + k, "letter_id": 2_000_000 + i}
+                    for k, d in enumerate(letter["decisions"])
+                ],
+            }
+            for i, letter in enumerate(docs[:40])
+        ]
         errors = []
 
         def write(chunk):

@@ -2,6 +2,7 @@
 it, the query-string parser take it, the API schema and `manage.py search` list it and the search
 page show it, with no other edit. Shown by adding the letter's `priority` (a field the decision
 documents already carry) in a fresh process, over real letters, on tantivy and on osmem-server."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ import django
 django.setup()
 """
 
-CHECK = ADD_PRIORITY + """
+CHECK = (
+    ADD_PRIORITY
+    + """
 import json
 from django.test import Client
 from rest_framework.test import APIClient
@@ -46,14 +49,17 @@ print(json.dumps({
     "backend": get_backend().name,
 }))
 """
+)
 
 
 def _oracle(db) -> dict:
     """Decisions per priority, straight from SQLite (not through any search code)."""
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT d.priority, count(*) FROM cases_disputeditem i "
-                            "JOIN cases_determination d ON d.id = i.determination_id "
-                            "WHERE d.parse_status != 'failed' GROUP BY d.priority").fetchall()
+        rows = conn.execute(
+            "SELECT d.priority, count(*) FROM cases_disputeditem i "
+            "JOIN cases_determination d ON d.id = i.determination_id "
+            "WHERE d.parse_status != 'failed' GROUP BY d.priority"
+        ).fetchall()
     return {priority: n for priority, n in rows if priority}
 
 
@@ -92,16 +98,25 @@ def test_adding_a_facet_is_one_declaration_on_both_engines(tmp_path, osmem_es_ur
     manage(env, "load_guideline_catalog")
     run_python(env, ADD_PRIORITY + f"from pipeline.ingest import ingest_paths\ningest_paths([{str(folder)!r}])\n")
     assert sum(_oracle(db).values()) > 0
-    run_python(env, ADD_PRIORITY + "from django.core.management import call_command\n"
-                                   "call_command('search_index', '--rebuild')\n")
+    run_python(
+        env,
+        ADD_PRIORITY + "from django.core.management import call_command\ncall_command('search_index', '--rebuild')\n",
+    )
     assert _check(env, tmp_path, db)["backend"] == "embedded"
 
-    es = dict(env, SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL=osmem_es_url, ELASTICSEARCH_INDEX_PREFIX="facettest")
-    run_python(es, ADD_PRIORITY + "from django.core.management import call_command\n"
-                                  "call_command('search_index', '--rebuild')\n")
+    es = dict(
+        env, SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL=osmem_es_url, ELASTICSEARCH_INDEX_PREFIX="facettest"
+    )
+    run_python(
+        es,
+        ADD_PRIORITY + "from django.core.management import call_command\ncall_command('search_index', '--rebuild')\n",
+    )
     assert _check(es, tmp_path, db)["backend"] == "elasticsearch"
 
     # `manage.py search --filter` lists and takes it too.
-    cli = run_python(env, ADD_PRIORITY + "from django.core.management import call_command\n"
-                                         "call_command('search', '', '--filter', 'priority=Standard', '--json')\n")
+    cli = run_python(
+        env,
+        ADD_PRIORITY + "from django.core.management import call_command\n"
+        "call_command('search', '', '--filter', 'priority=Standard', '--json')\n",
+    )
     assert json.loads(cli.stdout)["decisions"]["total"] == _oracle(db)["Standard"]

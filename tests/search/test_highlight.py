@@ -1,4 +1,5 @@
 """search.highlight: snippets of letter text, marked and escaped (pure Python, no Django)."""
+
 from __future__ import annotations
 
 from search.highlight import snippet, spans
@@ -26,15 +27,20 @@ def test_everything_is_escaped_before_marking():
 
 
 def test_a_snippet_starts_at_the_sentence_holding_the_first_mark():
-    text = ("The injured worker has chronic low back pain after a fall at work. " * 4
-            + "Electrodiagnostic studies showed an L5 radiculopathy on the left side, confirmed by examination. "
-            + "No further imaging was requested. " * 5)
+    text = (
+        "The injured worker has chronic low back pain after a fall at work. " * 4
+        + "Electrodiagnostic studies showed an L5 radiculopathy on the left side, confirmed by examination. "
+        + "No further imaging was requested. " * 5
+    )
     marked = snippet(text, ["radiculopathy"], [])
     assert marked.startswith("…Electrodiagnostic studies showed")
     assert marked.endswith("…")
     # A clause after a comma when the sentence began too long ago.
-    long_sentence = "The reviewer notes " + "that the treating physician documented ongoing symptoms " * 8 + (
-        ", and the patient reports radiculopathy in both legs since the injury.")
+    long_sentence = (
+        "The reviewer notes "
+        + "that the treating physician documented ongoing symptoms " * 8
+        + (", and the patient reports radiculopathy in both legs since the injury.")
+    )
     marked = snippet(long_sentence, ["radiculopathy"], [])
     assert marked.startswith("…and the patient reports <mark>radiculopathy</mark>")
 

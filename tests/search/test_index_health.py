@@ -2,6 +2,7 @@
 empty) or emptied is noticed, searching never re-creates it empty, and `search_index --catch-up`
 rebuilds it, after which `--check` reports drift 0. Real letters, the real embedded index in a tmp
 dir, and a real osmem-server killed and restarted in the middle of an ingest."""
+
 from __future__ import annotations
 
 import shutil
@@ -55,8 +56,9 @@ def assert_whole(client, letters: int):
     assert data["count"] == letters == Determination.objects.count()
 
 
-def test_a_deleted_index_directory_is_noticed_and_rebuilt(client, dwc_txt_dir, search_index_dir,
-                                                          django_capture_on_commit_callbacks):
+def test_a_deleted_index_directory_is_noticed_and_rebuilt(
+    client, dwc_txt_dir, search_index_dir, django_capture_on_commit_callbacks
+):
     letters = sorted(dwc_txt_dir.glob("*.txt"))[:12]
     with django_capture_on_commit_callbacks(execute=True):
         ingest_paths(letters[:8])

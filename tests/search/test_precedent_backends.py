@@ -5,6 +5,7 @@ word with the pasted text, ordered by similarity; excluded letters never appear.
 Expected sets come from the database and the letter text (tests/support/precedent_oracle.py);
 the procedure and regions of each query are written out by hand, as the contract takes them.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -53,10 +54,10 @@ class PrecedentContract:
         assert same, f"the oracle finds no {case.procedure} decision"
         got = [h.tier for h in hits]
         assert got == sorted(got, reverse=True)
-        assert set(ids(hits[:len(same)])) == same and all(h.tier == 2 for h in hits[:len(same)])
-        middle = hits[len(same):len(same) + len(elsewhere)]
+        assert set(ids(hits[: len(same)])) == same and all(h.tier == 2 for h in hits[: len(same)])
+        middle = hits[len(same) : len(same) + len(elsewhere)]
         assert set(ids(middle)) == elsewhere and all(h.tier == 1 for h in middle)
-        rest = hits[len(same) + len(elsewhere):]
+        rest = hits[len(same) + len(elsewhere) :]
         # Every other decision sharing a word with the request, and no other.
         assert set(ids(rest)) == case.similar() and all(h.tier == 0 for h in rest)
         db = dict(DisputedItem.objects.filter(pk__in=ids(hits)).values_list("pk", "procedure"))
@@ -88,7 +89,9 @@ class PrecedentContract:
     def test_a_request_the_taxonomy_does_not_know_is_ranked_by_text(self, loaded):
         text = "failed conservative care radiculopathy"
         hits = loaded.precedents(PrecedentQuery(text=text, size=EVERY))
-        expected = {i.pk for i in oracle.items().select_related("determination") if stems(text) & stems(compared_text(i))}
+        expected = {
+            i.pk for i in oracle.items().select_related("determination") if stems(text) & stems(compared_text(i))
+        }
         assert expected and set(ids(hits)) == expected and all(h.tier == 0 for h in hits)
         keys = [(-h.similarity, h.id) for h in hits]
         assert keys == sorted(keys)
@@ -107,8 +110,11 @@ class PrecedentContract:
         term frequencies tantivy's more-like-this ignores), in the first ten for every one."""
         ranks = []
         for item in oracle.items().select_related("determination"):
-            hits = loaded.precedents(PrecedentQuery(text=f"{item.request}\n\n{item.determination.clinical_summary}",
-                                                    procedure=item.procedure, size=10))
+            hits = loaded.precedents(
+                PrecedentQuery(
+                    text=f"{item.request}\n\n{item.determination.clinical_summary}", procedure=item.procedure, size=10
+                )
+            )
             letters = [h.letter_id for h in hits]
             assert item.determination_id in letters, (item.pk, item.request)
             ranks.append(letters.index(item.determination_id))

@@ -3,6 +3,7 @@ failures leaving rows for `search_index --catch-up`, and --rebuild / --check; wr
 ingest (hand edits, the catalog loader) queue what they change explicitly; section documents stay
 bounded. Real letters, the real embedded index (tmp dir) and a real unreachable Elasticsearch URL
 for the failure case."""
+
 from __future__ import annotations
 
 import socket
@@ -192,8 +193,16 @@ def test_rebuild_and_check(letters, django_capture_on_commit_callbacks, capsys):
     from search.documents import determination_documents
 
     letter = next(determination_documents())
-    backend.index_determinations([{"id": 987654, "decisions": [
-        {**d, "id": 9_876_540 + n, "letter_id": 987654} for n, d in enumerate(letter["decisions"])]}])
+    backend.index_determinations(
+        [
+            {
+                "id": 987654,
+                "decisions": [
+                    {**d, "id": 9_876_540 + n, "letter_id": 987654} for n, d in enumerate(letter["decisions"])
+                ],
+            }
+        ]
+    )
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("search_index", "--check", stdout=out, stderr=StringIO())
@@ -250,8 +259,9 @@ def test_catalog_loader_queues_its_sections(tmp_path, django_capture_on_commit_c
     # A catalog whose document was renamed: its sections are re-indexed with the new title.
     renamed = tmp_path / "catalog.yaml"
     old_title = special.document.title
-    renamed.write_text(CATALOG_FILE.read_text(encoding="utf-8").replace(f"title: {old_title}\n",
-                                                                     f"title: {old_title} (renamed)\n", 1))
+    renamed.write_text(
+        CATALOG_FILE.read_text(encoding="utf-8").replace(f"title: {old_title}\n", f"title: {old_title} (renamed)\n", 1)
+    )
     assert renamed.read_text(encoding="utf-8") != CATALOG_FILE.read_text(encoding="utf-8")
     with django_capture_on_commit_callbacks(execute=True):
         load_catalog(renamed)
@@ -275,8 +285,9 @@ def test_section_documents_stay_bounded(dwc_txt_dir, django_capture_on_commit_ca
         ingest_paths([dwc_txt_dir])
     quoted = set(QuotedPassage.objects.exclude(section=None).values_list("section_id", flat=True))
     assert set(IndexQueue.objects.filter(kind="section").values_list("object_id", flat=True)) == quoted
-    top = (QuotedPassage.objects.exclude(section=None).values("section_id").annotate(n=Count("id"))
-           .order_by("-n").first())
+    top = (
+        QuotedPassage.objects.exclude(section=None).values("section_id").annotate(n=Count("id")).order_by("-n").first()
+    )
     assert top["n"] > REPRESENTATIVE_QUOTES
     doc = section_document(GuidelineSection.objects.get(pk=top["section_id"]))
     lines = doc["quotes"].splitlines()
@@ -336,8 +347,9 @@ def test_a_batch_that_dies_leaves_its_rows_for_catch_up(letters, monkeypatch):
     assert IndexQueue.objects.count() == 0
 
 
-def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(dwc_txt_dir, django_capture_on_commit_callbacks,
-                                                                 settings):
+def test_one_letter_leaves_its_sections_to_the_periodic_catch_up(
+    dwc_txt_dir, django_capture_on_commit_callbacks, settings
+):
     """One letter re-indexes itself at once; the summaries of the sections it quotes wait for the
     periodic catch-up (celery beat), which applies every pending row."""
     from imr_kb.celery import app

@@ -6,6 +6,7 @@
 
 Real letters are read from ../shared/data beside the checkout (never copied into the repo).
 """
+
 from __future__ import annotations
 
 import os

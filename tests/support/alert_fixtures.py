@@ -1,6 +1,7 @@
 """Saved-search alert fixtures (registered in tests/conftest.py): real letters ingested through the pipeline (committed, so the index queue is
 applied after commit as in production), a tmp embedded index, and copies of real letters under
 new case numbers to play "a new letter arrived"."""
+
 from __future__ import annotations
 
 import os

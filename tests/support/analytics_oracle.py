@@ -3,6 +3,7 @@ analytics code: for a set of decisions (DisputedItem ids chosen by tests/support
 their outcomes, letters, breakdown by month, year, category, procedure, guideline section and
 reviewer specialty, and days from assignment to decision.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -31,8 +32,11 @@ class Expected:
 def sections_of(item_ids: set[int]) -> dict[int, set[str]]:
     """Item id -> qualified labels of the catalog sections its MAXIMUS citations link to."""
     out: dict[int, set[str]] = defaultdict(set)
-    citations = (GuidelineCitation.objects.filter(item_id__in=item_ids, party=GuidelineCitation.Party.MAXIMUS)
-                 .select_related("link__document").prefetch_related("link__sections__document"))
+    citations = (
+        GuidelineCitation.objects.filter(item_id__in=item_ids, party=GuidelineCitation.Party.MAXIMUS)
+        .select_related("link__document")
+        .prefetch_related("link__sections__document")
+    )
     for citation in citations:
         link = getattr(citation, "link", None)
         if link is None or link.document is None:

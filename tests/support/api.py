@@ -1,4 +1,5 @@
 """An API client as the write API's users have one (a token), and uploads of real letters."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import User
@@ -19,5 +20,6 @@ def token_client(username: str, staff: bool = False) -> APIClient:
 
 
 def upload(client, *files: tuple[str, bytes], field: str = "files"):
-    return client.post("/api/letters/", {field: [SimpleUploadedFile(name, data) for name, data in files]},
-                       format="multipart")
+    return client.post(
+        "/api/letters/", {field: [SimpleUploadedFile(name, data) for name, data in files]}, format="multipart"
+    )

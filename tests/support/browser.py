@@ -2,6 +2,7 @@
 /usr/bin/chromium) driven by Playwright, and a few dozen real letters ingested and indexed for a
 live_server test. Outside CI a missing Chromium or Playwright skips with the reason; under
 CI=true it fails."""
+
 from __future__ import annotations
 
 import os
@@ -16,13 +17,19 @@ from search.backends import reset_backend
 from tests.support import require_shared_data, unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = Path("/tmp/search.png")
 # The facet-injection letter, and letters about lumbar MRI, Norco, TENS and EMG/NCV.
 LETTERS = 40
 FACET_LETTER = "CM16-0219557"
-
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A bigger corpus made from the 150 real letters: copies under new case numbers, as a real
 backlog would hold other letters of the same shape. Used by the concurrency tests and by
 bench/ingest.py (which also makes PDF copies)."""
+
 from __future__ import annotations
 
 import re

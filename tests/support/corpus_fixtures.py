@@ -7,6 +7,7 @@ precedent tests (registered in tests/conftest.py):
     es_corpus         the same letters indexed into a real osmem-server, once per module
     on_elasticsearch  make the Elasticsearch backend over es_corpus the one a test searches
 """
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,13 @@ def _hostile_letter(tmp_dir):
     """A real letter with markup in its request line and clinical summary (new case number)."""
     text = (DWC_TXT / "CM16-0247255.txt").read_text(encoding="utf-8")
     text = text.replace("CM16-0247255", HOSTILE_CASE)
-    text = text.replace("undergoing treatment for \nlumbar strain.", f"undergoing treatment for \nlumbar strain {HOSTILE_SCRIPT}.")
-    text = text.replace("MRI of the lumbar spine without contrast:  Upheld",
-                        "MRI of the lumbar spine without contrast <b>zqxss</b>:  Upheld")
+    text = text.replace(
+        "undergoing treatment for \nlumbar strain.", f"undergoing treatment for \nlumbar strain {HOSTILE_SCRIPT}."
+    )
+    text = text.replace(
+        "MRI of the lumbar spine without contrast:  Upheld",
+        "MRI of the lumbar spine without contrast <b>zqxss</b>:  Upheld",
+    )
     path = tmp_dir / f"{HOSTILE_CASE}.txt"
     path.write_text(text, encoding="utf-8")
     return path
@@ -42,7 +47,6 @@ def letters_db(django_db_setup, django_db_blocker, tmp_path_factory):
     the end of the module (each test's own transaction nests in it as a savepoint). No commit
     happens, so no on_commit indexing runs here; tests index documents built from these rows."""
     require_shared_data()
-
 
     scratch = tmp_path_factory.mktemp("letters-db-index")
     with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=scratch, SEARCH_BACKEND="embedded"):
@@ -93,8 +97,12 @@ def on_corpus_index(settings, corpus_index):
 def es_corpus(corpus_index, osmem_es_url, django_db_blocker):
     """The module's letters indexed into a real osmem-server through the same rebuild path."""
     prefix = "viewtest"
-    with django_db_blocker.unblock(), override_settings(SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL=osmem_es_url,
-                                                       ELASTICSEARCH_INDEX_PREFIX=prefix):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL=osmem_es_url, ELASTICSEARCH_INDEX_PREFIX=prefix
+        ),
+    ):
         reset_backend()
         call_command("search_index", "--rebuild", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
         reset_backend()

@@ -1,5 +1,6 @@
 """Fixtures over a few real letters: ingested into the test database, one stored with its
 citations linked, and the guideline catalog loaded (registered in tests/conftest.py)."""
+
 from __future__ import annotations
 
 import pytest

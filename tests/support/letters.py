@@ -1,4 +1,5 @@
 """Letters for tests: stored through the ingest pipeline, row counts, real-letter copies in tmp_path."""
+
 from __future__ import annotations
 
 import shutil

@@ -7,6 +7,7 @@ procedures their decisions are classified as (the classification is stored on th
 letter is ingested) plus a hand-written pattern for requests that name the procedure but were
 classified as something else ("Compound Cyclobenzaprine 5%" is a compounded topical).
 """
+
 from __future__ import annotations
 
 import re
@@ -90,29 +91,73 @@ MRI = ["MRI", "magnetic resonance imaging"]
 PT = ["physical therapy", "physiotherapy"]
 
 PROCEDURE_CASES = [
-    ProcedureCase("MBB", ["medial branch block", "facet joint injection"], r"medial branch|facet (joint )?(injection|block)",
-                  phrases=["medial branch block", "facet joint injection", "facet injection", "facet block"]),
-    ProcedureCase("lumbar MRI", ["MRI"], r"\bMRI\b|magnetic resonance", region=LUMBAR, phrases=MRI, regions=["lumbar spine"]),
-    ProcedureCase("lumbar MRI", ["MRI"], r"\bMRI\b|magnetic resonance", region=LUMBAR, filters={"decision": ["Upheld"]},
-                  phrases=MRI, regions=["lumbar spine"]),
-    ProcedureCase("cervical MRI", ["MRI"], r"\bMRI\b|magnetic resonance", region=CERVICAL, phrases=MRI,
-                  regions=["cervical spine"]),
-    ProcedureCase("shoulder MRI", ["MRI"], r"\bMRI\b|magnetic resonance", region=r"shoulder|rotator cuff", phrases=MRI,
-                  regions=["shoulder"]),
-    ProcedureCase("Norco", ["hydrocodone/acetaminophen"], r"norco|hydrocodone|vicodin|lortab",
-                  phrases=["Norco", "hydrocodone", "Vicodin", "Lortab"]),
+    ProcedureCase(
+        "MBB",
+        ["medial branch block", "facet joint injection"],
+        r"medial branch|facet (joint )?(injection|block)",
+        phrases=["medial branch block", "facet joint injection", "facet injection", "facet block"],
+    ),
+    ProcedureCase(
+        "lumbar MRI", ["MRI"], r"\bMRI\b|magnetic resonance", region=LUMBAR, phrases=MRI, regions=["lumbar spine"]
+    ),
+    ProcedureCase(
+        "lumbar MRI",
+        ["MRI"],
+        r"\bMRI\b|magnetic resonance",
+        region=LUMBAR,
+        filters={"decision": ["Upheld"]},
+        phrases=MRI,
+        regions=["lumbar spine"],
+    ),
+    ProcedureCase(
+        "cervical MRI", ["MRI"], r"\bMRI\b|magnetic resonance", region=CERVICAL, phrases=MRI, regions=["cervical spine"]
+    ),
+    ProcedureCase(
+        "shoulder MRI",
+        ["MRI"],
+        r"\bMRI\b|magnetic resonance",
+        region=r"shoulder|rotator cuff",
+        phrases=MRI,
+        regions=["shoulder"],
+    ),
+    ProcedureCase(
+        "Norco",
+        ["hydrocodone/acetaminophen"],
+        r"norco|hydrocodone|vicodin|lortab",
+        phrases=["Norco", "hydrocodone", "Vicodin", "Lortab"],
+    ),
     ProcedureCase("physical therapy", ["physical therapy"], r"physical therap|physiotherap", phrases=PT),
-    ProcedureCase("physical therapy", ["physical therapy"], r"physical therap|physiotherap",
-                  filters={"decision": ["Overturned"]}, phrases=PT),
-    ProcedureCase("physical therapy", ["physical therapy"], r"physical therap|physiotherap",
-                  filters={"body_region": ["lumbar spine"], "decision_year": ["2017"]}, phrases=PT),
-    ProcedureCase("EMG/NCS", ["EMG/NCS"], r"\bEMG\b|\bNC[SV]\b|electromyogra|nerve conduction",
-                  phrases=["EMG", "NCS", "NCV", "electromyography", "nerve conduction"]),
+    ProcedureCase(
+        "physical therapy",
+        ["physical therapy"],
+        r"physical therap|physiotherap",
+        filters={"decision": ["Overturned"]},
+        phrases=PT,
+    ),
+    ProcedureCase(
+        "physical therapy",
+        ["physical therapy"],
+        r"physical therap|physiotherap",
+        filters={"body_region": ["lumbar spine"], "decision_year": ["2017"]},
+        phrases=PT,
+    ),
+    ProcedureCase(
+        "EMG/NCS",
+        ["EMG/NCS"],
+        r"\bEMG\b|\bNC[SV]\b|electromyogra|nerve conduction",
+        phrases=["EMG", "NCS", "NCV", "electromyography", "nerve conduction"],
+    ),
     ProcedureCase("acupuncture", ["acupuncture"], r"acupunct", phrases=["acupuncture"]),
     ProcedureCase("chiropractic", ["chiropractic manipulation"], r"chiropract", phrases=["chiropractic"]),
-    ProcedureCase("TENS unit", ["TENS unit"], r"\bTENS\b|transcutaneous",
-                  phrases=["TENS unit", "TENS", "transcutaneous electrical nerve stimulation"]),
-    ProcedureCase("Flexeril", ["cyclobenzaprine"], r"flexeril|cyclobenzaprine", phrases=["Flexeril", "cyclobenzaprine"]),
+    ProcedureCase(
+        "TENS unit",
+        ["TENS unit"],
+        r"\bTENS\b|transcutaneous",
+        phrases=["TENS unit", "TENS", "transcutaneous electrical nerve stimulation"],
+    ),
+    ProcedureCase(
+        "Flexeril", ["cyclobenzaprine"], r"flexeril|cyclobenzaprine", phrases=["Flexeril", "cyclobenzaprine"]
+    ),
     ProcedureCase("tramadol", ["tramadol"], r"tramadol|ultram", phrases=["tramadol", "Ultram"]),
     ProcedureCase("x-ray", ["X-ray"], r"x-?\s?rays?\b|radiograph", phrases=["x-ray", "xray", "x ray", "radiograph"]),
 ]
@@ -130,8 +175,11 @@ _FILTERS = {
     "tramadol": {"specialty": ["Pain Management"]},
     "x-ray": {"body_region": ["lumbar spine"], "decision": ["Upheld"]},
 }
-PROCEDURE_CASES += [ProcedureCase(c.q, c.procedures, c.request, c.region, _FILTERS[c.q], c.phrases, c.regions)
-                    for c in list(PROCEDURE_CASES) if c.q in _FILTERS and not c.filters]
+PROCEDURE_CASES += [
+    ProcedureCase(c.q, c.procedures, c.request, c.region, _FILTERS[c.q], c.phrases, c.regions)
+    for c in list(PROCEDURE_CASES)
+    if c.q in _FILTERS and not c.filters
+]
 
 
 def facet_counts() -> dict[str, Counter]:
@@ -149,8 +197,11 @@ def facet_counts() -> dict[str, Counter]:
             out["specialty"][s] += 1
     documents: dict[str, set] = defaultdict(set)
     sections: dict[str, set] = defaultdict(set)
-    citations = (GuidelineCitation.objects.filter(item__in=rows, party=GuidelineCitation.Party.MAXIMUS)
-                 .select_related("link__document").prefetch_related("link__sections__document"))
+    citations = (
+        GuidelineCitation.objects.filter(item__in=rows, party=GuidelineCitation.Party.MAXIMUS)
+        .select_related("link__document")
+        .prefetch_related("link__sections__document")
+    )
     for citation in citations:
         link = getattr(citation, "link", None)
         if link is None or link.document is None:
@@ -167,8 +218,7 @@ def text_of(item: DisputedItem) -> str:
     """Everything a typed word is looked for in, for one decision (request, disputed portion,
     rationale, quotes, the letter's summary, names)."""
     det = item.determination
-    names = [det.case_number or "", item.procedure, item.procedure_category, item.body_region,
-             *det.reviewer_specialty]
+    names = [det.case_number or "", item.procedure, item.procedure_category, item.body_region, *det.reviewer_specialty]
     for citation in item.citations.filter(party=GuidelineCitation.Party.MAXIMUS, link__document__isnull=False):
         names.append(citation.link.document.label)
         names += [f"{s.document.label} › {s.label}" for s in citation.link.sections.all()]

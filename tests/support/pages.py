@@ -1,4 +1,5 @@
 """Reading the numbers a page shows, as a user reads them."""
+
 from __future__ import annotations
 
 import re

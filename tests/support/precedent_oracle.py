@@ -8,6 +8,7 @@ analyzers implement) over lower-cased runs of letters and digits, without Lucene
 osmem-server (the Elasticsearch stand-in) stems with the original Porter algorithm instead, which
 makes some words others ("one" becomes "on"): the requests here avoid such words.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ import snowballstemmer
 
 from tests.support.oracle import CERVICAL, LUMBAR, items
 
-STOP = set("a an and are as at be but by for if in into is it no not of on or such that the their then there these "
-           "they this to was will with".split())
+STOP = set(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there these "
+    "they this to was will with".split()
+)
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -51,9 +54,14 @@ class PrecedentCase:
     def similar(self, exclude_letters=()) -> set[int]:
         """Decisions of other procedures sharing a word with the request."""
         wanted = stems(self.request)
-        return {item.pk for item in items().select_related("determination")
-                .exclude(procedure=self.procedure).exclude(determination_id__in=list(exclude_letters))
-                if wanted & stems(compared_text(item))}
+        return {
+            item.pk
+            for item in items()
+            .select_related("determination")
+            .exclude(procedure=self.procedure)
+            .exclude(determination_id__in=list(exclude_letters))
+            if wanted & stems(compared_text(item))
+        }
 
 
 PRECEDENT_CASES = [

@@ -1,4 +1,5 @@
 """Run the project's own commands in subprocesses with a given environment (database, broker)."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ WORKER_READY_TIMEOUT = 90
 # Variables of the developer's shell that would point a subprocess at the wrong database,
 # broker or index.
 _CLEARED = (
-    "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SEARCH_BACKEND", "SEARCH_INDEX_DIR",
-    "IMR_VAR_DIR", "ELASTICSEARCH_URL",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "SEARCH_BACKEND",
+    "SEARCH_INDEX_DIR",
+    "IMR_VAR_DIR",
+    "ELASTICSEARCH_URL",
 )
 
 
@@ -39,7 +45,12 @@ def manage(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedP
     """python manage.py ARGS in the repository, with env; fails the test with the output on error."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, (
         f"manage.py {' '.join(args)} exited {result.returncode}\n--- stdout\n{result.stdout[-3000:]}"
@@ -53,9 +64,16 @@ def run_python(env: dict, code: str, timeout: float = 120) -> subprocess.Complet
     prelude = "import django; django.setup()\n"
     result = subprocess.run(
         [sys.executable, "-c", prelude + code],
-        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
-    assert result.returncode == 0, f"script failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"script failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -78,14 +96,34 @@ class Worker:
         self.log_path = log_path
         self.log = log_path.open("wb")
         # One process (solo pool), or a prefork pool of `concurrency` processes as deployed.
-        pool = ["--pool=solo", "--concurrency=1"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
+        pool = (
+            ["--pool=solo", "--concurrency=1"]
+            if concurrency == 1
+            else ["--pool=prefork", f"--concurrency={concurrency}"]
+        )
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "imr_kb", "worker", *pool, "-Q", queues, "--loglevel=INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-n", f"imr-test-{uuid.uuid4().hex[:8]}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "imr_kb",
+                "worker",
+                *pool,
+                "-Q",
+                queues,
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"imr-test-{uuid.uuid4().hex[:8]}@%h",
             ],
-            cwd=REPO_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=REPO_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: kill() ends the worker and its pool
         )
 

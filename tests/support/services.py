@@ -9,6 +9,7 @@ osmem-server (`osmem_es_url`, the Elasticsearch-compatible test server) from PyP
 skip the test with a clear message, except under CI=true where they fail (tests.support.unavailable).
 PostgreSQL refuses to run as root, so as root it runs as the `postgres` user via runuser.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -75,13 +76,20 @@ class RedisServer:
             self.proc = subprocess.Popen(
                 [
                     self.executable,
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--daemonize", "no",
-                    "--dir", str(self.workdir),
-                    "--logfile", str(log),
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                    "--logfile",
+                    str(log),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -173,8 +181,16 @@ class PostgresServer:
         if self.as_postgres_user:
             os.chown(self.tmpdir, account.pw_uid, account.pw_gid)
         initdb = self._run(
-            "initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--locale=C", "--no-sync",
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         if initdb.returncode != 0:
             raise RuntimeError(f"initdb failed ({initdb.returncode}):\n{initdb.stdout}\n{initdb.stderr}")
@@ -186,8 +202,17 @@ class PostgresServer:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             )
             result = self._run(
-                "pg_ctl", "-D", str(self.datadir), "-l", str(self.tmpdir / f"pg-{self.port}.log"),
-                "-o", options, "-w", "-t", str(int(START_TIMEOUT)), "start",
+                "pg_ctl",
+                "-D",
+                str(self.datadir),
+                "-l",
+                str(self.tmpdir / f"pg-{self.port}.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(int(START_TIMEOUT)),
+                "start",
             )
             if result.returncode == 0 and wait_for_port(self.port, 10):
                 self.started = True
@@ -214,8 +239,10 @@ class PostgresServer:
 def postgres_url():
     bindir = find_postgres_bindir()
     if bindir is None or not (bindir / "pg_ctl").exists():
-        unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin "
-                            "(Debian package postgresql)")
+        unavailable(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin "
+            "(Debian package postgresql)"
+        )
     server = PostgresServer(bindir).start()
     atexit.register(server.stop)  # also on an interrupted session
     try:
@@ -235,6 +262,7 @@ def create_postgres_database(admin_url: str, name: str | None = None) -> str:
 
 
 # --- osmem-server (Elasticsearch) -----------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def osmem_es_url():

@@ -1,5 +1,6 @@
 """The API as a client sees it in production: token authentication for writes, one pagination
 shape, 400 (never 500) for bad parameters, and citations carrying their guideline link."""
+
 from __future__ import annotations
 
 import pytest
@@ -57,21 +58,24 @@ def test_every_list_endpoint_has_one_pagination_shape(api, ingested, url):
     assert second["previous"] == f"{url}?page_size=2"
 
 
-@pytest.mark.parametrize("params, name, fragment", [
-    ({"year": "0"}, "year", "from 1 to 9999"),
-    ({"year": "10000"}, "year", "from 1 to 9999"),
-    ({"year": "99999999999999999999"}, "year", "from 1 to 9999"),
-    ({"year": "twenty"}, "year", "from 1 to 9999"),
-    ({"decision": "Maybe"}, "decision", "not one of Upheld, Overturned"),
-    ({"decision": "100%"}, "decision", "'100%' is not one of"),
-    ({"specialty": "%s%(x)s"}, None, None),  # any text is a fine specialty: 200, no match
-    ({"parse_status": "great"}, "parse_status", "great"),
-    ({"page": "0"}, "page", "whole number"),
-    ({"page": "abc"}, "page", "whole number"),
-    ({"page": "99999999999999999999"}, "page", "whole number"),
-    ({"page_size": "0"}, "page_size", "from 1 to 100"),
-    ({"page_size": "1000"}, "page_size", "from 1 to 100"),
-])
+@pytest.mark.parametrize(
+    "params, name, fragment",
+    [
+        ({"year": "0"}, "year", "from 1 to 9999"),
+        ({"year": "10000"}, "year", "from 1 to 9999"),
+        ({"year": "99999999999999999999"}, "year", "from 1 to 9999"),
+        ({"year": "twenty"}, "year", "from 1 to 9999"),
+        ({"decision": "Maybe"}, "decision", "not one of Upheld, Overturned"),
+        ({"decision": "100%"}, "decision", "'100%' is not one of"),
+        ({"specialty": "%s%(x)s"}, None, None),  # any text is a fine specialty: 200, no match
+        ({"parse_status": "great"}, "parse_status", "great"),
+        ({"page": "0"}, "page", "whole number"),
+        ({"page": "abc"}, "page", "whole number"),
+        ({"page": "99999999999999999999"}, "page", "whole number"),
+        ({"page_size": "0"}, "page_size", "from 1 to 100"),
+        ({"page_size": "1000"}, "page_size", "from 1 to 100"),
+    ],
+)
 def test_bad_parameters_are_400_with_a_message(api, ingested, params, name, fragment):
     response = api.get("/api/determinations/", params)
     if name is None:
@@ -89,9 +93,14 @@ def test_bad_parameters_of_the_guidelines_list_are_400(api, db):
 
 def test_good_year_and_decision_still_filter(api, ingested):
     year = Determination.objects.get(case_number=CASE).decision_date.year
-    expected = set(Determination.objects.filter(decision_date__year=year).exclude(parse_status="failed")
-                   .values_list("case_number", flat=True))
-    got = {r["case_number"] for r in api.get("/api/determinations/", {"year": year, "page_size": 100}).json()["results"]}
+    expected = set(
+        Determination.objects.filter(decision_date__year=year)
+        .exclude(parse_status="failed")
+        .values_list("case_number", flat=True)
+    )
+    got = {
+        r["case_number"] for r in api.get("/api/determinations/", {"year": year, "page_size": 100}).json()["results"]
+    }
     assert got == expected
     # Case-insensitive decision, as before django-filter.
     lower = api.get("/api/determinations/", {"decision": "overturned"}).json()
@@ -108,7 +117,9 @@ def test_citations_carry_their_guideline_link(api, linked_letter):
     data = api.get(f"/api/determinations/{CASE}/").json()
     citations = [c for item in data["items"] for c in item["citations"]]
     # Oracle: the CitationLink rows of this letter, read straight from the ORM.
-    rows = {(c.party, c.order, c.item.order): c for c in GuidelineCitation.objects.filter(item__determination=linked_letter)}
+    rows = {
+        (c.party, c.order, c.item.order): c for c in GuidelineCitation.objects.filter(item__determination=linked_letter)
+    }
     assert len(citations) == len(rows)
     linked_sections = 0
     for item in data["items"]:

@@ -5,6 +5,7 @@ tests/support/oracle.py: the stored classification and hand-written patterns ove
 Typed queries go through the real parser, taxonomy and engines; only the expectation is
 computed independently.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,11 @@ def _check(client, case):
     data = _api(client, case)
     matched = {i["id"] for r in data["results"] for i in r["items"] if i["matched"]}
     assert matched == expected, f"{case.q} {case.filters}: extra {matched - expected}, missing {expected - matched}"
-    assert data["decisions"] == {"total": len(expected), "Upheld": outcomes["Upheld"],
-                                 "Overturned": outcomes["Overturned"]}
+    assert data["decisions"] == {
+        "total": len(expected),
+        "Upheld": outcomes["Upheld"],
+        "Overturned": outcomes["Overturned"],
+    }
     assert data["count"] == len(oracle.letters_of(expected)) == len(data["results"])
     assert {f["value"]: f["count"] for f in data["facets"]["decision"]} == dict(outcomes)
     # The page says the same.

@@ -1,6 +1,7 @@
 """The letter page and the detail API run a fixed number of SQL queries, whatever the number of
 items: a real linked letter, then the same letter grown to 200 items (each with its citations,
 guideline links, sections and quoted passages copied from the real one)."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,24 +29,40 @@ def grow_to(det, total: int) -> None:
     assert links and quotes, "the real letter should come linked, with quoted passages"
     for order in range(det.items.count(), total):
         item = DisputedItem.objects.create(
-            determination=det, order=order, request=f"{template.request} (copy {order})",
-            decision=template.decision, rationale=template.rationale, procedure=template.procedure,
+            determination=det,
+            order=order,
+            request=f"{template.request} (copy {order})",
+            decision=template.decision,
+            rationale=template.rationale,
+            procedure=template.procedure,
         )
         for citation in citations:
             copy = GuidelineCitation.objects.create(
-                item=item, party=citation.party, order=citation.order, kind=citation.kind,
-                document=citation.document, year=citation.year, sections=citation.sections,
-                pages=citation.pages, clause=citation.clause,
+                item=item,
+                party=citation.party,
+                order=citation.order,
+                kind=citation.kind,
+                document=citation.document,
+                year=citation.year,
+                sections=citation.sections,
+                pages=citation.pages,
+                clause=citation.clause,
             )
             link = links.get(citation.pk)
             if link is not None:
                 new_link = CitationLink.objects.create(
-                    citation=copy, document=link.document, method=link.method, confidence=link.confidence,
+                    citation=copy,
+                    document=link.document,
+                    method=link.method,
+                    confidence=link.confidence,
                 )
                 new_link.sections.set(link.sections.all())
-        QuotedPassage.objects.bulk_create([
-            QuotedPassage(item=item, document=q.document, section=q.section, text=q.text, order=q.order) for q in quotes
-        ])
+        QuotedPassage.objects.bulk_create(
+            [
+                QuotedPassage(item=item, document=q.document, section=q.section, text=q.text, order=q.order)
+                for q in quotes
+            ]
+        )
 
 
 def _count(client, url) -> tuple[int, str]:
@@ -66,8 +83,9 @@ def test_letter_page_queries_do_not_grow_with_items(client, linked_letter, djang
     # Every item is on the page with its linked sections (oracle: the rows just written).
     assert html.count('class="card item"') == ITEMS
     # One link per resolved section, or to the document when no section resolved.
-    links = CitationLink.objects.filter(citation__item__determination=linked_letter, citation__item__order=0,
-                                        document__isnull=False)
+    links = CitationLink.objects.filter(
+        citation__item__determination=linked_letter, citation__item__order=0, document__isnull=False
+    )
     targets_per_item = sum(max(1, link.sections.count()) for link in links)
     assert targets_per_item >= 2
     assert html.count('class="cit-link"') == ITEMS * targets_per_item

@@ -1,4 +1,5 @@
 """List and determination pages on real letters; everything from a letter is escaped."""
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,14 @@ def test_detail_page(client, ingested):
     assert response.status_code == 200
     html = response.content.decode()
     assert "IMR case CM16-0219557" in html
-    for fact in ("December 19, 2016", "November 18, 2016", "Standard", "Texas, New York, California",
-                 "Preventive Medicine, Occupational Medicine", "34-year-old"):
+    for fact in (
+        "December 19, 2016",
+        "November 18, 2016",
+        "Standard",
+        "Texas, New York, California",
+        "Preventive Medicine, Occupational Medicine",
+        "34-year-old",
+    ):
         assert fact in html, fact
     assert '<span class="badge Upheld">Upheld</span>' in html
     # Citations by party, through the guidelines partial.

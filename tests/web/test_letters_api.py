@@ -1,4 +1,5 @@
 """Read-only determinations API and its OpenAPI schema."""
+
 from __future__ import annotations
 
 import pytest
@@ -89,12 +90,20 @@ def test_schema_of_the_determinations_views_has_no_warnings():
     from drf_spectacular.validation import validate_schema
 
     GENERATOR_STATS.reset()
-    generator = SchemaGenerator(patterns=[path("api/", include("web.api_urls")), path("api/", include("pipeline.api_urls"))])
+    generator = SchemaGenerator(
+        patterns=[path("api/", include("web.api_urls")), path("api/", include("pipeline.api_urls"))]
+    )
     schema = generator.get_schema(request=None, public=True)
     assert dict(GENERATOR_STATS._warn_cache) == {} and dict(GENERATOR_STATS._error_cache) == {}
     validate_schema(schema)
-    assert set(schema["paths"]) == {"/api/determinations/", "/api/determinations/{case_number}/", "/api/letters/", "/api/jobs/{id}/files/",
-                                    "/api/jobs/", "/api/jobs/{id}/"}
+    assert set(schema["paths"]) == {
+        "/api/determinations/",
+        "/api/determinations/{case_number}/",
+        "/api/letters/",
+        "/api/jobs/{id}/files/",
+        "/api/jobs/",
+        "/api/jobs/{id}/",
+    }
     params = {p["name"] for p in schema["paths"]["/api/determinations/"]["get"]["parameters"]}
     assert params >= {"decision", "specialty", "year", "page", "page_size"}
     assert "DeterminationDetail" in schema["components"]["schemas"]

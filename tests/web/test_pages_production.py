@@ -1,5 +1,6 @@
 """The pages with DEBUG off, as a visitor meets them: bad filters are a 400 saying why, an
 unknown letter or address is the site's own 404 (no URL list), a server error the plain 500."""
+
 from __future__ import annotations
 
 import logging
@@ -12,13 +13,19 @@ from imr_kb.errors import server_error
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("query, message", [
-    ("year=0", "year: a decision year is a whole number from 1 to 9999"),
-    ("year=10000", "year: a decision year is a whole number from 1 to 9999"),
-    ("year=99999999999999999999", "year: a decision year is a whole number from 1 to 9999"),
-    ("decision=%3Cb%3Emaybe%3C/b%3E", "decision: &#x27;&lt;b&gt;maybe&lt;/b&gt;&#x27; is not one of Upheld, Overturned"),
-    ("decision=100%25", "decision: &#x27;100%&#x27; is not one of Upheld, Overturned"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("year=0", "year: a decision year is a whole number from 1 to 9999"),
+        ("year=10000", "year: a decision year is a whole number from 1 to 9999"),
+        ("year=99999999999999999999", "year: a decision year is a whole number from 1 to 9999"),
+        (
+            "decision=%3Cb%3Emaybe%3C/b%3E",
+            "decision: &#x27;&lt;b&gt;maybe&lt;/b&gt;&#x27; is not one of Upheld, Overturned",
+        ),
+        ("decision=100%25", "decision: &#x27;100%&#x27; is not one of Upheld, Overturned"),
+    ],
+)
 def test_bad_list_filters_are_400_with_the_reason(client, ingested, query, message):
     response = client.get(f"/?{query}")
     assert response.status_code == 400
@@ -35,8 +42,12 @@ def test_good_filters_still_work(client, ingested):
 
 def test_unknown_letters_are_the_sites_404(client, ingested, settings):
     assert settings.DEBUG is False
-    for url in ("/determinations/CM99-0000000/", "/determinations/id/99999999999999999999/",
-                "/determinations/id/424242/", "/no/such/page/"):
+    for url in (
+        "/determinations/CM99-0000000/",
+        "/determinations/id/99999999999999999999/",
+        "/determinations/id/424242/",
+        "/no/such/page/",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         html = response.content.decode()
@@ -82,8 +93,13 @@ def test_no_parameter_value_makes_a_server_error(ingested):
                 status = client.get(path, {name: value}).status_code
                 if status >= 500:
                     failures.append((path, name, value, status))
-    for path in ("/determinations/%00/", "/api/determinations/%00/", "/determinations/id/99999999999999999999/",
-                 "/determinations/id/0/", "/api/determinations/%25s/"):
+    for path in (
+        "/determinations/%00/",
+        "/api/determinations/%00/",
+        "/determinations/id/99999999999999999999/",
+        "/determinations/id/0/",
+        "/api/determinations/%25s/",
+    ):
         status = client.get(path).status_code
         if status >= 500:
             failures.append((path, status))

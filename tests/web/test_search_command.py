@@ -1,4 +1,5 @@
 """`manage.py search` (same JSON as the API), `manage.py reclassify`, and the taxonomy receiver."""
+
 from __future__ import annotations
 
 import json
@@ -36,17 +37,36 @@ def test_json_counts_decisions(client):
     expected = case.expected()
     counts = oracle.decisions_of(expected)
     assert printed["count"] == len(oracle.letters_of(expected))
-    assert printed["decisions"] == {"total": len(expected), "Upheld": counts["Upheld"], "Overturned": counts["Overturned"]}
+    assert printed["decisions"] == {
+        "total": len(expected),
+        "Upheld": counts["Upheld"],
+        "Overturned": counts["Overturned"],
+    }
     assert {f["value"]: f["count"] for f in printed["facets"]["decision"]} == dict(counts)
     widened = json.loads(run("search", "lumbar MRI", "--json", "--widen"))
     assert widened["query"]["matched_on"] == "widened" and widened["decisions"]["total"] > len(expected)
 
 
 def test_sort_page_and_filters(client):
-    printed = json.loads(run("search", "MRI", "--json", "--sort=-date", "--page", "2", "--page-size", "5",
-                             "--filter", "procedure_category=imaging", "--filter", "body_region=lumbar spine"))
-    api = client.get("/api/search/?q=MRI&sort=-date&page=2&page_size=5"
-                     "&procedure_category=imaging&body_region=lumbar+spine").json()
+    printed = json.loads(
+        run(
+            "search",
+            "MRI",
+            "--json",
+            "--sort=-date",
+            "--page",
+            "2",
+            "--page-size",
+            "5",
+            "--filter",
+            "procedure_category=imaging",
+            "--filter",
+            "body_region=lumbar spine",
+        )
+    )
+    api = client.get(
+        "/api/search/?q=MRI&sort=-date&page=2&page_size=5&procedure_category=imaging&body_region=lumbar+spine"
+    ).json()
     assert printed == api
     assert printed["page"] == 2 and len(printed["results"]) <= 5
     dates = [r["decision_date"] for r in printed["results"]]
@@ -61,11 +81,14 @@ def test_text_output_lists_letters_and_facets():
     assert "relied on: " in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--filter", "decision"], "expected NAME=VALUE"),
-    (["--filter", "colour=blue"], "unknown facet 'colour'"),
-    (["--date-from", "not-a-date"], "date_from"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--filter", "decision"], "expected NAME=VALUE"),
+        (["--filter", "colour=blue"], "unknown facet 'colour'"),
+        (["--date-from", "not-a-date"], "date_from"),
+    ],
+)
 def test_bad_arguments_are_clear_errors(args, message):
     with pytest.raises(CommandError, match=message):
         run("search", "MRI", *args)
@@ -78,6 +101,7 @@ def test_sections_json():
 
 # --- taxonomy maintenance ----------------------------------------------------------------------
 
+
 def test_reclassify_recomputes_items_of_another_version():
     from cases.models import DisputedItem
     from procedures.taxonomy import taxonomy_version
@@ -85,8 +109,9 @@ def test_reclassify_recomputes_items_of_another_version():
     current = taxonomy_version()
     assert not DisputedItem.objects.exclude(taxonomy_version=current).exists()
     item = DisputedItem.objects.filter(procedure="hydrocodone/acetaminophen").first()
-    DisputedItem.objects.filter(pk=item.pk).update(procedure="stale", procedure_category="stale",
-                                                   taxonomy_version="old")
+    DisputedItem.objects.filter(pk=item.pk).update(
+        procedure="stale", procedure_category="stale", taxonomy_version="old"
+    )
     out = run("reclassify", "--dry-run")
     assert "1 item(s) to recompute" in out and "1 item(s) would change" in out
     assert DisputedItem.objects.get(pk=item.pk).procedure == "stale"
@@ -94,7 +119,10 @@ def test_reclassify_recomputes_items_of_another_version():
     assert "1 changed" in out
     item.refresh_from_db()
     assert (item.procedure, item.procedure_category, item.taxonomy_version) == (
-        "hydrocodone/acetaminophen", "medications: opioids", current)
+        "hydrocodone/acetaminophen",
+        "medications: opioids",
+        current,
+    )
     # Queued for re-indexing through the search sync path.
     from search.models import IndexQueue
 
@@ -115,8 +143,7 @@ def test_ingest_classifies_a_letter_when_it_is_written(tmp_path):
     det = Determination.objects.get(pk=outcome.determination_id)
     items = list(det.items.all())
     assert items and all(i.taxonomy_version == taxonomy_version() for i in items)
-    assert [(i.procedure, i.procedure_category, i.body_region) for i in items] == [
-        ("MRI", "imaging", "lumbar spine")]
+    assert [(i.procedure, i.procedure_category, i.body_region) for i in items] == [("MRI", "imaging", "lumbar spine")]
 
 
 def test_reclassify_report_over_the_real_letters():

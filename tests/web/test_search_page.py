@@ -8,6 +8,7 @@ seed letter (older layout, no case number) is there too.
 
 Expected numbers come from the database (tests/support/oracle.py), never from the search code.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,18 +34,33 @@ def facet_entries(html: str, facet: str) -> list[tuple[str, int, str]]:
     block = re.search(rf'<section class="facet" data-facet="{facet}">(.*?)</section>', html, re.S)
     if not block:
         return []
-    return [(unescape(value), int(count), unescape(url)) for url, value, count in re.findall(
-        r'<a href="([^"]+)" class="[^"]*" data-value="([^"]*)".*?<span class="count">(\d+)</span>', block.group(1), re.S)]
+    return [
+        (unescape(value), int(count), unescape(url))
+        for url, value, count in re.findall(
+            r'<a href="([^"]+)" class="[^"]*" data-value="([^"]*)".*?<span class="count">(\d+)</span>',
+            block.group(1),
+            re.S,
+        )
+    ]
 
 
 # --- what the page says ------------------------------------------------------------------------
+
 
 def test_empty_search_counts_every_decision(client):
     html = page(client)
     decisions = oracle.ids(oracle.items())
     assert figures(html) == (len(decisions), len(oracle.letters_of(decisions)))
-    for label in ["Outcome", "Procedure category", "Procedure", "Body region", "Guideline", "Guideline section",
-                  "Reviewer specialty", "Decision year"]:
+    for label in [
+        "Outcome",
+        "Procedure category",
+        "Procedure",
+        "Body region",
+        "Guideline",
+        "Guideline section",
+        "Reviewer specialty",
+        "Decision year",
+    ]:
         assert f"<h3>{label}</h3>" in html, label
     upheld = oracle.decisions_of(decisions)["Upheld"]
     assert ("Upheld", upheld) in [(v, c) for v, c, _ in facet_entries(html, "decision")]
@@ -139,7 +155,8 @@ def test_results_are_letters_with_the_matching_decisions_first(client):
         shown = re.findall(r'<li class="item( match)?" data-order="(\d+)">', body)
         # Matching first (in letter order), then the others, folded in <details>.
         assert [int(order) for mark, order in shown] == [i.order + 1 for i in matching] + [
-            i.order + 1 for i in items if i.pk not in expected]
+            i.order + 1 for i in items if i.pk not in expected
+        ]
         assert [bool(mark) for mark, _ in shown] == [True] * len(matching) + [False] * (len(items) - len(matching))
         if len(items) > len(matching):
             assert "other decision" in body and "<details" in body
@@ -171,7 +188,7 @@ def test_pagination_is_by_letters_and_shareable(client):
 def test_paging_past_the_end_is_a_clean_empty_page(client):
     html = page(client, q="physical therapy", page=99)
     assert 'id="past-end"' in html and "Page 99 is past the last page" in html
-    assert "article class=\"card hit\"" not in html
+    assert 'article class="card hit"' not in html
     assert "letters 1961" not in html and "–" not in re.search(r'id="result-count">(.*?)</div>', html, re.S).group(1)
     last = unescape(re.search(r'id="past-end">.*?<a href="([^"]+)"', html, re.S).group(1))
     assert 'class="card hit"' in client.get("/search/" + last).content.decode()
@@ -188,14 +205,18 @@ def test_sort_by_date(client):
 
 
 def test_date_range_filters_and_shows_chips(client):
-    expected = oracle.ids(oracle.items().filter(determination__decision_date__gte="2017-01-01",
-                                                determination__decision_date__lte="2017-01-31"))
+    expected = oracle.ids(
+        oracle.items().filter(
+            determination__decision_date__gte="2017-01-01", determination__decision_date__lte="2017-01-31"
+        )
+    )
     html = page(client, date_from="2017-01-01", date_to="2017-01-31")
     assert figures(html) == (len(expected), len(oracle.letters_of(expected)))
     assert "From:</span> 2017-01-01" in html and "To:</span> 2017-01-31" in html
 
 
 # --- words, highlights, escaping ---------------------------------------------------------------------
+
 
 def test_letter_markup_is_escaped_and_highlights_are_marked(client):
     html = page(client, q="zqxss")
@@ -227,7 +248,9 @@ def test_snippets_start_at_a_sentence_or_clause(client):
                 rationale = " ".join(DisputedItem.objects.get(pk=item["id"]).rationale.split("\n"))
                 at = rationale.find(text[1:60])
                 assert at > 0, text[:80]
-                assert re.search(r"([.;:!?,]\s+|\n\s*|\s[-–—]\s+)$", rationale[max(0, at - 4):at]), rationale[at - 20:at + 40]
+                assert re.search(r"([.;:!?,]\s+|\n\s*|\s[-–—]\s+)$", rationale[max(0, at - 4) : at]), rationale[
+                    at - 20 : at + 40
+                ]
                 checked += 1
     assert checked >= 5
 
@@ -263,6 +286,7 @@ def test_invalid_parameters_are_reported_not_fatal(client):
 
 # --- links ----------------------------------------------------------------------------------------
 
+
 def test_cited_sections_link_to_their_guideline_page(client):
     html = page(client, q="lumbar MRI")
     links = re.findall(r'Relies on: <a href="(/guidelines/[^"]+/)">([^<]+)</a>', html)
@@ -285,7 +309,7 @@ def test_letter_without_case_number_links_to_its_page_by_id(client):
 def test_sections_tab(client):
     html = page(client, q="facet", target="sections")
     assert 'class="selected" data-target="sections"' in html
-    assert re.search(r'<strong>\d+</strong> sections?', html)
+    assert re.search(r"<strong>\d+</strong> sections?", html)
 
 
 def test_guideline_sections_are_searchable_from_the_sections_tab(client):
@@ -295,11 +319,15 @@ def test_guideline_sections_are_searchable_from_the_sections_tab(client):
     from search.backends import get_backend
     from search.section_documents import section_document
 
-    doc = models.GuidelineDocument.objects.create(family="MTUS", title="Chronic Pain Medical Treatment",
-                                                  slug="test-chronic-pain", edition_year=2009)
+    doc = models.GuidelineDocument.objects.create(
+        family="MTUS", title="Chronic Pain Medical Treatment", slug="test-chronic-pain", edition_year=2009
+    )
     section = models.GuidelineSection.objects.create(
-        document=doc, title="Facet joint diagnostic blocks (injections)", anchor="facet-blocks",
-        text="Limited to patients with low-back pain that is non-radicular <i>and</i> at no more than two levels.")
+        document=doc,
+        title="Facet joint diagnostic blocks (injections)",
+        anchor="facet-blocks",
+        text="Limited to patients with low-back pain that is non-radicular <i>and</i> at no more than two levels.",
+    )
     backend = get_backend()
     backend.index_sections([section_document(section)])
     backend.refresh()
@@ -318,9 +346,17 @@ def test_guideline_sections_are_searchable_from_the_sections_tab(client):
 
 # --- SQL: constant whatever the results ---------------------------------------------------------------
 
-@pytest.mark.parametrize("params", [{}, {"q": "lumbar MRI"}, {"q": "physical therapy", "page_size": 100},
-                                    {"q": "radiculopathy", "decision": "Upheld", "specialty": "Orthopedic Surgery"},
-                                    {"q": "facet", "target": "sections"}])
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "lumbar MRI"},
+        {"q": "physical therapy", "page_size": 100},
+        {"q": "radiculopathy", "decision": "Upheld", "specialty": "Orthopedic Surgery"},
+        {"q": "facet", "target": "sections"},
+    ],
+)
 def test_a_search_page_makes_at_most_five_sql_queries(client, django_assert_max_num_queries, params):
     from guidelines.queries import forget_section_urls
 
@@ -333,6 +369,7 @@ def test_a_search_page_makes_at_most_five_sql_queries(client, django_assert_max_
 
 
 # --- the same on the Elasticsearch backend (osmem-server) -----------------------------------------------
+
 
 @pytest.mark.services
 def test_the_page_on_elasticsearch(client, on_elasticsearch):

@@ -6,6 +6,7 @@ values and dozens of decisions: Django's template engine costs ~20 µs a value a
 (profiled with bench/search.py's corpus). Every value from a letter goes through `_e`; the
 snippets come escaped from search.highlight, with only their <mark> tags added.
 """
+
 from html import escape
 
 from django import template
@@ -27,16 +28,20 @@ def facet_values(values):
     for v in values:
         css = "selected" if v["selected"] else "switch" if v.get("switch") else ""
         title = ' title="Show these decisions instead"' if v.get("switch") else ""
-        rows.append(f'<li><a href="{_e(v["url"])}" class="{css}" data-value="{_e(v["value"])}" role="checkbox" '
-                    f'aria-checked="{"true" if v["selected"] else "false"}"{title}><span><span class="box"></span>'
-                    f'{_e(v["value"])}</span><span class="count">{int(v["count"])}</span></a></li>')
+        rows.append(
+            f'<li><a href="{_e(v["url"])}" class="{css}" data-value="{_e(v["value"])}" role="checkbox" '
+            f'aria-checked="{"true" if v["selected"] else "false"}"{title}><span><span class="box"></span>'
+            f'{_e(v["value"])}</span><span class="count">{int(v["count"])}</span></a></li>'
+        )
     return mark_safe("".join(rows))  # noqa: S308 - every value escaped above
 
 
 def _relies_on(item) -> str:
     if item["sections"]:
-        parts = [f'<a href="{_e(s["url"])}">{_e(s["label"])}</a>' if s.get("url") else _e(s["label"])
-                 for s in item["sections"]]
+        parts = [
+            f'<a href="{_e(s["url"])}">{_e(s["label"])}</a>' if s.get("url") else _e(s["label"])
+            for s in item["sections"]
+        ]
     elif item["guideline_documents"]:
         parts = [_e(d) for d in item["guideline_documents"]]
     else:
@@ -45,8 +50,11 @@ def _relies_on(item) -> str:
 
 
 def _snippets(item) -> str:
-    rows = [f'<p><span class="field">{_e(field)}</span>{snippet}</p>'
-            for field, snippets in item["highlights"].items() for snippet in snippets]
+    rows = [
+        f'<p><span class="field">{_e(field)}</span>{snippet}</p>'
+        for field, snippets in item["highlights"].items()
+        for snippet in snippets
+    ]
     return f'<div class="snippets">{"".join(rows)}</div>' if rows else ""
 
 
@@ -55,11 +63,15 @@ def decision_item(item):
     """One decision of a listed letter (a dict from search.payload): its short title (the
     disputed portion of a partly authorized request), outcome, procedure and region, the
     guideline sections it relies on, and its snippets."""
-    html = [f'<li class="item{" match" if item["matched"] else ""}" data-order="{int(item["order"])}">'
-            f'<span class="title">{_e(item["title"])}</span>']
+    html = [
+        f'<li class="item{" match" if item["matched"] else ""}" data-order="{int(item["order"])}">'
+        f'<span class="title">{_e(item["title"])}</span>'
+    ]
     if item["disputed_portion"]:
-        html.append(f' <span class="muted partial" title="{_e(item["request"])}">'
-                    "(the part left after a partial authorization)</span>")
+        html.append(
+            f' <span class="muted partial" title="{_e(item["request"])}">'
+            "(the part left after a partial authorization)</span>"
+        )
     if item["decision"]:
         html.append(f' <span class="badge {_e(item["decision"])}">{_e(item["decision"])}</span>')
     html.append(" ")
@@ -81,19 +93,30 @@ def letter_hit(hit):
         title = f'<a href="{_e(hit["url"])}" class="case-link">{_e(case or "Letter without case number")}</a>'
     else:
         title = f"Determination #{int(hit['id'])}"
-    reviewer = f' · Reviewer: {_e(", ".join(hit["specialty"]))}' if hit.get("specialty") else ""
-    html = [f'<article class="card hit" data-case="{_e(case)}" data-id="{int(hit["id"])}">',
-            f"<h2>{title}</h2>",
-            f'<div class="meta">Decided {_e(hit.get("decision_date") or "(date unknown)")}{reviewer} · {matched} of '
-            f'{n_items} decision{pluralize(n_items)} match{pluralize(matched, "es,")}</div>',
-            '<ul class="items">', *(decision_item(item) for item in hit["matching"]), "</ul>"]
+    reviewer = f" · Reviewer: {_e(', '.join(hit['specialty']))}" if hit.get("specialty") else ""
+    html = [
+        f'<article class="card hit" data-case="{_e(case)}" data-id="{int(hit["id"])}">',
+        f"<h2>{title}</h2>",
+        f'<div class="meta">Decided {_e(hit.get("decision_date") or "(date unknown)")}{reviewer} · {matched} of '
+        f"{n_items} decision{pluralize(n_items)} match{pluralize(matched, 'es,')}</div>",
+        '<ul class="items">',
+        *(decision_item(item) for item in hit["matching"]),
+        "</ul>",
+    ]
     others = hit.get("others") or []
     if others:
-        html += [f'<details class="more-items"><summary>{len(others)} other decision{pluralize(len(others))} in this '
-                 'letter</summary><ul class="items">', *(decision_item(item) for item in others), "</ul></details>"]
+        html += [
+            f'<details class="more-items"><summary>{len(others)} other decision{pluralize(len(others))} in this '
+            'letter</summary><ul class="items">',
+            *(decision_item(item) for item in others),
+            "</ul></details>",
+        ]
     summary = (hit.get("highlights") or {}).get("summary") or []
     if summary:
-        html.append('<div class="snippets">' + "".join(
-            f'<p><span class="field">Clinical summary</span>{snippet}</p>' for snippet in summary) + "</div>")
+        html.append(
+            '<div class="snippets">'
+            + "".join(f'<p><span class="field">Clinical summary</span>{snippet}</p>' for snippet in summary)
+            + "</div>"
+        )
     html.append("</article>")
     return mark_safe("".join(html))  # noqa: S308 - every value escaped above; snippets by search.highlight

@@ -5,8 +5,10 @@ from search.backends.base import SearchBackendError
 
 
 class Command(BaseCommand):
-    help = ("E-mail each active saved search's new decisions (letters stored since its last alert), "
-            "then move its cursor. Safe to run concurrently with itself and the Celery beat task.")
+    help = (
+        "E-mail each active saved search's new decisions (letters stored since its last alert), "
+        "then move its cursor. Safe to run concurrently with itself and the Celery beat task."
+    )
 
     def handle(self, *args, **options):
         try:

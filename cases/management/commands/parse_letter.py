@@ -3,6 +3,7 @@
 --json prints a JSON array with one ParsedLetter.to_dict() per file (failures included, with
 their errors); without it, a short human summary per file.
 """
+
 from __future__ import annotations
 
 import json

@@ -16,6 +16,7 @@ scores above 0 is read with the declarations of DEFAULT under the name "unknown"
 `register_layout()` and `register_package()` add layouts from elsewhere (the tests' invented
 layout in tests/parser/fixtures/layouts/), `unregister_layout()` removes one.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -33,8 +34,23 @@ from ..result import ParsedLetter
 from ..reviewer import CredentialStyle
 
 __all__ = [
-    "DEFAULT", "MAX_NAME", "UNKNOWN", "Heading", "Layout", "LetterText", "Sections", "choose", "default", "fallback", "get",
-    "is_letter", "no_checks", "register_layout", "register_package", "registered", "unregister_layout",
+    "DEFAULT",
+    "MAX_NAME",
+    "UNKNOWN",
+    "Heading",
+    "Layout",
+    "LetterText",
+    "Sections",
+    "choose",
+    "default",
+    "fallback",
+    "get",
+    "is_letter",
+    "no_checks",
+    "register_layout",
+    "register_package",
+    "registered",
+    "unregister_layout",
 ]
 
 # The layout whose declarations read a letter no layout recognises (and the default header
@@ -118,20 +134,20 @@ def no_checks(letter: ParsedLetter) -> list[str]:
 class Layout:
     """What one layout declares. See dwc2016.py for every field filled in."""
 
-    name: str                        # stored as ParsedLetter.layout (at most MAX_NAME characters)
+    name: str  # stored as ParsedLetter.layout (at most MAX_NAME characters)
     # detect(layout, text) -> score: above 0 when the text is this layout's letter, the highest
     # score wins. It receives the layout so a layout derived with dataclasses.replace() keeps working.
     detect: Callable[[Layout, LetterText], float]
-    markers: re.Pattern              # searched in the text: it is an IMR letter at all
-    reviewer: Heading                # the section with the expert reviewer's credentials
-    summary: Heading                 # the clinical case summary
-    issues: Heading                  # the disputed items, decisions and rationales
+    markers: re.Pattern  # searched in the text: it is an IMR letter at all
+    reviewer: Heading  # the section with the expert reviewer's credentials
+    summary: Heading  # the clinical case summary
+    issues: Heading  # the disputed items, decisions and rationales
     header_labels: Mapping[str, str]  # ParsedLetter header field -> regex of its label (header.FIELDS)
     credentials: tuple[CredentialStyle, ...]  # reviewer.py styles, tried in order
-    summary_intro_end: re.Pattern    # searched in the summary's first lines: the last line of its boilerplate
-    summary_preamble: re.Pattern     # the same boilerplate, removed from the start of the joined summary
-    issues_intro: re.Pattern         # matched on the line after the issues heading: boilerplate, skipped
-    items: ItemMarks                 # how item blocks start, end and are labelled
+    summary_intro_end: re.Pattern  # searched in the summary's first lines: the last line of its boilerplate
+    summary_preamble: re.Pattern  # the same boilerplate, removed from the start of the joined summary
+    issues_intro: re.Pattern  # matched on the line after the issues heading: boilerplate, skipped
+    items: ItemMarks  # how item blocks start, end and are labelled
     # checks(letter) -> warnings this layout adds once the letter is read (a missing header field)
     checks: Callable[[ParsedLetter], list[str]] = field(default=no_checks)
 
@@ -140,7 +156,9 @@ class Layout:
 
     def sections(self, text: LetterText) -> Sections:
         return Sections(
-            text.find(self.reviewer.pattern), text.find(self.summary.pattern), text.find(self.issues.pattern),
+            text.find(self.reviewer.pattern),
+            text.find(self.summary.pattern),
+            text.find(self.issues.pattern),
             len(text.lines),
         )
 

@@ -16,6 +16,7 @@ and the 2016 declarations already read the credentials sentence (dwc2016.BOARD_C
 the credentials block, so this layout is the 2016 one with its own detection and no header
 warnings (the seed letter has no header table at all).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

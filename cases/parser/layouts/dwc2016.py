@@ -22,6 +22,7 @@ Detected by the reviewer heading together with the header's "Date Assigned" labe
 "State(s) of Licensure" credentials label. It is also the DEFAULT layout: a letter no layout
 recognises is read with these declarations (as "unknown"), and dwc2013.py derives from them.
 """
+
 from __future__ import annotations
 
 import re

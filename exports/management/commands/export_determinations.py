@@ -1,5 +1,6 @@
 """manage.py export_determinations --format jsonl [--output FILE]: one JSON line per determination
 (failed parses skipped), in the parse_letter --json shape plus a `link` object on every citation."""
+
 import json
 import sys
 
@@ -34,4 +35,6 @@ class Command(BaseCommand):
         finally:
             if handle:
                 handle.close()
-        (sys.stderr if not path else self.stdout).write(f"exported {n} determination(s)" + (f" to {path}" if path else "") + "\n")
+        (sys.stderr if not path else self.stdout).write(
+            f"exported {n} determination(s)" + (f" to {path}" if path else "") + "\n"
+        )

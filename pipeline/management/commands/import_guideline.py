@@ -3,6 +3,7 @@
 DOCUMENT is a catalog slug or title; FILE a PDF, HTML or text copy. Prints the sections filled,
 the catalog sections with no heading in the file, and headings that match no section.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from guidelines.importer import ImportFailed, find_document
@@ -25,8 +26,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         out = self.stdout.write
         total = len(report.filled) + len(report.missing)
-        out(f"{doc.slug}: {report.kind}, {report.pages} page(s); sections filled: {len(report.filled)} of {total}"
-            + (" (dry run, nothing saved)" if options["dry_run"] else ""))
+        out(
+            f"{doc.slug}: {report.kind}, {report.pages} page(s); sections filled: {len(report.filled)} of {total}"
+            + (" (dry run, nothing saved)" if options["dry_run"] else "")
+        )
         if report.missing:
             out("no heading found for: " + "; ".join(report.missing))
         if report.unplaced:

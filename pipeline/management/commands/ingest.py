@@ -6,6 +6,7 @@ encrypted PDF"), a progress bar (tqdm) on stderr when it is a terminal, and a su
 never stop the batch; the exit status is 0 unless --fail-on-error is given and a file is failed
 (also a file found unchanged since it failed).
 """
+
 from __future__ import annotations
 
 import getpass
@@ -26,27 +27,38 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Letter files or folders (searched recursively for *.pdf, *.txt)")
-        parser.add_argument("--quiet", action="store_true",
-                            help="Print only failures and the summary (no progress bar, no per-file lines)")
+        parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="Print only failures and the summary (no progress bar, no per-file lines)",
+        )
         parser.add_argument("--fail-on-error", action="store_true", help="Exit with status 1 if any file is failed")
-        parser.add_argument("--force", action="store_true",
-                            help="Re-parse and rewrite letters even when the same file is already stored")
-        parser.add_argument("--progress", action="store_true",
-                            help="Draw the progress bar even when stderr is not a terminal")
-        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                            help="Processes extracting and parsing letters (default: the number of cores)")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Re-parse and rewrite letters even when the same file is already stored",
+        )
+        parser.add_argument(
+            "--progress", action="store_true", help="Draw the progress bar even when stderr is not a terminal"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Processes extracting and parsing letters (default: the number of cores)",
+        )
 
     def handle(self, *args, **options):
         quiet = options["quiet"]
         stderr = getattr(self.stderr, "_out", sys.stderr)
-        job = create_job(options["paths"], origin=IngestJob.Origin.COMMAND, requester=_who(),
-                         force=options["force"])
+        job = create_job(options["paths"], origin=IngestJob.Origin.COMMAND, requester=_who(), force=options["force"])
         if not job.total:
             raise CommandError("no letter files found (folders are searched for *.pdf and *.txt)")
         summary = Summary()
         show_bar = not quiet and (options["progress"] or _isatty(stderr))
-        with tqdm(total=job.total, file=stderr, disable=not show_bar, unit="file", dynamic_ncols=True,
-                  desc=f"job {job.pk}") as bar:
+        with tqdm(
+            total=job.total, file=stderr, disable=not show_bar, unit="file", dynamic_ncols=True, desc=f"job {job.pk}"
+        ) as bar:
 
             def report(outcome: Outcome) -> None:
                 summary.add(outcome)
@@ -61,8 +73,12 @@ class Command(BaseCommand):
             # Paths that could not be listed were recorded as failed files when the job was made.
             for row in job.files.filter(status=FAILED).order_by("position"):
                 report(Outcome(FAILED, None, row.message, None, row.name, row.path))
-            run_job(job, workers=max(1, options["workers"]), progress=lambda done, total, outcome: report(outcome),
-                    refresh_sections=True)
+            run_job(
+                job,
+                workers=max(1, options["workers"]),
+                progress=lambda done, total, outcome: report(outcome),
+                refresh_sections=True,
+            )
         line = summary.line()
         failed = summary.counts[FAILED]
         self.stdout.write(self.style.WARNING(line) if failed else self.style.SUCCESS(line))

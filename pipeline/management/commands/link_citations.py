@@ -3,6 +3,7 @@
 Default: only citations without a link. --all relinks everything; choices made in the admin review
 queue (ManualResolution) are reapplied, never overwritten.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import GuidelineCitation
@@ -32,11 +33,15 @@ class Command(BaseCommand):
         out(f"citations total: {f['citations']}")
         out("by kind: " + ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()))
         named = f["mtus_naming_sections"]
-        out(f"MTUS citations naming sections: {named}; resolved to a section: {f['mtus_resolved_to_a_section']}"
+        out(
+            f"MTUS citations naming sections: {named}; resolved to a section: {f['mtus_resolved_to_a_section']}"
             + (f" ({f['mtus_resolved_to_a_section'] / named:.1%})" if named else "")
-            + f"; every named section resolved: {f['mtus_all_named_sections_resolved']}")
-        out(f"resolved to a document: {f['resolved_to_document']} of {f['cited_guideline_citations']} "
-            f"guideline citations ({f['document_share']:.1%})")
+            + f"; every named section resolved: {f['mtus_all_named_sections_resolved']}"
+        )
+        out(
+            f"resolved to a document: {f['resolved_to_document']} of {f['cited_guideline_citations']} "
+            f"guideline citations ({f['document_share']:.1%})"
+        )
         out("by method: " + ", ".join(f"{k} {v}" for k, v in f["by_method"].items()))
         out(f"review queue: {f['review_queue']} (unresolved: {f['unresolved']})")
         out(f"quoted passages: {f['quoted_passages']}")

@@ -1,4 +1,5 @@
 """manage.py load_guideline_catalog [FILE]: load the guideline catalog (titles, numbers, pages)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from guidelines.linker import CatalogError
@@ -20,4 +21,6 @@ class Command(BaseCommand):
         relink = counts.pop("relink_needed")
         self.stdout.write(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
         if relink:
-            self.stdout.write("sections that citations linked to were removed: run `python manage.py link_citations --all`")
+            self.stdout.write(
+                "sections that citations linked to were removed: run `python manage.py link_citations --all`"
+            )

@@ -4,6 +4,7 @@ Every classified item stores taxonomy_version (SHA-256 of procedures/data/proced
 whose version differs from the current file are recomputed (all items with --all). The
 determinations whose items changed are queued for re-indexing through the search sync path.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -33,8 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="recompute every item, whatever its version")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
         parser.add_argument("--no-reindex", action="store_true", help="do not queue changed letters for indexing")
-        parser.add_argument("--report", action="store_true",
-                            help="only print coverage: items per category, and the items left 'other'")
+        parser.add_argument(
+            "--report", action="store_true", help="only print coverage: items per category, and the items left 'other'"
+        )
 
     def handle(self, *args, **options):
         tax = default_taxonomy()
@@ -67,7 +69,9 @@ class Command(BaseCommand):
         for category, n in categories.most_common():
             self.stdout.write(f"  {n:5d}  {100 * n / total:5.1f}%  {category}")
         covered = total - len(other)
-        self.stdout.write(f"classified into a category other than 'other': {covered}/{total}"
-                          f" ({100 * covered / total if total else 0:.1f}%)")
+        self.stdout.write(
+            f"classified into a category other than 'other': {covered}/{total}"
+            f" ({100 * covered / total if total else 0:.1f}%)"
+        )
         for request, procedure in other:
             self.stdout.write(f"  other: {procedure or '(unclassified)'}: {request[:100]}")

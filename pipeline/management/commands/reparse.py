@@ -4,6 +4,7 @@ to extract) and rewrite their items, through the ingest pipeline (pipeline.inges
 batches of letters per transaction, parsing in --workers processes. A re-parse that fails leaves
 a letter that had parsed as it was.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Re-parse every stored letter")
         parser.add_argument("--failed", action="store_true", help="Re-parse the letters that failed to parse")
         parser.add_argument("--quiet", action="store_true", help="Print only failures and the summary")
-        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                            help="Processes parsing letters (default: the number of cores)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Processes parsing letters (default: the number of cores)",
+        )
 
     def handle(self, *args, **options):
         if options["all"]:

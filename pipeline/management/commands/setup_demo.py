@@ -6,6 +6,7 @@ Used by scripts/setup-and-run.sh after `migrate`. Idempotent: every step is safe
 Each step calls another management command only if it exists (get_commands()), so the demo
 works with whatever part of the product is installed.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,9 +48,12 @@ class Command(BaseCommand):
     help = "Load the demo data (guidelines, letters, links, search index) and create the demo admin user."
 
     def add_arguments(self, parser):
-        parser.add_argument("--letters", type=Path, help="A folder (or file) of letters to load instead of the defaults")
         parser.add_argument(
-            "--text", action="store_true",
+            "--letters", type=Path, help="A folder (or file) of letters to load instead of the defaults"
+        )
+        parser.add_argument(
+            "--text",
+            action="store_true",
             help="Load the shared DWC letters from their extracted text (dwc-imr/txt) instead of the PDFs",
         )
         parser.add_argument("--username", default=os.environ.get("DEMO_ADMIN_USER", "admin"))
@@ -63,7 +67,9 @@ class Command(BaseCommand):
         self.failures: list[str] = []
         commands = get_commands()
 
-        self.step("load_guideline_catalog", commands, lambda: call_command("load_guideline_catalog", stdout=self.stdout))
+        self.step(
+            "load_guideline_catalog", commands, lambda: call_command("load_guideline_catalog", stdout=self.stdout)
+        )
 
         if options["letters"]:
             files = letter_files_in(options["letters"])
@@ -115,10 +121,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Admin user {username!r} exists: left unchanged (its password is not reset)")
             return
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(self.style.SUCCESS(
-            f"Admin user created: username={username!r} password={password!r} "
-            "(local demo only; set DEMO_ADMIN_USER / DEMO_ADMIN_PASSWORD to change)"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Admin user created: username={username!r} password={password!r} "
+                "(local demo only; set DEMO_ADMIN_USER / DEMO_ADMIN_PASSWORD to change)"
+            )
+        )
 
     def summary(self):
         total = Determination.objects.count()

@@ -4,6 +4,7 @@ The precedent finder from the terminal: the same parser, engine call and payload
 and /api/precedents/. --json prints exactly {"total", "outcomes", "results"} (the payload's first
 three keys; the API adds how the request was read and the sections relied on).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help='print {"total", "outcomes", "results"} as JSON')
 
     def handle(self, *args, **options):
-        params = parse_precedent_params({"request": options["request"], "summary": options["summary"],
-                                         "exclude": options["exclude"], "size": str(options["size"])})
+        params = parse_precedent_params(
+            {
+                "request": options["request"],
+                "summary": options["summary"],
+                "exclude": options["exclude"],
+                "size": str(options["size"]),
+            }
+        )
         if not params.is_valid:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in params.errors.items())
             raise CommandError(f"invalid precedent request: {problems}")
@@ -46,11 +53,15 @@ class Command(BaseCommand):
         if query["regions"]:
             read += ", " + " and ".join(query["regions"])
         out.write(f"read as: {read}")
-        out.write(f"{data['total']} precedent(s): {data['outcomes']['Upheld']} upheld (denial stands), "
-                  f"{data['outcomes']['Overturned']} overturned")
+        out.write(
+            f"{data['total']} precedent(s): {data['outcomes']['Upheld']} upheld (denial stands), "
+            f"{data['outcomes']['Overturned']} overturned"
+        )
         for s in data["relied_on"]:
             out.write(f"  relied on: {s['label']} ({s['count']}: {s['upheld']} upheld, {s['overturned']} overturned)")
         for r in data["results"]:
             kind = "same procedure" if r["same_procedure"] else "similar text"
-            out.write(f"{r['score']:7.3f}  {r['case_number'] or '(no case number)'} #{r['order']}  "
-                      f"{r['decision'] or '?':10} {r['title'][:80]}  [{r['procedure']}; {kind}]")
+            out.write(
+                f"{r['score']:7.3f}  {r['case_number'] or '(no case number)'} #{r['order']}  "
+                f"{r['decision'] or '?':10} {r['title'][:80]}  [{r['procedure']}; {kind}]"
+            )

@@ -14,6 +14,7 @@ which of them match.
 Tested against osmem-server (see DEVELOPERS.md): plain JSON media types (PlainJsonHttpNode),
 no point-in-time (scans use search_after), refresh after writes.
 """
+
 from __future__ import annotations
 
 import time
@@ -65,11 +66,20 @@ class ElasticsearchBackend(SearchBackend):
         """ELASTICSEARCH_URL, ELASTICSEARCH_INDEX_PREFIX, and ELASTICSEARCH_PLAIN_JSON (default
         True: plain application/json, which osmem-server needs and Elasticsearch 8 accepts; see
         search.backends.es_transport)."""
-        return cls(settings.ELASTICSEARCH_URL, prefix=settings.ELASTICSEARCH_INDEX_PREFIX,
-                   plain_json=getattr(settings, "ELASTICSEARCH_PLAIN_JSON", True))
+        return cls(
+            settings.ELASTICSEARCH_URL,
+            prefix=settings.ELASTICSEARCH_INDEX_PREFIX,
+            plain_json=getattr(settings, "ELASTICSEARCH_PLAIN_JSON", True),
+        )
 
-    def __init__(self, url: str, prefix: str = "imr", client: Elasticsearch | None = None, plain_json: bool = True,
-                 request_timeout: float = 30.0):
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "imr",
+        client: Elasticsearch | None = None,
+        plain_json: bool = True,
+        request_timeout: float = 30.0,
+    ):
         kwargs = {"request_timeout": request_timeout, "max_retries": 0, "retry_on_timeout": False}
         if plain_json:
             kwargs["node_class"] = PlainJsonHttpNode
@@ -140,8 +150,15 @@ class ElasticsearchBackend(SearchBackend):
     # --- writes ------------------------------------------------------------------------------
     def _bulk(self, index: str, actions) -> int:
         try:
-            ok, errors = helpers.bulk(self.client, actions, index=index, chunk_size=500, raise_on_error=False,
-                                      raise_on_exception=True, stats_only=False)
+            ok, errors = helpers.bulk(
+                self.client,
+                actions,
+                index=index,
+                chunk_size=500,
+                raise_on_error=False,
+                raise_on_exception=True,
+                stats_only=False,
+            )
         except (ApiError, TransportError, helpers.BulkIndexError) as exc:
             raise SearchBackendError(f"elasticsearch bulk: {exc}") from exc
         real = [e for e in errors if next(iter(e.values())).get("status") != 404]
@@ -150,8 +167,10 @@ class ElasticsearchBackend(SearchBackend):
         return ok
 
     def _index_letters(self, index: str, letters: list[dict]) -> int:
-        self._bulk(index, ({"_id": str(d["id"]), "_source": decision_source(d)}
-                           for letter in letters for d in letter["decisions"]))
+        self._bulk(
+            index,
+            ({"_id": str(d["id"]), "_source": decision_source(d)} for letter in letters for d in letter["decisions"]),
+        )
         return len(letters)
 
     def index_determinations(self, docs: Iterable[dict]) -> int:
@@ -166,8 +185,13 @@ class ElasticsearchBackend(SearchBackend):
     def delete_determinations(self, ids: Iterable[int]) -> None:
         ids = [int(i) for i in ids]
         if ids:
-            self._call(self.client.delete_by_query, index=self._ensure("determination"),
-                       query={"terms": {"letter_id": ids}}, refresh=True, conflicts="proceed")
+            self._call(
+                self.client.delete_by_query,
+                index=self._ensure("determination"),
+                query={"terms": {"letter_id": ids}},
+                refresh=True,
+                conflicts="proceed",
+            )
 
     def index_sections(self, docs: Iterable[dict]) -> int:
         return self._bulk(self._ensure("section"), ({"_id": str(d["id"]), "_source": d} for d in docs))
@@ -239,7 +263,9 @@ class ElasticsearchBackend(SearchBackend):
     def ids(self, kind: str = "determination") -> set[int]:
         """Letter ids (or section ids), scanned with search_after (osmem has no point-in-time)."""
         index = self._ensure(kind)
-        field, query = ("letter_id", {"term": {"first": True}}) if kind == "determination" else ("id", {"match_all": {}})
+        field, query = (
+            ("letter_id", {"term": {"first": True}}) if kind == "determination" else ("id", {"match_all": {}})
+        )
         out: set[int] = set()
         after = None
         while True:
@@ -266,8 +292,10 @@ class ElasticsearchBackend(SearchBackend):
         aggs = {"all": {"filter": facet_filter(filters).to_dict(), "aggs": every}}
         for facet in filters:
             if facet in names:
-                aggs[f"alt:{facet}"] = {"filter": facet_filter(filters, without=facet).to_dict(),
-                                        "aggs": {facet: {"terms": {"field": facet, "size": size}}}}
+                aggs[f"alt:{facet}"] = {
+                    "filter": facet_filter(filters, without=facet).to_dict(),
+                    "aggs": {facet: {"terms": {"field": facet, "size": size}}},
+                }
         return aggs
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -294,36 +322,55 @@ class ElasticsearchBackend(SearchBackend):
         else:
             letters = int(aggs["all"]["letters"]["value"])
             exact = letters < PRECISION_THRESHOLD
-        result = SearchResult(total=int(total["value"] if isinstance(total, dict) else total),
-                              letters=letters, letters_exact=exact)
-        result.facets = {f: sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in aggs["all"][f]["buckets"]},
-                                              query.facet_size) for f in names}
+        result = SearchResult(
+            total=int(total["value"] if isinstance(total, dict) else total), letters=letters, letters_exact=exact
+        )
+        result.facets = {
+            f: sort_facet_values(
+                {str(b["key"]): int(b["doc_count"]) for b in aggs["all"][f]["buckets"]}, query.facet_size
+            )
+            for f in names
+        }
         for key, agg in aggs.items():
             if key.startswith("alt:"):
                 facet = key[4:]
                 result.alternatives[facet] = sort_facet_values(
-                    {str(b["key"]): int(b["doc_count"]) for b in agg[facet]["buckets"]}, query.facet_size)
+                    {str(b["key"]): int(b["doc_count"]) for b in agg[facet]["buckets"]}, query.facet_size
+                )
         page = [(int(h["fields"]["letter_id"][0]), float(h.get("_score") or 0.0)) for h in response["hits"]["hits"]]
         if page:
             decisions = self._page_decisions(index, base, filters, [letter for letter, _ in page])
-            result.hits = [LetterHit(id=letter, score=score if query.sort == "relevance" else 0.0,
-                                     decisions=decisions[letter]) for letter, score in page]
+            result.hits = [
+                LetterHit(id=letter, score=score if query.sort == "relevance" else 0.0, decisions=decisions[letter])
+                for letter, score in page
+            ]
         return result
 
     def _page_decisions(self, index: str, base, filters, letter_ids: list[int]) -> dict[int, list[DecisionHit]]:
         on_page = Q("terms", letter_id=letter_ids)
         matching = Q("bool", must=[base], filter=[filters, on_page])
-        found = self._call(self.client.search, index=index,
-                           body={"query": matching.to_dict(), "size": ALL, "_source": False, "stored_fields": []})
+        found = self._call(
+            self.client.search,
+            index=index,
+            body={"query": matching.to_dict(), "size": ALL, "_source": False, "stored_fields": []},
+        )
         matched = {int(h["_id"]) for h in found["hits"]["hits"]}
-        every = self._call(self.client.search, index=index,
-                           body={"query": on_page.to_dict(), "size": ALL, "sort": [{"order": "asc"}],
-                                 "_source": {"excludes": ["request_text", "names"]}})
+        every = self._call(
+            self.client.search,
+            index=index,
+            body={
+                "query": on_page.to_dict(),
+                "size": ALL,
+                "sort": [{"order": "asc"}],
+                "_source": {"excludes": ["request_text", "names"]},
+            },
+        )
         out: dict[int, list[DecisionHit]] = {i: [] for i in letter_ids}
         for h in every["hits"]["hits"]:
             src = h["_source"]
-            out[int(src["letter_id"])].append(DecisionHit(id=int(src["id"]), order=int(src["order"]),
-                                                          matched=int(src["id"]) in matched, source=src))
+            out[int(src["letter_id"])].append(
+                DecisionHit(id=int(src["id"]), order=int(src["order"]), matched=int(src["id"]) in matched, source=src)
+            )
         return out
 
     def count(self, query: SearchQuery) -> int:
@@ -337,8 +384,7 @@ class ElasticsearchBackend(SearchBackend):
         raises here, not half-way through an export)."""
         index = self._ensure("determination")
         q = Q("bool", must=[decision_query(query)], filter=[facet_filter(query.active_filters())])
-        body = {"query": q.to_dict(), "size": SCAN_PAGE, "sort": SCAN_SORT, "_source": False,
-                "track_total_hits": False}
+        body = {"query": q.to_dict(), "size": SCAN_PAGE, "sort": SCAN_SORT, "_source": False, "track_total_hits": False}
         first = self._call(self.client.search, index=index, body=body)["hits"]["hits"]
 
         def pages(hits):
@@ -346,19 +392,22 @@ class ElasticsearchBackend(SearchBackend):
                 yield from (int(h["sort"][-1]) for h in hits)
                 if len(hits) < SCAN_PAGE:
                     return
-                hits = self._call(self.client.search, index=index,
-                                  body={**body, "search_after": hits[-1]["sort"]})["hits"]["hits"]
+                hits = self._call(self.client.search, index=index, body={**body, "search_after": hits[-1]["sort"]})[
+                    "hits"
+                ]["hits"]
 
         return pages(first)
 
     def analytics(self, query: SearchQuery) -> AnalyticsResult:
-        response = self._call(self.client.search, index=self._ensure("determination"),
-                              body=analytics.body(query, PRECISION_THRESHOLD))
+        response = self._call(
+            self.client.search, index=self._ensure("determination"), body=analytics.body(query, PRECISION_THRESHOLD)
+        )
         return analytics.result(response, query, PRECISION_THRESHOLD)
 
     def precedents(self, query: PrecedentQuery) -> list[PrecedentHit]:
-        return precedents.precedents(lambda **kw: self._call(self.client.search, **kw),
-                                     self._ensure("determination"), query)
+        return precedents.precedents(
+            lambda **kw: self._call(self.client.search, **kw), self._ensure("determination"), query
+        )
 
     def search_sections(self, query: SearchQuery) -> SearchResult:
         index = self._ensure("section")
@@ -368,11 +417,16 @@ class ElasticsearchBackend(SearchBackend):
         for f in facets:
             s.aggs.bucket(f, "terms", field=SECTION_FACET_FIELDS[f], size=max(int(query.facet_size), 1))
         response = self._call(self.client.search, index=index, body=s.to_dict())
-        hits = [SectionHit(id=int(h["_source"]["id"]), score=float(h.get("_score") or 0.0), source=h["_source"])
-                for h in response["hits"]["hits"]]
+        hits = [
+            SectionHit(id=int(h["_source"]["id"]), score=float(h.get("_score") or 0.0), source=h["_source"])
+            for h in response["hits"]["hits"]
+        ]
         aggs = response.get("aggregations") or {}
-        out_facets = {f: sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in (aggs.get(f) or {}).get("buckets") or []})
-                      for f in facets}
+        out_facets = {
+            f: sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in (aggs.get(f) or {}).get("buckets") or []})
+            for f in facets
+        }
         total = response["hits"]["total"]
-        return SearchResult(total=int(total["value"] if isinstance(total, dict) else total), hits=hits,
-                            facets=out_facets)
+        return SearchResult(
+            total=int(total["value"] if isinstance(total, dict) else total), hits=hits, facets=out_facets
+        )

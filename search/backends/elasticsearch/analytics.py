@@ -18,6 +18,7 @@ distinct day count, exact (percentiles are computed from it, not estimated with 
 shards (a terms aggregation cut to its top N is approximate across shards) and the top values
 are chosen as the embedded backend chooses them (by count, then value).
 """
+
 from __future__ import annotations
 
 from elasticsearch_dsl import Q
@@ -75,8 +76,12 @@ def result(response: dict, query: SearchQuery, precision_threshold: int) -> Anal
         letters = int(aggs["letters"]["value"])
         exact = letters < precision_threshold
     outcome_buckets = (aggs.get("outcomes") or {}).get("buckets") or []
-    out = AnalyticsResult(total=total, letters=letters if total else 0, letters_exact=exact,
-                          outcomes={str(b["key"]): int(b["doc_count"]) for b in outcome_buckets})
+    out = AnalyticsResult(
+        total=total,
+        letters=letters if total else 0,
+        letters_exact=exact,
+        outcomes={str(b["key"]): int(b["doc_count"]) for b in outcome_buckets},
+    )
     for name in ANALYTICS_BREAKDOWNS:
         found: dict[str, Bucket] = {}
         for outcome in outcome_buckets:

@@ -8,6 +8,7 @@ facet is a plain terms aggregation over decisions, and letters are grouped at qu
 Text is analysed twice, as in the embedded backend: stemmed (`english_stem`) for typed words,
 unstemmed (`exact_words`) for the taxonomy's phrases ("positional MRI" must not match "positive").
 """
+
 from __future__ import annotations
 
 from elasticsearch_dsl import (
@@ -33,7 +34,9 @@ from search.facets import DECISION_FACETS, searchable_names, single_valued
 non_alnum_to_space = char_filter("non_alnum_to_space", "pattern_replace", pattern="[^\\p{L}\\p{N}]", replacement=" ")
 # No stop words, matching tantivy's "en_stem": a required "of" must not make a query fail.
 english_stem = analyzer(
-    "english_stem", tokenizer="standard", char_filter=[non_alnum_to_space],
+    "english_stem",
+    tokenizer="standard",
+    char_filter=[non_alnum_to_space],
     filter=["lowercase", token_filter("english_snowball", type="snowball", language="English")],
 )
 exact_words = analyzer("exact_words", tokenizer="standard", char_filter=[non_alnum_to_space], filter=["lowercase"])

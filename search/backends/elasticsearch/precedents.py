@@ -5,6 +5,7 @@ One search per tier, each the tier's filter scored by Elasticsearch's more_like_
 pasted text as `like`, one clause per field of PRECEDENT_FIELDS with its boost. Hits are sorted by
 score, then decision id (the tie-break both engines use).
 """
+
 from __future__ import annotations
 
 from elasticsearch_dsl import Q
@@ -32,10 +33,19 @@ def similarity_query(text: str):
         return None
     # minimum_should_match 1: any shared term counts, as in tantivy's more-like-this (Elastic's
     # default asks for 30% of the selected terms).
-    clauses = [Q("more_like_this", fields=[FIELD_NAMES[field]], like=text, min_term_freq=MLT_MIN_TERM_FREQ,
-                 min_doc_freq=MLT_MIN_DOC_FREQ, max_query_terms=MLT_MAX_QUERY_TERMS,
-                 minimum_should_match=1, boost=boost)
-               for field, boost in PRECEDENT_FIELDS.items()]
+    clauses = [
+        Q(
+            "more_like_this",
+            fields=[FIELD_NAMES[field]],
+            like=text,
+            min_term_freq=MLT_MIN_TERM_FREQ,
+            min_doc_freq=MLT_MIN_DOC_FREQ,
+            max_query_terms=MLT_MAX_QUERY_TERMS,
+            minimum_should_match=1,
+            boost=boost,
+        )
+        for field, boost in PRECEDENT_FIELDS.items()
+    ]
     return Q("bool", should=clauses, minimum_should_match=1)
 
 
@@ -67,10 +77,22 @@ def precedents(search, index: str, query: PrecedentQuery) -> list[PrecedentHit]:
         wanted = query.size - len(hits)
         if wanted <= 0:
             break
-        body = {"query": q.to_dict(), "size": wanted, "sort": [{"_score": "desc"}, {"id": "asc"}],
-                "track_scores": True, "_source": {"excludes": SOURCE_EXCLUDES}}
+        body = {
+            "query": q.to_dict(),
+            "size": wanted,
+            "sort": [{"_score": "desc"}, {"id": "asc"}],
+            "track_scores": True,
+            "_source": {"excludes": SOURCE_EXCLUDES},
+        }
         for h in search(index=index, body=body)["hits"]["hits"]:
             src = h["_source"]
-            hits.append(PrecedentHit(id=int(src["id"]), letter_id=int(src["letter_id"]), tier=tier,
-                                     similarity=float(h.get("_score") or 0.0), source=src))
+            hits.append(
+                PrecedentHit(
+                    id=int(src["id"]),
+                    letter_id=int(src["letter_id"]),
+                    tier=tier,
+                    similarity=float(h.get("_score") or 0.0),
+                    source=src,
+                )
+            )
     return hits

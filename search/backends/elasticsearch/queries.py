@@ -1,5 +1,6 @@
 """Elasticsearch queries for decisions and sections: the semantics of search.backends.base,
 clause for clause the same as search.backends.embedded.decisions."""
+
 from __future__ import annotations
 
 import re
@@ -18,21 +19,29 @@ SECTION_FACET_FIELDS = {"guideline_document": "document", "family": "family"}
 
 
 def _phrases(fields: dict[str, float], phrases: list[str]) -> list:
-    return [Q("match_phrase", **{field: {"query": phrase, "boost": boost}})
-            for field, boost in fields.items() for phrase in phrases if WORD_RE.search(phrase or "")]
+    return [
+        Q("match_phrase", **{field: {"query": phrase, "boost": boost}})
+        for field, boost in fields.items()
+        for phrase in phrases
+        if WORD_RE.search(phrase or "")
+    ]
 
 
 def decision_query(query: SearchQuery):
     """The decisions `query` selects, without its facet filters (those go in facet_filter, so
     the aggregations can count each facet with or without its own filter)."""
-    must = [Q("multi_match", query=token, fields=WORD_FIELDS)
-            for word in query.words for token in WORD_RE.findall(word.lower())]
+    must = [
+        Q("multi_match", query=token, fields=WORD_FIELDS)
+        for word in query.words
+        for token in WORD_RE.findall(word.lower())
+    ]
     if query.procedures or query.phrases:
         fields = PHRASE_FIELDS if query.widen else {"request_text.exact": PHRASE_FIELDS["request_text.exact"]}
         should = _phrases(fields, query.phrases)
         if query.procedures:
-            should.append(Q("constant_score", filter=Q("terms", procedure=list(query.procedures)),
-                            boost=CLASSIFIED_BOOST))
+            should.append(
+                Q("constant_score", filter=Q("terms", procedure=list(query.procedures)), boost=CLASSIFIED_BOOST)
+            )
         must.append(Q("bool", should=should, minimum_should_match=1) if should else Q("match_none"))
     if query.regions:
         should = [Q("terms", regions=list(query.regions))]

@@ -3,6 +3,7 @@
 Two indexes under settings.SEARCH_INDEX_DIR: `decisions` (one document per disputed item,
 search.backends.embedded.decisions) and `sections` (guideline sections).
 """
+
 from __future__ import annotations
 
 import os

@@ -19,6 +19,7 @@ bucket per distinct day count. Unlike a histogram aggregation it does not alloca
 every day between the smallest and largest value (a mistyped year in one letter would span tens
 of thousands of them), and it is exact: percentiles are computed from it, not estimated.
 """
+
 from __future__ import annotations
 
 import tantivy
@@ -47,8 +48,9 @@ def _columns(searcher, name: str) -> list[str]:
 
 def _counts(searcher, query, columns: dict[str, list[str]], extra: dict | None = None) -> tuple[dict, dict]:
     """({breakdown: {value: decisions}}, the extra aggregations' results) under `query`."""
-    aggs = {f"{name}|{column}": {"terms": {"field": column, **TERMS}}
-            for name, cols in columns.items() for column in cols}
+    aggs = {
+        f"{name}|{column}": {"terms": {"field": column, **TERMS}} for name, cols in columns.items() for column in cols
+    }
     raw = call(searcher.aggregate, query, {**aggs, **(extra or {})})
     out: dict[str, dict[str, int]] = {name: {} for name in columns}
     for name, cols in columns.items():
@@ -72,28 +74,42 @@ def analytics(index, query: SearchQuery) -> AnalyticsResult:
         return AnalyticsResult(total=0, breakdowns={name: [] for name in ANALYTICS_BREAKDOWNS})
     letters, exact = _letter_count(searcher, index, q, query, total)
     columns = {name: _columns(searcher, name) for name in ANALYTICS_BREAKDOWNS}
-    decisions, raw = _counts(searcher, q, columns, {
-        "outcomes": {"terms": {"field": "decision__0", **TERMS}},
-        "days": {"terms": {"field": "days_to_decision", **TERMS}}})
+    decisions, raw = _counts(
+        searcher,
+        q,
+        columns,
+        {
+            "outcomes": {"terms": {"field": "decision__0", **TERMS}},
+            "days": {"terms": {"field": "days_to_decision", **TERMS}},
+        },
+    )
     outcomes = {str(b["key"]): int(b["doc_count"]) for b in raw["outcomes"]["buckets"] if b["key"] != EMPTY}
 
     # Per value and outcome: every outcome but the most frequent counted, that one the rest.
     per_outcome: dict[str, dict[str, dict[str, int]]] = {}
     ranked = sorted(outcomes, key=lambda o: (-outcomes[o], o))
     for outcome in ranked[1:]:
-        per_outcome[outcome], _ = _counts(searcher, _and(q, tantivy.Query.term_query(schema, "decision", outcome)), columns)
+        per_outcome[outcome], _ = _counts(
+            searcher, _and(q, tantivy.Query.term_query(schema, "decision", outcome)), columns
+        )
     without = total - sum(outcomes.values())
     none: dict[str, dict[str, int]] = {name: {} for name in columns}
     if without:
         decided = tantivy.Query.term_set_query(schema, "decision", list(outcomes)) if outcomes else None
-        undecided = (tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.MustNot, decided)])
-                     if decided is not None else q)
+        undecided = (
+            tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.MustNot, decided)])
+            if decided is not None
+            else q
+        )
         none, _ = _counts(searcher, undecided, columns)
-    letter_names = [n for n in ANALYTICS_BREAKDOWNS if n in ANALYTICS_LETTER_BREAKDOWNS] if query.selects_whole_letters else []
+    letter_names = (
+        [n for n in ANALYTICS_BREAKDOWNS if n in ANALYTICS_LETTER_BREAKDOWNS] if query.selects_whole_letters else []
+    )
     letter_counts: dict[str, dict[str, int]] = {}
     if letter_names:
-        letter_counts, _ = _counts(searcher, _and(q, tantivy.Query.term_query(schema, "first", 1)),
-                                   {n: columns[n] for n in letter_names})
+        letter_counts, _ = _counts(
+            searcher, _and(q, tantivy.Query.term_query(schema, "first", 1)), {n: columns[n] for n in letter_names}
+        )
 
     result = AnalyticsResult(total=total, letters=letters, letters_exact=exact, outcomes=outcomes)
     for name in ANALYTICS_BREAKDOWNS:
@@ -102,8 +118,14 @@ def analytics(index, query: SearchQuery) -> AnalyticsResult:
             split = {o: per_outcome[o][name].get(value, 0) for o in ranked[1:]}
             if ranked:
                 split[ranked[0]] = n - sum(split.values()) - none[name].get(value, 0)
-            buckets.append(Bucket(value, n, {o: c for o, c in split.items() if c},
-                                  letter_counts[name].get(value, 0) if name in letter_counts else None))
+            buckets.append(
+                Bucket(
+                    value,
+                    n,
+                    {o: c for o, c in split.items() if c},
+                    letter_counts[name].get(value, 0) if name in letter_counts else None,
+                )
+            )
         result.breakdowns[name] = sort_buckets(buckets, name, query.facet_size)
     result.days_to_decision = {int(b["key"]): int(b["doc_count"]) for b in raw["days"]["buckets"]}
     return result

@@ -4,6 +4,7 @@ Text is indexed twice: stemmed ("en_stem") for the words a user types, and unste
 lower-cased words) for the taxonomy's phrases, so the synonym "positional MRI" does not match
 "positive MRI" (both stem to "posit").
 """
+
 from __future__ import annotations
 
 import json
@@ -108,6 +109,7 @@ def decision_fields(doc: dict) -> dict:
 
 # --- queries ----------------------------------------------------------------------------------
 
+
 def _phrase(schema, field: str, phrase: str):
     tokens = TOKEN_RE.findall((phrase or "").lower())
     if not tokens:
@@ -145,11 +147,16 @@ def compile_query(index: tantivy.Index, query: SearchQuery):
         request_only = {"request_exact": PHRASE_FIELDS["request_exact"]}
         parts = _phrases_in(schema, PHRASE_FIELDS if query.widen else request_only, query.phrases)
         if query.procedures:
-            parts.append(tantivy.Query.boost_query(
-                tantivy.Query.term_set_query(schema, "procedure", list(query.procedures)), CLASSIFIED_BOOST))
+            parts.append(
+                tantivy.Query.boost_query(
+                    tantivy.Query.term_set_query(schema, "procedure", list(query.procedures)), CLASSIFIED_BOOST
+                )
+            )
         must.append(_any_of(parts) or tantivy.Query.empty_query())
     if query.regions:
-        parts = [tantivy.Query.const_score_query(tantivy.Query.term_set_query(schema, "regions", list(query.regions)), 0.0)]
+        parts = [
+            tantivy.Query.const_score_query(tantivy.Query.term_set_query(schema, "regions", list(query.regions)), 0.0)
+        ]
         if query.widen:
             wide = {f: 0.0 for f in ("rationale_exact", "summary_exact")}
             parts += [tantivy.Query.const_score_query(p, 0.0) for p in _phrases_in(schema, wide, query.region_phrases)]
@@ -174,6 +181,7 @@ def compile_query(index: tantivy.Index, query: SearchQuery):
 
 
 # --- searching ------------------------------------------------------------------------------------
+
 
 def _ranked_letters(searcher, q, query: SearchQuery, total: int):
     """(page of (letter id, score), letters seen, whether every matching decision was read).
@@ -218,8 +226,10 @@ def _page_decisions(searcher, index, q, letter_ids: list[int]) -> dict[int, list
     for _, address in call(searcher.search, on_page, ALL, False).hits:
         source = json.loads(bytes(searcher.doc(address)["source"][0]))
         out[int(source["letter_id"])].append(
-            DecisionHit(id=int(source["id"]), order=int(source["order"]), matched=int(source["id"]) in matched,
-                        source=source))
+            DecisionHit(
+                id=int(source["id"]), order=int(source["order"]), matched=int(source["id"]) in matched, source=source
+            )
+        )
     for decisions in out.values():
         decisions.sort(key=lambda d: d.order)
     return out
@@ -262,7 +272,7 @@ def scan(index: tantivy.Index, query: SearchQuery) -> Iterator[int]:
     hits = call(searcher.search, q, total, False, "date_key", 0, tantivy.Order.Asc).hits
     keys: list[tuple[int, int]] = []
     for start in range(0, len(hits), SCAN_BATCH):
-        batch = hits[start:start + SCAN_BATCH]
+        batch = hits[start : start + SCAN_BATCH]
         ids = call(searcher.fast_field_values, "id", [address for _, address in batch])
         keys += [(int(key), int(i)) for (key, _), i in zip(batch, ids)]
     # tantivy orders ties (one letter's decisions share its date_key) by document address.

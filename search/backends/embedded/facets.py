@@ -9,6 +9,7 @@ the columns' counts gives exact document counts. "<facet>" itself is indexed onl
 Facets that are one value per decision (its outcome, procedure, letter year) need one slot; the
 others' slots are declared with the facet (search.facets).
 """
+
 from __future__ import annotations
 
 import tantivy

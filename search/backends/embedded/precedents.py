@@ -5,6 +5,7 @@ scored by the same similarity query: tantivy's more-like-this over the pasted te
 of PRECEDENT_FIELDS, boosted and summed. A tier is only searched while hits are still wanted, so
 a request with enough same-procedure precedents costs one or two searches.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,12 @@ def similarity_query(schema, text: str):
     parts = []
     for field, boost in PRECEDENT_FIELDS.items():
         mlt = Query.more_like_this_document_fields_query(
-            schema, {field: [text]}, min_doc_frequency=MLT_MIN_DOC_FREQ, min_term_frequency=MLT_MIN_TERM_FREQ,
-            max_query_terms=MLT_MAX_QUERY_TERMS)
+            schema,
+            {field: [text]},
+            min_doc_frequency=MLT_MIN_DOC_FREQ,
+            min_term_frequency=MLT_MIN_TERM_FREQ,
+            max_query_terms=MLT_MAX_QUERY_TERMS,
+        )
         parts.append((Occur.Should, Query.boost_query(mlt, boost)))
     return Query.boolean_query(parts)
 
@@ -89,6 +94,13 @@ def precedents(index: tantivy.Index, query: PrecedentQuery) -> list[PrecedentHit
         for (score, address), _ in ranked:
             source = json.loads(bytes(searcher.doc(address)["source"][0]))
             source.pop("summary", None)
-            hits.append(PrecedentHit(id=int(source["id"]), letter_id=int(source["letter_id"]), tier=tier,
-                                     similarity=float(score), source=source))
+            hits.append(
+                PrecedentHit(
+                    id=int(source["id"]),
+                    letter_id=int(source["letter_id"]),
+                    tier=tier,
+                    similarity=float(score),
+                    source=source,
+                )
+            )
     return hits

@@ -1,4 +1,5 @@
 """Guideline sections in tantivy: one document per section, searched by title, text and quotes."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,9 @@ def compile_query(index: tantivy.Index, query: SearchQuery):
             parts.append(index.parse_query('"' + " ".join(pw) + '"', fields, field_boosts=TEXT_FIELDS))
     must = []
     if parts:
-        must.append(parts[0] if len(parts) == 1 else tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, p) for p in parts]))
+        must.append(
+            parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in parts])
+        )
     for facet, values in query.active_filters().items():
         if facet not in SECTION_FACETS:
             raise ValueError(f"unknown section filter {facet!r}")

@@ -10,6 +10,7 @@ lock and retry while tantivy's own lock is busy); `searcher.search(q, 0)` panics
 PanicException that is not an Exception subclass (callers keep limits >= 1, and calls go through
 `call` to turn BaseException into SearchBackendError).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -57,8 +58,14 @@ class Store:
     """`add(writer, doc)` writes one input document (it may add several tantivy documents);
     `key` is the integer field whose term identifies an input document for replacement."""
 
-    def __init__(self, root: Path, name: str, schema_fn: Callable[[], tantivy.Schema],
-                 add: Callable[[tantivy.IndexWriter, dict], None], key: str):
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        schema_fn: Callable[[], tantivy.Schema],
+        add: Callable[[tantivy.IndexWriter, dict], None],
+        key: str,
+    ):
         self.root, self.name, self.add_fn, self.key = root, name, add, key
         self.schema = schema_fn()
         self._index = None
@@ -97,8 +104,9 @@ class Store:
         with self._open_lock:
             if not self.link.exists():
                 self._index, self._target = None, None
-                raise IndexMissing(f"there is no {self.name} index at {self.link} "
-                                   "(run `manage.py search_index --catch-up`)")
+                raise IndexMissing(
+                    f"there is no {self.name} index at {self.link} (run `manage.py search_index --catch-up`)"
+                )
             target = os.path.realpath(self.link)
             if self._index is None or target != self._target:
                 try:
@@ -145,8 +153,9 @@ class Store:
                 writer.wait_merging_threads()
         index.reload()
 
-    def put(self, docs: Iterable[dict], index: tantivy.Index | None = None, replace: bool = True,
-            bulk: bool = False) -> int:
+    def put(
+        self, docs: Iterable[dict], index: tantivy.Index | None = None, replace: bool = True, bulk: bool = False
+    ) -> int:
         """Write input documents, replacing earlier versions (same key) unless replace=False."""
         n = 0
 

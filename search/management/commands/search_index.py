@@ -1,12 +1,13 @@
 """Maintain the search index (the configured backend, or --backend).
 
-    manage.py search_index --catch-up   rebuild an index that was lost, replaced or emptied (an
-                                        engine restarted, a directory deleted), then apply every
-                                        pending index-queue row
-    manage.py search_index --rebuild    rebuild from the database into a new index, swap it in
-    manage.py search_index --check      the index's health and its drift from the database (ids
-                                        missing or extra); exit 1 unless both are clean
+manage.py search_index --catch-up   rebuild an index that was lost, replaced or emptied (an
+                                    engine restarted, a directory deleted), then apply every
+                                    pending index-queue row
+manage.py search_index --rebuild    rebuild from the database into a new index, swap it in
+manage.py search_index --check      the index's health and its drift from the database (ids
+                                    missing or extra); exit 1 unless both are clean
 """
+
 from __future__ import annotations
 
 import sys
@@ -52,10 +53,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
-        group.add_argument("--catch-up", action="store_true",
-                           help="rebuild an index that was lost or emptied, then apply all pending index-queue rows")
+        group.add_argument(
+            "--catch-up",
+            action="store_true",
+            help="rebuild an index that was lost or emptied, then apply all pending index-queue rows",
+        )
         group.add_argument("--rebuild", action="store_true", help="rebuild the index from the database")
-        group.add_argument("--check", action="store_true", help="report the index's health and its drift from the database")
+        group.add_argument(
+            "--check", action="store_true", help="report the index's health and its drift from the database"
+        )
         parser.add_argument("--backend", choices=backend_names(), help="default: settings.SEARCH_BACKEND")
         parser.add_argument("--show", type=int, default=20, help="ids listed per difference (--check)")
 
@@ -78,15 +84,21 @@ class Command(BaseCommand):
         for line in done.why:
             self.stdout.write(f"{line}: rebuilding")
         if done.rebuilt:
-            self.stdout.write(f"rebuilt {self.backend.name} index: " + ", ".join(
-                f"{n} {'determinations' if kind == 'determination' else 'guideline sections'}"
-                for kind, n in done.rebuilt.items()))
+            self.stdout.write(
+                f"rebuilt {self.backend.name} index: "
+                + ", ".join(
+                    f"{n} {'determinations' if kind == 'determination' else 'guideline sections'}"
+                    for kind, n in done.rebuilt.items()
+                )
+            )
         self.stdout.write(f"applied {done.applied} of {done.pending} pending index-queue rows ({self.backend.name})")
 
     def rebuild(self):
         counts = indexing.rebuild(self.backend, progress=self._progress)
-        self.stdout.write(f"rebuilt {self.backend.name} index: {counts['determination']} determinations, "
-                          f"{counts['section']} guideline sections")
+        self.stdout.write(
+            f"rebuilt {self.backend.name} index: {counts['determination']} determinations, "
+            f"{counts['section']} guideline sections"
+        )
 
     def check_index(self, show: int):
         problems = 0
@@ -98,22 +110,29 @@ class Command(BaseCommand):
             self.stderr.write("the index is not whole; run search_index --catch-up (it rebuilds what was lost)")
             sys.exit(1)
         self.backend.refresh()
-        kinds = [("determination", set(indexable_determinations().values_list("pk", flat=True))),
-                 ("section", set(GuidelineSection.objects.values_list("pk", flat=True)))]
+        kinds = [
+            ("determination", set(indexable_determinations().values_list("pk", flat=True))),
+            ("section", set(GuidelineSection.objects.values_list("pk", flat=True))),
+        ]
         for kind, db_ids in kinds:
             index_ids = self.backend.ids(kind) if self.backend.generation(kind) else set()  # "empty"
             missing, extra = sorted(db_ids - index_ids), sorted(index_ids - db_ids)
-            self.stdout.write(f"{kind}: database {len(db_ids)}, index {len(index_ids)}, "
-                              f"missing {len(missing)}, extra {len(extra)}")
+            self.stdout.write(
+                f"{kind}: database {len(db_ids)}, index {len(index_ids)}, missing {len(missing)}, extra {len(extra)}"
+            )
             if missing:
                 self.stdout.write(f"  missing from the index: {missing[:show]}{' ...' if len(missing) > show else ''}")
             if extra:
-                self.stdout.write(f"  in the index but not the database: {extra[:show]}{' ...' if len(extra) > show else ''}")
+                self.stdout.write(
+                    f"  in the index but not the database: {extra[:show]}{' ...' if len(extra) > show else ''}"
+                )
             problems += len(missing) + len(extra)
         pending = IndexQueue.objects.count()
         self.stdout.write(f"pending index-queue rows: {pending}")
         self.stdout.write(f"drift: {problems}")
         if problems:
-            self.stderr.write(f"index differs from the database ({problems} ids); run search_index --catch-up or --rebuild")
+            self.stderr.write(
+                f"index differs from the database ({problems} ids); run search_index --catch-up or --rebuild"
+            )
             sys.exit(1)
         self.stdout.write("index matches the database")

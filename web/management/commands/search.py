@@ -4,6 +4,7 @@ Runs the same search as the page and GET /api/search/ (same parser, search.param
 --json prints exactly the API's JSON. --format csv|jsonl writes every decision the search counts,
 the rows of /api/search/export.csv|.jsonl (exports.decisions), streamed to standard output.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,24 +22,42 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("query", nargs="?", default="", help='the query as typed, e.g. "MBB" or "lumbar MRI"')
-        parser.add_argument("--filter", "-f", action="append", default=[], metavar="NAME=VALUE",
-                            help=f"facet filter, repeatable; names: {', '.join(FACETS)} "
-                                 f"(sections: {', '.join(SECTION_FACETS)})")
-        parser.add_argument("--sort", choices=[s for s, _ in SORTS], default="relevance",
-                            help="relevance, -date (newest first; write --sort=-date) or date")
+        parser.add_argument(
+            "--filter",
+            "-f",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"facet filter, repeatable; names: {', '.join(FACETS)} (sections: {', '.join(SECTION_FACETS)})",
+        )
+        parser.add_argument(
+            "--sort",
+            choices=[s for s, _ in SORTS],
+            default="relevance",
+            help="relevance, -date (newest first; write --sort=-date) or date",
+        )
         parser.add_argument("--page", type=int, default=1)
         parser.add_argument("--page-size", type=int, default=None)
         parser.add_argument("--date-from", default=None, help="YYYY-MM-DD")
         parser.add_argument("--date-to", default=None, help="YYYY-MM-DD")
-        parser.add_argument("--widen", action="store_true",
-                            help="a named procedure may also be found in rationales and clinical summaries")
+        parser.add_argument(
+            "--widen",
+            action="store_true",
+            help="a named procedure may also be found in rationales and clinical summaries",
+        )
         parser.add_argument("--sections", action="store_true", help="search guideline sections instead")
         parser.add_argument("--json", action="store_true", help="print the API's JSON")
-        parser.add_argument("--format", choices=sorted(export.FORMATS), default=None,
-                            help="write every decision the search counts, one row each (csv or jsonl; "
-                                 "paging and sorting are ignored)")
-        parser.add_argument("--base-url", default="",
-                            help="with --format: make letter and section links absolute (https://imr.example.org)")
+        parser.add_argument(
+            "--format",
+            choices=sorted(export.FORMATS),
+            default=None,
+            help="write every decision the search counts, one row each (csv or jsonl; paging and sorting are ignored)",
+        )
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="with --format: make letter and section links absolute (https://imr.example.org)",
+        )
 
     def handle(self, *args, **options):
         pairs: list[tuple[str, str]] = [("q", options["query"] or "")]
@@ -92,8 +111,9 @@ class Command(BaseCommand):
         if query["corrected"]:
             out.write(f"nothing matches {query['q']!r}; showing {query['corrected']!r}")
         if query["expansions"]:
-            out.write("expanded: " + ", ".join(query["expansions"][:10])
-                      + (" ..." if len(query["expansions"]) > 10 else ""))
+            out.write(
+                "expanded: " + ", ".join(query["expansions"][:10]) + (" ..." if len(query["expansions"]) > 10 else "")
+            )
         if params.target == "sections":
             out.write(f"{data['count']} section(s), page {data['page']} of {data['num_pages']}")
             for r in data["results"]:
@@ -102,9 +122,11 @@ class Command(BaseCommand):
             s = data["summary"]
             rate = f"{s['overturn_rate']:.1%}" if s["overturn_rate"] is not None else "n/a"
             ci = s["overturn_rate_ci95"]
-            out.write(f"{s['decisions']} decision(s) in {'' if s['letters_exact'] else 'about '}{s['letters']} "
-                      f"letter(s): {s['upheld']} upheld (denial stands), {s['overturned']} overturned; overturn rate "
-                      f"{rate}" + (f" (95% CI {ci[0]:.1%}-{ci[1]:.1%})" if ci else ""))
+            out.write(
+                f"{s['decisions']} decision(s) in {'' if s['letters_exact'] else 'about '}{s['letters']} "
+                f"letter(s): {s['upheld']} upheld (denial stands), {s['overturned']} overturned; overturn rate "
+                f"{rate}" + (f" (95% CI {ci[0]:.1%}-{ci[1]:.1%})" if ci else "")
+            )
             for section in s["relied_on"]:
                 out.write(f"  relied on: {section['label']} ({section['count']})")
             out.write(f"letters, page {data['page']} of {data['num_pages']}:")
@@ -112,8 +134,10 @@ class Command(BaseCommand):
                 out.write(f"- {r['case_number'] or '#' + str(r['id'])}  {r['decision_date'] or ''}")
                 for item in r["items"]:
                     mark = "*" if item["matched"] else " "
-                    out.write(f"  {mark} {item['order']:>2}. {item['decision'] or '?':10} {item['title'][:90]}  "
-                              f"[{item['procedure']}; {item['body_region']}]")
+                    out.write(
+                        f"  {mark} {item['order']:>2}. {item['decision'] or '?':10} {item['title'][:90]}  "
+                        f"[{item['procedure']}; {item['body_region']}]"
+                    )
             if data["suggestions"]:
                 out.write("nearest procedures: " + ", ".join(data["suggestions"]))
         for name, values in data["facets"].items():
