@@ -190,8 +190,8 @@ def test_every_citation_of_a_catalog_document_resolves_to_it(citations):
 
 
 def test_all_letters_stored_linked_and_queued(catalog, citations, dwc_txt_dir):
-    """Through the database: the determination_written receiver links every letter; what is
-    unresolved is in the review queue; link_citations figures agree."""
+    """Through the database: ingest links every letter in its transaction (pipeline step 6); what
+    is unresolved is in the review queue; link_citations figures agree."""
     from cases.models import GuidelineCitation
     from guidelines.linking import figures
     from guidelines.models import CitationLink

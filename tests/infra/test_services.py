@@ -30,8 +30,31 @@ def test_postgres_answers_and_creates_databases(postgres_url):
     assert listen == "127.0.0.1"
 
 
+def _listening(port: int) -> set[str]:
+    """The local addresses of the sockets listening on this TCP port (/proc/net/tcp and tcp6)."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            local, state = fields[1], fields[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                if len(address) == 8:  # IPv4, little-endian hex
+                    addresses.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+                else:
+                    addresses.add(address)
+    return addresses
+
+
 def test_servers_listen_on_loopback_only(redis_url, postgres_url):
+    """Each server accepts connections on 127.0.0.1, and every socket it listens on is bound to
+    127.0.0.1 (none to 0.0.0.0, ::, or another interface)."""
     for url in (redis_url, postgres_url):
         port = int(url.rsplit(":", 1)[1].split("/")[0])
         with socket.create_connection(("127.0.0.1", port), timeout=2):
             pass
+        assert _listening(port) == {"127.0.0.1"}, f"{url}: listening on {_listening(port)}"

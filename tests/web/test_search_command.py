@@ -1,4 +1,4 @@
-"""`manage.py search` (same JSON as the API), `manage.py reclassify`, and the taxonomy receiver."""
+"""`manage.py search` (same JSON as the API), `manage.py reclassify`, and the classification ingest does."""
 
 from __future__ import annotations
 
