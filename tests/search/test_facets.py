@@ -73,7 +73,7 @@ def _corpus(tmp_path):
 
 
 def _check(env, tmp_path, db):
-    out = run_python(env, CHECK, timeout=300)
+    out = run_python(env, CHECK, timeout=300, setup=False)
     data = json.loads(out.stdout.strip().splitlines()[-1])
     expected = _oracle(db)
     assert {v["value"]: v["count"] for v in data["facet"]} == expected
@@ -96,11 +96,14 @@ def test_adding_a_facet_is_one_declaration_on_both_engines(tmp_path, osmem_es_ur
     db = tmp_path / "imr_kb.sqlite3"
     manage(env, "migrate", "--noinput")
     manage(env, "load_guideline_catalog")
-    run_python(env, ADD_PRIORITY + f"from pipeline.ingest import ingest_paths\ningest_paths([{str(folder)!r}])\n")
+    run_python(
+        env, ADD_PRIORITY + f"from pipeline.ingest import ingest_paths\ningest_paths([{str(folder)!r}])\n", setup=False
+    )
     assert sum(_oracle(db).values()) > 0
     run_python(
         env,
         ADD_PRIORITY + "from django.core.management import call_command\ncall_command('search_index', '--rebuild')\n",
+        setup=False,
     )
     assert _check(env, tmp_path, db)["backend"] == "embedded"
 
@@ -110,6 +113,7 @@ def test_adding_a_facet_is_one_declaration_on_both_engines(tmp_path, osmem_es_ur
     run_python(
         es,
         ADD_PRIORITY + "from django.core.management import call_command\ncall_command('search_index', '--rebuild')\n",
+        setup=False,
     )
     assert _check(es, tmp_path, db)["backend"] == "elasticsearch"
 
@@ -118,5 +122,6 @@ def test_adding_a_facet_is_one_declaration_on_both_engines(tmp_path, osmem_es_ur
         env,
         ADD_PRIORITY + "from django.core.management import call_command\n"
         "call_command('search', '', '--filter', 'priority=Standard', '--json')\n",
+        setup=False,
     )
     assert json.loads(cli.stdout)["decisions"]["total"] == _oracle(db)["Standard"]

@@ -59,9 +59,10 @@ def manage(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedP
     return result
 
 
-def run_python(env: dict, code: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """A small Django script in a subprocess (django.setup() done first)."""
-    prelude = "import django; django.setup()\n"
+def run_python(env: dict, code: str, timeout: float = 120, setup: bool = True) -> subprocess.CompletedProcess:
+    """A small Django script in a subprocess (django.setup() done first, unless setup=False: the
+    script does it itself, after what must happen before any app is imported)."""
+    prelude = "import django; django.setup()\n" if setup else ""
     result = subprocess.run(
         [sys.executable, "-c", prelude + code],
         cwd=REPO_DIR,
