@@ -43,8 +43,9 @@ def save_preference(user, enabled: bool, frequency: str) -> AlertPreference:
     """Store them. Turning alerts back on starts every active saved search's window from now,
     as resuming one search does (no backlog of what came while they were off)."""
     with transaction.atomic():
-        before = preference_for(user)
-        was_enabled = before.enabled if before.pk else True
+        # From the database: a bound form has already written the new values on the instance.
+        stored = AlertPreference.objects.filter(user=user).values_list("enabled", flat=True).first()
+        was_enabled = True if stored is None else stored
         preference, _ = AlertPreference.objects.update_or_create(
             user=user, defaults={"enabled": enabled, "frequency": frequency}
         )

@@ -343,6 +343,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IMR KB] "
+# A reset asked for an address with no account: the same answer on the page, and no e-mail to a
+# stranger's address.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Failed sign-ins are django-axes' to count (one lockout rule for the admin and the site); the
 # other limits (sign-ups, reset mails per address) are allauth's, kept in the cache.
