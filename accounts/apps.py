@@ -3,5 +3,5 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Invitations and roles"
     default_auto_field = "django.db.models.BigAutoField"
