@@ -83,9 +83,10 @@ def test_a_procedure_is_chosen_from_the_taxonomy_and_kept(clerk_client, ingested
         MANUAL,
     )
     assert list(IndexQueue.objects.values_list("kind", "object_id")) == [("determination", item.determination_id)]
-    assert "chosen by hand" in clerk_client.get(
-        reverse("admin:cases_determination_change", args=[item.determination_id])
-    ).content.decode()
+    assert (
+        "chosen by hand"
+        in clerk_client.get(reverse("admin:cases_determination_change", args=[item.determination_id])).content.decode()
+    )
 
     # The taxonomy does not overrule a person: reclassifying every item keeps the choice.
     call_command("reclassify", "--all", stdout=open(os.devnull, "w"))
