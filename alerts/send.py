@@ -9,9 +9,11 @@ One run, in order:
    stamps its letters' created_at before it commits; a letter not yet visible must not fall
    behind a cursor), and before the oldest letter still waiting in the index queue (committed
    but not yet searchable). Letters stored after it wait for the next run.
-2. Per saved search: count its decisions stored in (cursor, end] with the search engine (the
-   saved query string parsed as /search/ parses it, plus SearchQuery.ingested_after/_until).
-   None: the cursor moves to the end, no e-mail.
+2. Per saved search of a user whose alerts are on (alerts.preferences; off: not looked at) and
+   due by the user's frequency (daily or weekly: not before a day or a week since its last
+   e-mail; the window keeps growing meanwhile): count its decisions stored in (cursor, end] with
+   the search engine (the saved query string parsed as /search/ parses it, plus
+   SearchQuery.ingested_after/_until). None: the cursor moves to the end, no e-mail.
 3. Claim the window: an AlertDelivery row "sending" for (saved search, cursor); the database
    allows one live delivery per window (a unique constraint), so a concurrent run that claims
    the same window fails to insert and skips it. A claim left "sending" longer than
