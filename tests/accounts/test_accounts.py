@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Invitation
 from accounts.roles import ADMINISTRATOR, CLERK, READER, assign_role, role_of
+from alerts.models import SavedSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +233,16 @@ def test_failed_sign_ins_by_e_mail_are_throttled(client, settings):
         client.post("/accounts/login/", {"login": "nurse@example.org", "password": "wrong"})
     locked = client.post("/accounts/login/", {"login": "nurse@example.org", "password": PASSWORD})
     assert locked.status_code == 429 and "Too many failed logins" in locked.content.decode()
+
+
+def test_the_profile_reads_in_a_fixed_number_of_queries(client, django_assert_num_queries):
+    user = User.objects.create_user("reader", email="r@example.org", password=PASSWORD)
+    client.force_login(user)
+    client.get("/accounts/profile/")
+    # Session, user, pending address, groups (role), preference, token, saved-search count, and the
+    # user's and groups' permissions (may they invite): whatever the account holds.
+    with django_assert_num_queries(9):
+        assert client.get("/accounts/profile/").status_code == 200
+    SavedSearch.objects.bulk_create(SavedSearch(user=user, name=f"s{i}", query=f"q=s{i}") for i in range(30))
+    with django_assert_num_queries(9):
+        assert "30 " in client.get("/accounts/profile/").content.decode()

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts.models import AlertPreference, SavedSearch
@@ -84,3 +86,27 @@ def test_bad_preferences_are_a_400_naming_the_field(client, django_user_model):
     response = client.post("/accounts/profile/alerts/", {"enabled": "on", "frequency": "hourly; drop"})
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert not AlertPreference.objects.exists()
+
+
+def test_a_run_reads_preferences_without_a_query_per_search(alert_corpus, django_user_model):
+    """The preferences come with the saved searches (one join): a run's queries grow by the
+    cursor update per search, never by a preference lookup."""
+    now = timezone.now()
+
+    def searches(n: int, start: int):
+        for i in range(start, start + n):
+            user = django_user_model.objects.create_user(f"user{i}", email=f"user{i}@example.org")
+            AlertPreference.objects.create(user=user, frequency=["hourly", "daily", "weekly"][i % 3])
+            SavedSearch.objects.create(user=user, name="Lumbar MRI", query="q=lumbar+MRI", last_alerted_at=now)
+
+    def queries(run_at) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            send_alerts(now=run_at)
+        return len(captured)
+
+    searches(3, 0)
+    queries(now + timedelta(hours=1))  # the first run also reads the index's health (then cached)
+    small = queries(now + timedelta(hours=2))
+    searches(6, 3)
+    large = queries(now + timedelta(hours=3))
+    assert large - small == 6  # one cursor update for each added search, nothing else
