@@ -80,9 +80,8 @@ def api_token(request):
 @permission_required("accounts.add_invitation", raise_exception=True)
 def invitation_list(request):
     form = InvitationForm(request.POST or None)
-    sent_link = None
     if request.method == "POST" and form.is_valid():
-        invitation, sent_link = invitations.invite(
+        invitation, _ = invitations.invite(
             form.cleaned_data["email"], form.cleaned_data["role"], invited_by=request.user, request=request
         )
         messages.success(request, f"Invitation sent to {invitation.email} as {invitation.get_role_display().lower()}.")
@@ -93,7 +92,7 @@ def invitation_list(request):
     return render(
         request,
         "accounts/invitations.html",
-        {"form": form, "page": page, "sent_link": sent_link, "invitation_days": settings.ACCOUNTS_INVITATION_DAYS},
+        {"form": form, "page": page, "invitation_days": settings.ACCOUNTS_INVITATION_DAYS},
         status=400 if form.errors else 200,
     )
 
