@@ -73,3 +73,21 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.saved_search.name}: {self.decisions} decisions ({self.status})"
+
+
+class AlertPreference(models.Model):
+    """A user's alert settings (set on their profile, /accounts/profile/). No row: alerts on,
+    hourly."""
+
+    class Frequency(models.TextChoices):
+        HOURLY = "hourly", "As they come (checked every hour)"
+        DAILY = "daily", "At most once a day"
+        WEEKLY = "weekly", "At most once a week"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference")
+    enabled = models.BooleanField(default=True, help_text="Off: no alert e-mail for any saved search")
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.HOURLY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'on' if self.enabled else 'off'}, {self.frequency}"

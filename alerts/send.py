@@ -9,9 +9,11 @@ One run, in order:
    stamps its letters' created_at before it commits; a letter not yet visible must not fall
    behind a cursor), and before the oldest letter still waiting in the index queue (committed
    but not yet searchable). Letters stored after it wait for the next run.
-2. Per saved search: count its decisions stored in (cursor, end] with the search engine (the
-   saved query string parsed as /search/ parses it, plus SearchQuery.ingested_after/_until).
-   None: the cursor moves to the end, no e-mail.
+2. Per saved search of a user whose alerts are on (alerts.preferences; off: not looked at) and
+   due by the user's frequency (daily or weekly: not before a day or a week since its last
+   e-mail; the window keeps growing meanwhile): count its decisions stored in (cursor, end] with
+   the search engine (the saved query string parsed as /search/ parses it, plus
+   SearchQuery.ingested_after/_until). None: the cursor moves to the end, no e-mail.
 3. Claim the window: an AlertDelivery row "sending" for (saved search, cursor); the database
    allows one live delivery per window (a unique constraint), so a concurrent run that claims
    the same window fails to insert and skips it. A claim left "sending" longer than
@@ -41,6 +43,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from alerts.models import AlertDelivery, SavedSearch
+from alerts.preferences import waiting_for_frequency
 from cases.models import Determination
 from search.backends import get_backend
 from search.backends.base import SearchQuery
@@ -65,13 +68,14 @@ class Summary:
     taken: int = 0  # windows another run had claimed
     failed: int = 0
     no_address: int = 0  # the user has no e-mail address
+    not_due: int = 0  # the user's frequency (daily, weekly) says not yet
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"saved searches checked: {self.checked}, e-mails sent: {self.sent} ({self.decisions} decisions), "
             f"nothing new: {self.nothing_new}, taken by another run: {self.taken}, failed: {self.failed}, "
-            f"no e-mail address: {self.no_address}"
+            f"no e-mail address: {self.no_address}, not due yet (daily/weekly): {self.not_due}"
         )
 
 
@@ -261,9 +265,18 @@ def send_alerts(now: datetime | None = None, backend=None) -> Summary:
     end = watermark(now)
     summary = Summary()
     # A list, not an iterator: each alert updates the rows the query selects (SQLite gives no
-    # isolation between a cursor and writes on the same connection).
-    due = list(SavedSearch.objects.filter(active=True, last_alerted_at__lt=end).select_related("user").order_by("pk"))
+    # isolation between a cursor and writes on the same connection). Users who turned their
+    # alerts off in their profile are not looked at; their cursors wait.
+    due = list(
+        SavedSearch.objects.filter(active=True, last_alerted_at__lt=end)
+        .exclude(user__alert_preference__enabled=False)
+        .select_related("user", "user__alert_preference")
+        .order_by("pk")
+    )
     for saved in due:
         summary.checked += 1
+        if waiting_for_frequency(saved, now):
+            summary.not_due += 1
+            continue
         alert_one(saved, end, now, backend, summary)
     return summary

@@ -17,13 +17,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alerts.forms import InvalidSearch, canonical_query, clean_name, default_name, parse_saved_query
-from alerts.models import AlertDelivery, SavedSearch
+from alerts.models import AlertDelivery, AlertPreference, SavedSearch
+from alerts.preferences import preference_for
 from alerts.send import new_count, saved_search_from_token
 from search.backends import get_backend
 from search.backends.base import SearchBackendError
 from search.health import UNAVAILABLE, require_healthy
 
 log = logging.getLogger(__name__)
+FREQUENCY_TEXT = {
+    AlertPreference.Frequency.HOURLY: "every hour",
+    AlertPreference.Frequency.DAILY: "every hour and e-mailed at most once a day",
+    AlertPreference.Frequency.WEEKLY: "every hour and e-mailed at most once a week",
+}
 
 
 @require_POST
@@ -67,6 +73,7 @@ def saved_searches(request):
             log.exception("saved searches: search backend failed")
             error = UNAVAILABLE
     highlighted = request.GET.get("saved", "")
+    preference = preference_for(request.user)
     return render(
         request,
         "alerts/saved_searches.html",
@@ -75,6 +82,8 @@ def saved_searches(request):
             "error": error,
             "highlighted": int(highlighted) if highlighted.isdigit() else None,
             "no_email": not request.user.email,
+            "alerts_off": not preference.enabled,
+            "frequency_text": FREQUENCY_TEXT[preference.frequency],
         },
     )
 

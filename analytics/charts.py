@@ -4,7 +4,7 @@ does; the tables beneath the charts carry the same numbers."""
 
 from __future__ import annotations
 
-from analytics.svg import Bar, Column, Point, Segment, bars, rate_points, stacked_columns
+from analytics.svg import WIDTH, Bar, Column, Point, Segment, bars, rate_points, stacked_columns
 
 OUTCOME_LEGEND = [("seg-upheld", "Upheld"), ("seg-overturned", "Overturned"), ("seg-other", "No outcome")]
 # Past this many distinct day counts, the days histogram groups days into bins of equal width.
@@ -32,16 +32,16 @@ def _outcome_column(label: str, row: dict, what: str) -> Column:
     )
 
 
-def decisions_per(chart_id: str, rows: list[dict], title: str, label_key: str = "value") -> str:
+def decisions_per(chart_id: str, rows: list[dict], title: str, label_key: str = "value", width: float = WIDTH) -> str:
     """Stacked columns of upheld / overturned decisions (months or years)."""
     columns = [
         _outcome_column(str(r.get(label_key) or r["value"]), r, str(r.get(label_key) or r["value"])) for r in rows
     ]
     legend = OUTCOME_LEGEND if any(c.segments[2].value for c in columns) else OUTCOME_LEGEND[:2]
-    return stacked_columns(chart_id, title, columns, legend)
+    return stacked_columns(chart_id, title, columns, legend, width=width)
 
 
-def rate_per(chart_id: str, rows: list[dict], title: str, label_key: str = "value") -> str:
+def rate_per(chart_id: str, rows: list[dict], title: str, label_key: str = "value", width: float = WIDTH) -> str:
     points = []
     for r in rows:
         ci = r["overturn_rate_ci95"] or [None, None]
@@ -57,10 +57,12 @@ def rate_per(chart_id: str, rows: list[dict], title: str, label_key: str = "valu
                 f"(95% CI {percent(ci[0])}–{percent(ci[1])})",
             )
         )
-    return rate_points(chart_id, title, points, "Overturn rate (dot) and its 95% interval (whisker)")
+    # The caption must fit the drawing: a phone's is narrower.
+    caption = "Overturn rate (dot) and its 95% interval (whisker)" if width >= WIDTH else "Overturn rate, 95% interval"
+    return rate_points(chart_id, title, points, caption, width=width)
 
 
-def shares(chart_id: str, rows: list[dict], title: str) -> str:
+def shares(chart_id: str, rows: list[dict], title: str, width: float = WIDTH) -> str:
     """Each value's share of the decisions, as bars."""
     return bars(
         chart_id,
@@ -75,10 +77,11 @@ def shares(chart_id: str, rows: list[dict], title: str) -> str:
             )
             for r in rows
         ],
+        width=width,
     )
 
 
-def counts(chart_id: str, rows: list[dict], title: str) -> str:
+def counts(chart_id: str, rows: list[dict], title: str, width: float = WIDTH) -> str:
     return bars(
         chart_id,
         title,
@@ -92,10 +95,11 @@ def counts(chart_id: str, rows: list[dict], title: str) -> str:
             )
             for r in rows
         ],
+        width=width,
     )
 
 
-def rates(chart_id: str, rows: list[dict], title: str) -> str:
+def rates(chart_id: str, rows: list[dict], title: str, width: float = WIDTH) -> str:
     """Overturn rates with their 95% intervals, as bars with whiskers, on a 0-100% scale."""
     out = []
     for r in rows:
@@ -113,19 +117,20 @@ def rates(chart_id: str, rows: list[dict], title: str) -> str:
                 css="bar rate",
             )
         )
-    return bars(chart_id, title, out, top_value=1.0)
+    return bars(chart_id, title, out, top_value=1.0, width=width)
 
 
-def days_histogram(chart_id: str, days: dict, title: str) -> str:
+def days_histogram(chart_id: str, days: dict, title: str, width: float = WIDTH) -> str:
     """Decisions per day count from assignment to decision; a wide range in equal bins."""
     histogram = {r["days"]: r["decisions"] for r in days["histogram"]}
     if not histogram:
         return ""
     low, high = min(histogram), max(histogram)
-    width = max(1, -(-(high - low + 1) // MAX_DAY_COLUMNS))
+    step = max(1, -(-(high - low + 1) // MAX_DAY_COLUMNS))
     columns = []
-    for start in range(low, high + 1, width):
-        n = sum(histogram.get(d, 0) for d in range(start, start + width))
-        label = str(start) if width == 1 else f"{start}–{start + width - 1}"
+    for start in range(low, high + 1, step):
+        n = sum(histogram.get(d, 0) for d in range(start, start + step))
+        label = str(start) if step == 1 else f"{start}–{start + step - 1}"
         columns.append(Column(label, [Segment(n, "seg-days", None, f"{label} days: {n} decisions")]))
-    return stacked_columns(chart_id, title, columns, [("seg-days", "Decisions, by days from assignment to decision")])
+    legend = "Decisions, by days from assignment to decision" if width >= WIDTH else "Decisions, by days"
+    return stacked_columns(chart_id, title, columns, [("seg-days", legend)], width=width)

@@ -5,8 +5,10 @@ Three shapes, each returning one <svg> element (a string with every text escaped
     rate_points       a proportion per column with its confidence interval as a whisker
     bars              horizontal bars, the label above each bar (long labels on a phone)
 
-The SVG has a viewBox and no fixed size: static/css/analytics.css scales it to its column and
-colours it through classes (`seg-upheld`, `bar`, ...), and a print style sheet turns the colours
+The SVG has a viewBox and no fixed size: static/css/analytics.css scales it to its column.
+Each function draws for a viewBox `width`: WIDTH for a desktop column, NARROW for a phone (on
+the narrower canvas the same text renders at 12 px or more instead of shrinking with the chart;
+analytics.views draws both, the CSS shows one). The CSS colours the charts through classes (`seg-upheld`, `bar`, ...), and a print style sheet turns the colours
 into greys. Attributes are presentation attributes, never `style`: the site's
 Content-Security-Policy forbids inline styles. A bar or segment with an `href` is a link (SVG 2
 <a href>), and its <title> is the tooltip; the table under each chart holds the same numbers.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 WIDTH = 480  # viewBox units; CSS scales the chart to its column
+NARROW = 300  # the phone drawing: about the width a 360-390 px screen gives it, so text keeps its size
 FONT = 12
 CHAR = 6.6  # average width of a character at FONT in the site's sans-serif, to space labels
 
@@ -89,9 +92,11 @@ def _linked(inner: str, href: str | None, title: str) -> str:
     return f"<g>{tip}{inner}</g>" if tip else inner
 
 
-def _open(chart_id: str, title: str, height: float, css: str) -> str:
+def _open(chart_id: str, title: str, height: float, css: str, width: float = WIDTH) -> str:
+    if width != WIDTH:
+        chart_id, css = f"{chart_id}-narrow", f"{css} narrow"
     return (
-        f'<svg class="chart {css}" viewBox="0 0 {WIDTH} {_n(height)}" role="img" '
+        f'<svg class="chart {css}" viewBox="0 0 {_n(width)} {_n(height)}" role="img" '
         f'aria-labelledby="{_e(chart_id)}-title" font-size="{FONT}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{_e(chart_id)}-title">{_e(title)}</title>'
     )
@@ -139,16 +144,21 @@ def _percent(t: float) -> str:
 
 
 def stacked_columns(
-    chart_id: str, title: str, columns: list[Column], legend: list[tuple[str, str]], height: float = 230
+    chart_id: str,
+    title: str,
+    columns: list[Column],
+    legend: list[tuple[str, str]],
+    height: float = 230,
+    width: float = WIDTH,
 ) -> str:
-    top, bottom, left, right = 26.0, 34.0, 48.0, WIDTH - 8.0
+    top, bottom, left, right = 26.0, 34.0, 48.0, width - 8.0
     ticks = nice_ticks(max((c.total for c in columns), default=0))
     plot_h = height - top - bottom
     scale = lambda v: top + plot_h * (1 - v / ticks[-1])  # noqa: E731
     slot = (right - left) / max(len(columns), 1)
     x_of = lambda i: left + slot * (i + 0.5)  # noqa: E731
     parts = [
-        _open(chart_id, title, height, "columns"),
+        _open(chart_id, title, height, "columns", width),
         _legend(legend, 12),
         _y_axis(ticks, scale, left, right, _integer),
     ]
@@ -165,7 +175,7 @@ def stacked_columns(
             )
             parts.append(_linked(rect, seg.href, seg.title))
             base += seg.value
-        if len(columns) <= 16 and column.total:
+        if len(columns) <= 16 * width / WIDTH and column.total:
             parts.append(
                 f'<text class="value" x="{_n(x_of(i))}" y="{_n(scale(column.total) - 3)}" '
                 f'text-anchor="middle">{_e(_integer(column.total))}</text>'
@@ -176,17 +186,19 @@ def stacked_columns(
     return "".join(parts)
 
 
-def rate_points(chart_id: str, title: str, points: list[Point], caption: str = "", height: float = 210) -> str:
+def rate_points(
+    chart_id: str, title: str, points: list[Point], caption: str = "", height: float = 210, width: float = WIDTH
+) -> str:
     """Proportions (0-1) as dots with their interval as a whisker, on a percent axis; the
     caption is printed above the plot."""
-    top, bottom, left, right = 26.0, 34.0, 48.0, WIDTH - 8.0
+    top, bottom, left, right = 26.0, 34.0, 48.0, width - 8.0
     highest = max((p.high if p.high is not None else p.value or 0) for p in points) if points else 0
     ticks = nice_ticks(min(max(highest, 0.05), 1.0))
     plot_h = height - top - bottom
     scale = lambda v: top + plot_h * (1 - v / ticks[-1])  # noqa: E731
     slot = (right - left) / max(len(points), 1)
     x_of = lambda i: left + slot * (i + 0.5)  # noqa: E731
-    parts = [_open(chart_id, title, height, "rates"), _y_axis(ticks, scale, left, right, _percent)]
+    parts = [_open(chart_id, title, height, "rates", width), _y_axis(ticks, scale, left, right, _percent)]
     if caption:
         parts.append(f'<text class="legend" x="{_n(left)}" y="12">{_e(caption)}</text>')
     for i, p in enumerate(points):
@@ -209,18 +221,18 @@ def rate_points(chart_id: str, title: str, points: list[Point], caption: str = "
     return "".join(parts)
 
 
-def bars(chart_id: str, title: str, rows: list[Bar], top_value: float | None = None) -> str:
+def bars(chart_id: str, title: str, rows: list[Bar], top_value: float | None = None, width: float = WIDTH) -> str:
     """One row per bar: the label on its own line, then the bar, its value printed on the
     right. With `low`/`high`, the interval is drawn across the bar."""
     row_h, label_h, bar_h, value_w, left = 32.0, 14.0, 11.0, 78.0, 4.0
     height = max(row_h * len(rows), row_h) + 6
     top_value = top_value or max((max(r.value, r.high or 0) for r in rows), default=0) or 1
-    span = WIDTH - left - value_w
+    span = width - left - value_w
     x_of = lambda v: left + span * min(v / top_value, 1.0)  # noqa: E731
-    parts = [_open(chart_id, title, height, "bars")]
+    parts = [_open(chart_id, title, height, "bars", width)]
     for i, r in enumerate(rows):
         y = 4 + i * row_h
-        label = r.label if len(r.label) * CHAR < WIDTH - 8 else r.label[: int((WIDTH - 8) / CHAR) - 1] + "…"
+        label = r.label if len(r.label) * CHAR < width - 8 else r.label[: int((width - 8) / CHAR) - 1] + "…"
         inner = (
             f'<text class="label" x="{_n(left)}" y="{_n(y + label_h - 3)}">{_e(label)}</text>'
             f'<rect class="track" x="{_n(left)}" y="{_n(y + label_h)}" width="{_n(span)}" height="{_n(bar_h)}"/>'
@@ -235,7 +247,7 @@ def bars(chart_id: str, title: str, rows: list[Bar], top_value: float | None = N
                 f'<line class="whisker" x1="{_n(x_of(r.high))}" x2="{_n(x_of(r.high))}" y1="{_n(mid - 4)}" y2="{_n(mid + 4)}"/>'
             )
         inner += (
-            f'<text class="value" x="{_n(WIDTH - 4)}" y="{_n(y + label_h + bar_h - 1)}" '
+            f'<text class="value" x="{_n(width - 4)}" y="{_n(y + label_h + bar_h - 1)}" '
             f'text-anchor="end">{_e(r.text)}</text>'
         )
         parts.append(_linked(inner, r.href, r.title))

@@ -9,12 +9,14 @@ search, its analytics and its API calls mean the same decisions.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from analytics import charts
 from analytics.payload import analytics_payload, run
+from analytics.svg import NARROW, WIDTH
 from search.backends.base import SearchBackendError
 from search.health import UNAVAILABLE
 from search.params import parse_search_params
@@ -34,9 +36,11 @@ def _context(request):
     return {"params": params, "data": data, "error": error, "form_errors": params.errors, "chips": params.chips()}
 
 
-def _svg(drawn: dict[str, str]) -> dict:
+def _svg(drawn: dict[str, Callable[[float], str]]) -> dict:
+    """Each chart drawn for a desktop column and for a phone (analytics.svg: the CSS shows one of
+    the two, so chart text stays readable on a phone)."""
     # analytics.svg escapes every text it draws.
-    return {name: mark_safe(svg) for name, svg in drawn.items()}  # noqa: S308
+    return {name: mark_safe(draw(WIDTH) + draw(NARROW)) for name, draw in drawn.items()}  # noqa: S308
 
 
 def analytics_page(request):
@@ -45,17 +49,25 @@ def analytics_page(request):
     if data and data["summary"]["decisions"]:
         context["charts"] = _svg(
             {
-                "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
-                "month_rates": charts.rate_per("month-rates", data["by_month"], "Overturn rate per month", "label"),
-                "years": charts.decisions_per("years", data["by_year"], "Decisions per year"),
-                "sections": charts.counts(
-                    "sections", data["guideline_sections"][:10], "Guideline sections most relied upon"
+                "months": lambda w: charts.decisions_per(
+                    "months", data["by_month"], "Decisions per month", "label", width=w
                 ),
-                "specialties": charts.shares(
-                    "specialties", data["specialties"][:12], "Decisions by reviewer specialty"
+                "month_rates": lambda w: charts.rate_per(
+                    "month-rates", data["by_month"], "Overturn rate per month", "label", width=w
                 ),
-                "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
-                "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
+                "years": lambda w: charts.decisions_per("years", data["by_year"], "Decisions per year", width=w),
+                "sections": lambda w: charts.counts(
+                    "sections", data["guideline_sections"][:10], "Guideline sections most relied upon", width=w
+                ),
+                "specialties": lambda w: charts.shares(
+                    "specialties", data["specialties"][:12], "Decisions by reviewer specialty", width=w
+                ),
+                "days": lambda w: charts.days_histogram(
+                    "days", data["days_to_decision"], "Days from assignment to decision", width=w
+                ),
+                "categories": lambda w: charts.rates(
+                    "categories", data["categories"], "Overturn rate by treatment category", width=w
+                ),
             }
         )
     return render(request, "analytics/analytics.html", context)
@@ -67,12 +79,18 @@ def dashboard_page(request):
     if data and data["summary"]["decisions"]:
         context["charts"] = _svg(
             {
-                "months": charts.decisions_per("months", data["by_month"], "Decisions per month", "label"),
-                "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
-                "specialties": charts.shares(
-                    "specialties", data["specialties"], "Share of decisions by reviewer specialty"
+                "months": lambda w: charts.decisions_per(
+                    "months", data["by_month"], "Decisions per month", "label", width=w
                 ),
-                "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
+                "categories": lambda w: charts.rates(
+                    "categories", data["categories"], "Overturn rate by treatment category", width=w
+                ),
+                "specialties": lambda w: charts.shares(
+                    "specialties", data["specialties"], "Share of decisions by reviewer specialty", width=w
+                ),
+                "days": lambda w: charts.days_histogram(
+                    "days", data["days_to_decision"], "Days from assignment to decision", width=w
+                ),
             }
         )
         pharma = data["pharmaceuticals"]

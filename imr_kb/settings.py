@@ -113,9 +113,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 if env_int("DJANGO_PROXY_COUNT", 0):
     AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# The sign-in form (django-allauth) takes a username or an e-mail address; axes counts failures
+# under whichever was typed (accounts.throttle).
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_name"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # --- end Security (prod) ------------------------------------------------------------------------
 
@@ -135,6 +139,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "allauth",
+    "allauth.account",
     "imr_kb",
     # The project's apps, lowest first: an app imports only those below it (docs/architecture.md).
     "cases",
@@ -145,6 +151,7 @@ INSTALLED_APPS = [
     "precedents",
     "exports",
     "alerts",
+    "accounts",
     "web",
     "pipeline",
 ]
@@ -159,6 +166,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -176,6 +184,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.accounts",
             ],
         },
     },
@@ -311,12 +320,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# --- Sign-in and e-mail (alerts) -----------------------------------------------------------------
-# Users sign in at /accounts/login/ (Django's LoginView, throttled by django-axes like the admin's)
-# to save searches; alerts are e-mailed by alerts.send (README "Saved searches and alerts").
+# --- Accounts: sign-in, sign-up, e-mail and roles (docs/accounts.md) ----------------------------
+# django-allauth's flows under /accounts/: sign-in (by username or e-mail, throttled by
+# django-axes like the admin's), sign-up by invitation (accounts.invitations) or open
+# (IMR_OPEN_SIGNUP=1), e-mail verification, password reset; the profile at /accounts/profile/.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/alerts/"
 LOGOUT_REDIRECT_URL = "/"
+# Anyone may create an account (as a reader); off: only by an invitation a staff member sends.
+ACCOUNTS_OPEN_SIGNUP = env_bool("IMR_OPEN_SIGNUP", False)
+# An invitation link is good for this many days.
+ACCOUNTS_INVITATION_DAYS = env_int("IMR_INVITATION_DAYS", 14)
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# A new account signs in once its address is verified (the link mailed at sign-up; an accepted
+# invitation is the verification). A change of address takes effect when the new one is verified,
+# so alerts only ever go to an address its owner confirmed (or an administrator entered).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IMR KB] "
+# A reset asked for an address with no account: the same answer on the page, and no e-mail to a
+# stranger's address.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Failed sign-ins are django-axes' to count (one lockout rule for the admin and the site); the
+# other limits (sign-ups, reset mails per address) are allauth's, kept in the cache.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # Printed to the console unless a mail server is configured: EMAIL_HOST set means SMTP.
 # EMAIL_BACKEND overrides both (the browser test uses the file-based backend, EMAIL_FILE_PATH).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()

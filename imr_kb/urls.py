@@ -1,7 +1,6 @@
 """The site's URLs: one include per app, so each app owns its pages."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -16,8 +15,7 @@ urlpatterns = [
     path("api/redoc/", redoc_view, name="api-redoc"),
     path("api/", include("imr_kb.api_urls")),
     path("guidelines/", include("guidelines.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("alerts/", include("alerts.urls")),
     path("", include("analytics.urls")),
     path("precedents/", include("precedents.urls")),

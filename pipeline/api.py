@@ -1,10 +1,11 @@
 """The write API: POST /api/letters/ uploads letters as an ingest job; GET /api/jobs/ and
 /api/jobs/<id>/ say how it goes.
 
-Who may: uploading needs a user, by token (`Authorization: Token <key>`) or an admin session
-(with its CSRF token); anonymous requests get 401. Jobs are read by authenticated users: staff
-see every job (uploads, `manage.py ingest`, Celery bulk ingests), other users the jobs they
-asked for; another user's job is a 404.
+Who may: uploading needs a user, by token (`Authorization: Token <key>`) or a session (with its
+CSRF token), whose role lets them upload: clerks and administrators (the permission
+UPLOAD_PERMISSION, docs/accounts.md); anonymous requests get 401, readers 403. Jobs are read by
+authenticated users: staff see every job (uploads, `manage.py ingest`, Celery bulk ingests),
+other users the jobs they asked for; another user's job is a 404.
 
 What is refused and what fails: problems seen in the request itself (no files, an empty file,
 a file over the size limit, too many files) are a 400 naming each file, and nothing is stored.
@@ -22,7 +23,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,6 +36,17 @@ from pipeline.serializers import IngestJobDetailSerializer, IngestJobSerializer,
 from pipeline.tasks import start_job
 
 FIELD = "files"
+# The Django permission of the clerks' and administrators' roles (accounts.roles): starting an
+# ingest job is adding one.
+UPLOAD_PERMISSION = "cases.add_ingestjob"
+
+
+class MayUploadLetters(BasePermission):
+    message = "Your account may not upload letters: uploading is for clerks and administrators."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm(UPLOAD_PERMISSION))
+
 
 UPLOAD_REQUEST = {
     "multipart/form-data": {
@@ -79,7 +91,7 @@ def upload_problems(request) -> list[str]:
 
 class LetterUploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, MayUploadLetters]
 
     @extend_schema(
         operation_id="upload_letters",
@@ -89,7 +101,7 @@ class LetterUploadView(APIView):
             "job; poll its `url` (GET /api/jobs/{id}/) until `state` is `done`. A file the pipeline cannot "
             "read as a letter (not a PDF, broken PDF) is a `failed` file of the job with its message; the "
             "other files are stored. The same bytes sent again are `unchanged`. Needs a token "
-            f"(`Authorization: Token <key>`) or an admin session. At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
+            f"(`Authorization: Token <key>`) or a session of a clerk or administrator. At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
             f"files per request, each at most {MAX_BYTES // 1048576} MB."
         ),
         request=UPLOAD_REQUEST,
@@ -97,7 +109,9 @@ class LetterUploadView(APIView):
             202: IngestJobDetailSerializer,
             400: ERRORS_400,
             401: OpenApiResponse(description="No or an invalid token"),
-            403: OpenApiResponse(description="Session without its CSRF token"),
+            403: OpenApiResponse(
+                description="A reader's account (uploading is for clerks), or a session without its CSRF token"
+            ),
         },
         tags=["jobs"],
     )

@@ -4,6 +4,11 @@ body_region, laterality and taxonomy_version from procedures.taxonomy.classify.
 Called explicitly: the ingest pipeline (pipeline.ingest) classifies each item as it builds it, in
 the letter's transaction, so the index document built after commit sees the fields;
 `manage.py reclassify` recomputes stored items after the taxonomy changes.
+
+A classification a person chose in the admin is stored with taxonomy_version MANUAL: the
+taxonomy does not overrule it (re-derivation after an edit, `reclassify`, `reclassify --all`
+leave it); clearing it in the admin gives the item back to the taxonomy. Re-parsing a letter
+builds its items again from the letter, with the taxonomy's classification.
 """
 
 from __future__ import annotations
@@ -14,6 +19,45 @@ from cases.models import DisputedItem
 from procedures.taxonomy import Taxonomy, classify, default_taxonomy
 
 FIELDS = ["procedure", "procedure_category", "body_region", "laterality", "taxonomy_version"]
+MANUAL = "manual"  # taxonomy_version of a classification a person chose
+
+
+class UnknownClassification(ValueError):
+    """A procedure or body region the taxonomy does not have."""
+
+
+def procedure_names(taxonomy: Optional[Taxonomy] = None) -> list[str]:
+    """Every procedure a decision can be classified as, the taxonomy's order, then "other"."""
+    tax = taxonomy or default_taxonomy()
+    return [p.name for p in tax.procedures] + [tax.other_procedure]
+
+
+def region_names(taxonomy: Optional[Taxonomy] = None) -> list[str]:
+    tax = taxonomy or default_taxonomy()
+    return [r.name for r in tax.regions] + [tax.multiple_region, tax.unspecified_region]
+
+
+def manual_classification(
+    procedure: str, body_region: str, laterality: str, taxonomy: Optional[Taxonomy] = None
+) -> dict:
+    """The taxonomy fields for a person's choice: the category follows the procedure."""
+    tax = taxonomy or default_taxonomy()
+    if procedure == tax.other_procedure:
+        category = tax.other_category
+    else:
+        try:
+            category = tax.procedure(procedure).category
+        except KeyError:
+            raise UnknownClassification(f"procedure {procedure!r} is not in the taxonomy") from None
+    if body_region not in region_names(tax):
+        raise UnknownClassification(f"body region {body_region!r} is not in the taxonomy")
+    return {
+        "procedure": procedure,
+        "procedure_category": category,
+        "body_region": body_region,
+        "laterality": laterality,
+        "taxonomy_version": MANUAL,
+    }
 
 
 def classification(request: str, taxonomy: Optional[Taxonomy] = None) -> dict:
@@ -32,7 +76,10 @@ def classification(request: str, taxonomy: Optional[Taxonomy] = None) -> dict:
 
 
 def classify_item(item: DisputedItem, taxonomy: Optional[Taxonomy] = None) -> bool:
-    """Set the taxonomy fields on `item` (not saved). True when anything changed."""
+    """Set the taxonomy fields on `item` (not saved). True when anything changed. A person's
+    choice (MANUAL) is left as it is."""
+    if item.taxonomy_version == MANUAL:
+        return False
     values = classification(item.request, taxonomy)
     changed = any(getattr(item, k) != v for k, v in values.items())
     for k, v in values.items():

@@ -110,7 +110,9 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 
 @admin.register(CitationLink)
 class CitationLinkAdmin(admin.ModelAdmin):
-    list_display = ("cited", "party", "letter", "document", "method", "confidence", "needs_review", "problem")
+    # The problem first: it is what a clerk works through the queue for.
+    list_display = ("problem_first", "cited", "letter", "party", "document", "method", "confidence")
+    list_display_links = ("problem_first", "cited")
     list_filter = (NeedsReviewFilter, "method", "citation__kind", "document__family")
     search_fields = ("citation__clause", "citation__document", "problem", "citation__item__determination__case_number")
     autocomplete_fields = ("document",)
@@ -121,20 +123,19 @@ class CitationLinkAdmin(admin.ModelAdmin):
         "method",
         "confidence",
         "problem",
-        "resolution_key",
         "manual",
         "linked_at",
     )
+    # resolution_key (the citation's normalised text, an internal key) is not shown.
     fields = (
+        "problem",
         "cited_in_full",
         "letter",
-        "problem",
         "document",
         "sections",
         "method",
         "confidence",
         "needs_review",
-        "resolution_key",
         "manual",
         "linked_at",
     )
@@ -142,6 +143,13 @@ class CitationLinkAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("citation__item__determination", "document")
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    @admin.display(description="problem", ordering="problem")
+    def problem_first(self, obj):
+        return obj.problem or "-"
 
     @admin.display(description="citation")
     def cited(self, obj):

@@ -1,7 +1,10 @@
 """Admin for determinations, their items, citations and revisions.
 
 Django has no nested inlines, so citations are edited inline on the DisputedItem page and shown
-as a read-only summary on the Determination page.
+as a read-only summary on the Determination page. Lists (reviewer licensure and specialties, a
+citation's sections) are edited one per line, an item's procedure and body region are chosen from
+the taxonomy (pipeline/admin/forms.py), pages fit a 1366 px screen (static/css/admin.css), and no
+internal hash is shown.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from django.utils.html import format_html, format_html_join
 
 from cases.models import Determination, DeterminationRevision, DisputedItem, GuidelineCitation, IngestJob, IngestJobFile
 from cases.queries import distinct_specialties, filter_specialty
+from pipeline.admin.forms import CitationInlineForm, DeterminationForm, DisputedItemForm
 from pipeline.ingest import rederive, reparse_letters
 from pipeline.jobs import STALLED, job_state, with_counts
 from pipeline.outcomes import FAILED
+from procedures.classify import MANUAL, manual_classification
 from search import sync
+
+ADMIN_CSS = {"all": ["css/admin.css"]}
 
 
 class SpecialtyFilter(admin.SimpleListFilter):
@@ -80,15 +87,22 @@ class DisputedItemInline(admin.StackedInline):
         "disputed_portion",
         "decision",
         "rationale",
-        "procedure",
-        "procedure_category",
-        "body_region",
-        "laterality",
+        "classification",
         "citation_summary",
         "edit_link",
     )
-    readonly_fields = ("citation_summary", "edit_link", "procedure", "procedure_category", "body_region", "laterality")
+    readonly_fields = ("citation_summary", "edit_link", "classification")
     show_change_link = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("request", "disputed_portion") and field is not None:
+            field.widget.attrs["rows"] = 2
+        return field
+
+    @admin.display(description="Classification")
+    def classification(self, obj):
+        return classification_text(obj)
 
     @admin.display(description="Citations")
     def citation_summary(self, obj):
@@ -102,12 +116,20 @@ class DisputedItemInline(admin.StackedInline):
         return format_html('<a href="{}">Edit this item and its citations</a>', url)
 
 
+def classification_text(item: DisputedItem) -> str:
+    if not item.pk:
+        return "-"
+    parts = [item.procedure or "unclassified", item.procedure_category, item.body_region, item.laterality]
+    text = " · ".join(p for p in parts if p)
+    return f"{text} (chosen by hand)" if item.taxonomy_version == MANUAL else text
+
+
 def citation_summary_html(item: DisputedItem):
     citations = list(item.citations.all()) if item.pk else []
     if not citations:
         return "-"
     return format_html(
-        "<ul style='margin:0'>{}</ul>",
+        "<ul class='compact'>{}</ul>",
         format_html_join(
             "",
             "<li>{}: {}</li>",
@@ -118,6 +140,7 @@ def citation_summary_html(item: DisputedItem):
 
 @admin.register(Determination)
 class DeterminationAdmin(admin.ModelAdmin):
+    form = DeterminationForm
     list_display = ("__str__", "decision_date", "items_count", "outcome_summary", "specialty", "parse_status")
     list_display_links = ("__str__",)
     list_filter = (ItemDecisionFilter, "priority", SpecialtyFilter, DecisionYearFilter, "parse_status", "layout")
@@ -125,7 +148,6 @@ class DeterminationAdmin(admin.ModelAdmin):
     date_hierarchy = None
     readonly_fields = (
         "raw_text",
-        "sha256",
         "source_name",
         "parse_errors",
         "parse_warnings",
@@ -160,7 +182,7 @@ class DeterminationAdmin(admin.ModelAdmin):
         (
             "Source",
             {
-                "fields": ("source_name", "sha256", "created_at", "updated_at", "revision_links", "raw_text"),
+                "fields": ("source_name", "created_at", "updated_at", "revision_links", "raw_text"),
                 "classes": ("collapse",),
             },
         ),
@@ -244,7 +266,10 @@ class DeterminationAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         sync.queue_for_index(sync.DETERMINATION, ids, sync.DELETE)
 
-    @admin.action(description="Re-parse selected letters")
+    class Media:
+        css = ADMIN_CSS
+
+    @admin.action(description="Re-parse selected letters", permissions=["change"])
     def reparse_selected(self, request, queryset):
         counts = {"ok": 0, "failed": 0}
         for outcome in reparse_letters(queryset.order_by("pk").values_list("pk", flat=True)):
@@ -262,14 +287,18 @@ class DeterminationAdmin(admin.ModelAdmin):
         )
 
 
-class GuidelineCitationInline(admin.TabularInline):
+class GuidelineCitationInline(admin.StackedInline):
+    """Stacked, three fields a line: a table of eight columns would be twice the screen's width."""
+
     model = GuidelineCitation
+    form = CitationInlineForm
     extra = 0
-    fields = ("party", "order", "kind", "document", "year", "sections", "pages", "clause")
+    fields = (("party", "kind", "order"), ("document", "year", "pages"), ("sections", "clause"))
 
 
 @admin.register(DisputedItem)
 class DisputedItemAdmin(admin.ModelAdmin):
+    form = DisputedItemForm
     list_display = ("short_request", "decision", "procedure", "procedure_category", "body_region", "determination")
     list_filter = ("decision", "procedure_category", "body_region", "procedure")
     search_fields = ("request", "rationale", "determination__case_number", "procedure")
@@ -277,8 +306,49 @@ class DisputedItemAdmin(admin.ModelAdmin):
     raw_id_fields = ("determination",)
     inlines = [GuidelineCitationInline]
     list_per_page = 100
+    readonly_fields = ("procedure_category", "classified_by")
+    fieldsets = (
+        (None, {"fields": ("determination", "order", "request", "disputed_portion", "decision", "rationale")}),
+        (
+            "Classification",
+            {
+                "fields": (
+                    "procedure",
+                    "body_region",
+                    "laterality",
+                    "procedure_category",
+                    "classified_by",
+                    "reclassify",
+                ),
+                "description": "Chosen from the procedure taxonomy: type a few letters and pick from the list. "
+                "A choice made here is kept when the taxonomy classifies the letters again.",
+            },
+        ),
+    )
+
+    class Media:
+        css = ADMIN_CSS
+
+    @admin.display(description="Classified by")
+    def classified_by(self, obj):
+        if obj.taxonomy_version == MANUAL:
+            return "hand (kept when the taxonomy classifies letters again)"
+        return "the taxonomy, from the request" if obj.taxonomy_version else "not yet classified"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if data.get("reclassify"):
+            obj.taxonomy_version = ""  # rederive (below) classifies it from its request
+        elif form.classification_changed and data.get("procedure") and data.get("body_region"):
+            for name, value in manual_classification(
+                data["procedure"], data["body_region"], data.get("laterality") or ""
+            ).items():
+                setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
+        # Citations may have changed too: re-derive the letter (classification, links, quotes)
+        # and queue it for the index, in the admin's transaction.
         super().save_related(request, form, formsets, change)
         rederive([form.instance.determination_id])
 

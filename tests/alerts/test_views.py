@@ -36,15 +36,15 @@ def test_anonymous_users_are_sent_to_sign_in(client):
 def test_sign_in_with_the_login_form_and_its_throttling(client, nurse, settings):
     page = client.get("/accounts/login/?next=/search/%3Fq%3DMBB")
     assert page.status_code == 200 and 'name="next" value="/search/?q=MBB"' in page.content.decode()
-    ok = client.post("/accounts/login/", {"username": "nurse", "password": "correct horse 42", "next": "/alerts/"})
+    ok = client.post("/accounts/login/", {"login": "nurse", "password": "correct horse 42", "next": "/alerts/"})
     assert ok.status_code == 302 and ok["Location"] == "/alerts/"
     assert client.get("/alerts/").status_code == 200
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/alerts/").status_code == 302
     # django-axes counts failures of this login form as of the admin's.
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/accounts/login/", {"username": "nurse", "password": "wrong"})
-    locked = client.post("/accounts/login/", {"username": "nurse", "password": "correct horse 42"})
+        client.post("/accounts/login/", {"login": "nurse", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"login": "nurse", "password": "correct horse 42"})
     assert locked.status_code == 429 and "Too many failed logins" in locked.content.decode()
 
 

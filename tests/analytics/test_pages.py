@@ -283,7 +283,8 @@ def test_the_analytics_page_shows_the_numbers_charts_and_links(client):
     assert re.search(rf'class="n n-overturned" href="[^"]+">{want.outcomes["Overturned"]}<', html)
     for section in ("trend", "years", "sections", "specialties", "days", "categories", "procedures"):
         assert f'id="{section}"' in html
-    assert html.count('<svg class="chart') == 7
+    # Seven charts, each drawn for a desktop column and for a phone (analytics.svg.NARROW).
+    assert html.count('<svg class="chart') == 14 and len(re.findall(r'<svg class="chart [a-z]+ narrow"', html)) == 7
     feb = want.breakdowns["decision_month"]["2017-02"]
     assert _cell(html, "months-table", "2017-02", "decisions") == str(feb.decisions)
     assert _cell(html, "months-table", "2017-02", "overturned") == str(feb.outcomes["Overturned"])
@@ -322,7 +323,7 @@ def test_the_dashboard_recomputes_the_headline_tables(client):
     pain = want.breakdowns["specialty"]["Pain Management"].decisions
     assert _cell(html, "specialties-table", "Pain Management", "share") == f"{pain / want.total * 100:.1f}%"
     assert f"{statistics.median(want.raw_days):.0f} days" in html
-    assert html.count('<svg class="chart') == 4
+    assert html.count('<svg class="chart') == 8 and len(re.findall(r'<svg class="chart [a-z]+ narrow"', html)) == 4
     # One year selected: the same tables for that year.
     year = _html(client, "/dashboard/", decision_year="2017")
     assert re.search(

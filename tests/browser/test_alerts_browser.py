@@ -53,7 +53,7 @@ def test_save_a_search_ingest_a_new_letter_and_see_the_alert(
     page.goto(f"{live_server.url}/search/?q=lumbar+MRI")
     page.locator("#save-search a", has_text="Sign in").click()
     page.wait_for_url("**/accounts/login/**")
-    page.fill("#id_username", "attorney")
+    page.fill("#id_login", "attorney")
     page.fill("#id_password", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_url("**/search/?q=lumbar+MRI")

@@ -145,6 +145,9 @@ REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
         ("/guidelines/", "main", "MTUS"),
         ("/admin/login/", "form#login-form", "Django administration"),
         ("/accounts/login/", "form#login-form", "Sign in"),
+        # django-allauth's own pages, in the site's layout (templates/allauth/layouts/base.html).
+        ("/accounts/password/reset/", "main form", "Password Reset"),
+        ("/accounts/signup/", "main", "Sign Up Closed"),
     ],
 )
 def test_pages_render_offline_under_the_csp(demo, path, ready, expected):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.urls import reverse
 
@@ -182,7 +180,7 @@ def test_hand_edit_of_an_item_is_rederived_and_queued(admin_client, ingested):
                 f"citations-{n}-kind": c.kind,
                 f"citations-{n}-document": c.document or "",
                 f"citations-{n}-year": c.year or "",
-                f"citations-{n}-sections": json.dumps(c.sections),
+                f"citations-{n}-sections": "\n".join(c.sections),  # one per line, as the admin shows them
                 f"citations-{n}-pages": c.pages or "",
                 f"citations-{n}-clause": c.clause,
             }

@@ -46,7 +46,7 @@ def test_anonymous_upload_is_401(letters):
 
 
 def test_admin_session_needs_its_csrf_token(letters):
-    admin = User.objects.create_user("editor", is_staff=True)
+    admin = User.objects.create_user("editor", is_staff=True, is_superuser=True)
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(admin)
     refused = upload(client, (f"{TXT_CASE}.txt", letters["txt"]))

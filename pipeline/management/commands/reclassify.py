@@ -1,7 +1,8 @@
 """Recompute the procedure taxonomy fields of disputed items after the taxonomy changes.
 
 Every classified item stores taxonomy_version (SHA-256 of procedures/data/procedures.yaml); items
-whose version differs from the current file are recomputed (all items with --all). The
+whose version differs from the current file are recomputed (all items with --all), except those
+a person classified in the admin (procedures.classify.MANUAL), which keep their choice. The
 determinations whose items changed are queued for re-indexing through the search sync path.
 """
 
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases.models import DisputedItem
-from procedures.classify import FIELDS, classify_item, classify_items
+from procedures.classify import FIELDS, MANUAL, classify_item, classify_items
 from procedures.taxonomy import default_taxonomy
 from search import sync
 
@@ -42,7 +43,11 @@ class Command(BaseCommand):
         tax = default_taxonomy()
         if options["report"]:
             return self._report(tax)
-        items = DisputedItem.objects.only("id", "determination_id", "request", *FIELDS).order_by("pk")
+        items = (
+            DisputedItem.objects.only("id", "determination_id", "request", *FIELDS)
+            .exclude(taxonomy_version=MANUAL)
+            .order_by("pk")
+        )
         if not options["all"]:
             items = items.exclude(taxonomy_version=tax.version)
         stale = items.count()
@@ -63,7 +68,7 @@ class Command(BaseCommand):
         items = list(DisputedItem.objects.values_list("request", "procedure_category", "procedure", "taxonomy_version"))
         total = len(items)
         categories = Counter(c or "(unclassified)" for _, c, _, _ in items)
-        stale = sum(1 for *_, v in items if v != tax.version)
+        stale = sum(1 for *_, v in items if v not in (tax.version, MANUAL))
         other = [(r, p) for r, c, p, _ in items if c in ("", tax.other_category)]
         self.stdout.write(f"taxonomy version {tax.version[:12]}; {total} item(s), {stale} not at this version")
         for category, n in categories.most_common():
