@@ -13,15 +13,23 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin imr \
 
 # Dependencies first (a layer that changes only with pyproject.toml), then the code.
 COPY pyproject.toml README.md ./
-RUN mkdir -p imr_kb cases guidelines search && touch imr_kb/__init__.py cases/__init__.py \
-        guidelines/__init__.py search/__init__.py \
-    && pip install . && pip uninstall -y imr-kb && rm -rf imr_kb cases guidelines search build
+RUN mkdir -p imr_kb && touch imr_kb/__init__.py \
+    && pip install . && pip uninstall -y imr-kb && rm -rf imr_kb build
 COPY manage.py ./
+# The project and its apps, lowest first (docs/architecture.md; tests/infra/test_deploy.py checks
+# that every installed app of the project is copied).
 COPY imr_kb ./imr_kb
 COPY cases ./cases
 COPY guidelines ./guidelines
+COPY procedures ./procedures
 COPY search ./search
+COPY analytics ./analytics
+COPY precedents ./precedents
+COPY exports ./exports
+COPY accounts ./accounts
 COPY alerts ./alerts
+COPY web ./web
+COPY pipeline ./pipeline
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts

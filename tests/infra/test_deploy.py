@@ -233,3 +233,16 @@ def test_dockerfile_copies_what_exists_and_runs_the_serve_script():
     assert "collectstatic" in text and "IMR_SKIP_COLLECTSTATIC=1" in text
     ignored = (REPO_DIR / ".dockerignore").read_text().split()
     assert ".venv" in ignored and ".env" in ignored and "var" in ignored
+
+
+def test_the_image_holds_every_app_of_the_project():
+    """Every installed app that lives in this repository is copied into the image and packaged by
+    pyproject.toml (a new app forgotten there would make the image fail at start)."""
+    from django.conf import settings
+
+    text = (REPO_DIR / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", text, re.M))
+    local = {app for app in settings.INSTALLED_APPS if (REPO_DIR / app / "__init__.py").exists()}
+    assert local <= copied, f"Dockerfile does not copy {sorted(local - copied)}"
+    packaged = set(re.findall(r'"(\w+)\*"', (REPO_DIR / "pyproject.toml").read_text()))
+    assert local <= packaged, f"pyproject.toml does not package {sorted(local - packaged)}"
