@@ -5,6 +5,7 @@ cases.parser.parse_text.
 """
 
 import hashlib
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -60,7 +61,7 @@ from procedures.taxonomy.loader import TaxonomyError
         ("Chiropractic physiotherapy treatment 6 visits", "chiropractic manipulation", "chiropractic/manual therapy"),
         ("Lumbar MRI scan", "MRI", "imaging"),
         ("X-rays of the cervical spine", "X-ray", "imaging"),
-        ("Transportation to/from all medical appointments", "transportation", "other"),
+        ("Transportation to/from all medical appointments", "transportation", "transportation"),
         ("Something nobody has heard of", "other", "other"),
     ],
 )
@@ -167,15 +168,21 @@ def test_expand_query_leaves_plain_words_alone():
 # Versioning and validation
 
 
-def test_version_is_the_sha256_of_the_data_file():
-    assert taxonomy_version() == hashlib.sha256(Path(DEFAULT_PATH).read_bytes()).hexdigest()
+def test_version_is_the_sha256_of_the_data_files():
+    data = Path(DEFAULT_PATH).parent
+    digest = hashlib.sha256()
+    for name in ("procedures.yaml", "drugs.yaml", "sections.yaml", "dwc-request-categories.txt"):
+        digest.update(name.encode() + b"\0" + hashlib.sha256((data / name).read_bytes()).digest())
+    assert taxonomy_version() == digest.hexdigest()
 
 
-def test_version_changes_with_the_file(tmp_path):
-    copy = tmp_path / "procedures.yaml"
-    copy.write_bytes(Path(DEFAULT_PATH).read_bytes() + b"\n# edited\n")
-    assert load_taxonomy(copy).version != taxonomy_version()
-    assert taxonomy_version(copy) == load_taxonomy(copy).version
+def test_version_changes_with_any_data_file(tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(Path(DEFAULT_PATH).parent, copy)
+    assert load_taxonomy(copy / "procedures.yaml").version == taxonomy_version()
+    (copy / "drugs.yaml").write_bytes((copy / "drugs.yaml").read_bytes() + b"\n# edited\n")
+    assert load_taxonomy(copy / "procedures.yaml").version != taxonomy_version()
+    assert taxonomy_version(copy / "procedures.yaml") == load_taxonomy(copy / "procedures.yaml").version
 
 
 def test_malformed_taxonomy_names_the_file_and_problem(tmp_path):
