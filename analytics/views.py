@@ -55,7 +55,7 @@ def analytics_page(request):
                     "specialties", data["specialties"][:12], "Decisions by reviewer specialty"
                 ),
                 "days": charts.days_histogram("days", data["days_to_decision"], "Days from assignment to decision"),
-                "categories": charts.rates("categories", data["categories"], "Overturn rate by treatment category"),
+                "categories": charts.rates("categories", data["categories"], "Overturn rate by DWC request category"),
             }
         )
     return render(request, "analytics/analytics.html", context)
@@ -77,8 +77,12 @@ def dashboard_page(request):
         )
         pharma = data["pharmaceuticals"]
         context["medications"] = [
-            {**r, "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"]}
-            for r in data["categories"]
+            {
+                **r,
+                "label": r["value"].partition(" › ")[2] or r["value"],
+                "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"],
+            }
+            for r in data["request_categories"]
             if r["value"] in pharma["categories"]
         ]
         context["years"] = [

@@ -80,14 +80,27 @@ class DisputedItemInline(admin.StackedInline):
         "disputed_portion",
         "decision",
         "rationale",
+        "request_category",
         "procedure",
         "procedure_category",
         "body_region",
         "laterality",
+        "classification_signal",
+        "classification_confidence",
         "citation_summary",
         "edit_link",
     )
-    readonly_fields = ("citation_summary", "edit_link", "procedure", "procedure_category", "body_region", "laterality")
+    readonly_fields = (
+        "citation_summary",
+        "edit_link",
+        "request_category",
+        "procedure",
+        "procedure_category",
+        "body_region",
+        "laterality",
+        "classification_signal",
+        "classification_confidence",
+    )
     show_change_link = True
 
     @admin.display(description="Citations")
@@ -270,8 +283,16 @@ class GuidelineCitationInline(admin.TabularInline):
 
 @admin.register(DisputedItem)
 class DisputedItemAdmin(admin.ModelAdmin):
-    list_display = ("short_request", "decision", "procedure", "procedure_category", "body_region", "determination")
-    list_filter = ("decision", "procedure_category", "body_region", "procedure")
+    list_display = (
+        "short_request",
+        "decision",
+        "request_category",
+        "procedure",
+        "procedure_category",
+        "body_region",
+        "determination",
+    )
+    list_filter = ("decision", "request_category", "procedure_category", "body_region", "procedure")
     search_fields = ("request", "rationale", "determination__case_number", "procedure")
     list_select_related = ("determination",)
     raw_id_fields = ("determination",)
