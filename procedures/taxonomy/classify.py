@@ -64,25 +64,49 @@ def is_catch_all(proc: Procedure) -> bool:
 
 
 def find_terms(text: str, tax: Taxonomy, capitals_needed: bool = True, index: TermIndex | None = None) -> list[Hit]:
-    """Hits of the taxonomy's terms (or of `index`'s) in a text, misspelt words corrected."""
+    """Hits of the taxonomy's terms (or of `index`'s) in a text, misspelt words corrected. Hits
+    made with a corrected word have their places in `text` as written."""
     index = index or tax.index
     tokens = index.normaliser.tokens(text)
     hits = index.find(tokens, capitals_needed)
-    corrected = {}
     speller = tax.speller
-    for n, token in enumerate(tokens):
+    fixes = []  # (start, end, corrected word) in the text as written
+    for token in tokens:
         if token.low.isalpha() and token.norm not in index.by_word and ("#" + token.low) not in index.by_word:
             fixed = speller.correct(token.low) if speller is not None else None
             if fixed:
-                corrected[n] = fixed
-    if corrected:
-        fixed_tokens = list(tokens)
-        for n, word in corrected.items():
-            t = tokens[n]
-            fixed_tokens[n] = type(t)(t.raw, t.start, t.end, index.normaliser.canonical(word)[0], word, True)
-        known = {(h.term.procedure, h.start) for h in hits}
-        for hit in index.find(fixed_tokens, capitals_needed, corrected=set(corrected)):
-            if hit.how == "corrected" and (hit.term.procedure, hit.start) not in known:
+                fixes.append((token.start, token.end, fixed))
+    if not fixes:
+        return hits
+    # The text again with the corrections written in (a corrected word may be a compound the
+    # vocabulary splits: "radiofrequency"), and a map from its offsets back to the text's.
+    parts, pos, moved = [], 0, []
+    for start, end, word in fixes:
+        parts.append(text[pos:start])
+        new_start = sum(len(p) for p in parts)
+        parts.append(word)
+        moved.append((new_start, new_start + len(word), start, end))
+        pos = end
+    parts.append(text[pos:])
+    fixed_text = "".join(parts)
+
+    def original(offset: int, end: bool) -> int:
+        shift = 0
+        for new_start, new_end, start, stop in moved:
+            if new_start <= offset <= new_end and (offset < new_end or end):
+                return stop if end else start
+            if offset > new_end or (offset == new_end and not end):
+                shift = stop - new_end
+        return offset + shift
+
+    fixed_tokens = index.normaliser.tokens(fixed_text)
+    corrected = {
+        n for n, t in enumerate(fixed_tokens) if any(a <= t.start < b for a, b, _, _ in moved)
+    }
+    for hit in index.find(fixed_tokens, capitals_needed, corrected=corrected):
+        if "corrected" in hit.how:
+            hit.char_start, hit.char_end = original(hit.char_start, False), original(hit.char_end, True)
+            if (hit.term.procedure, hit.char_start) not in {(h.term.procedure, h.char_start) for h in hits}:
                 hits.append(hit)
     return hits
 

@@ -218,7 +218,12 @@ def load_taxonomy(path: Path | str = DEFAULT_PATH) -> Taxonomy:
             raise TaxonomyError(f"{folder / DRUGS_FILE}: {text!r} names both {other!r} and {procedure!r}")
         seen[term.words] = procedure
     keep = set(_strings(data.get("keep_words"), f"{path}: keep_words")) | {w.lower() for w in region_words}
-    speller = Speller({w for w in words if w.isalpha()}, keep)
+    groups: dict[str, set[str]] = {}
+    for term in index.terms:
+        for word, _, _ in raw_tokens(term.text):
+            groups.setdefault(word.lower(), set()).add(term.procedure)
+    speller = Speller({w for w in words if w.isalpha()}, keep, {w: frozenset(p) for w, p in groups.items()})
+    normaliser.speller = speller
 
     # --- fallbacks, forms ----------------------------------------------------------------------
     fallbacks = []

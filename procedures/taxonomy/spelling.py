@@ -4,8 +4,9 @@
 word of a term or of the drug lexicon. A word is corrected only when
 - it is not a word the vocabulary knows, nor one of the common words of requests (`keep`),
 - it has at least 5 letters (short words are abbreviations and too close to each other),
-- exactly one vocabulary word is nearest: within 1 edit for 5-7 letters, 2 edits from 8 on
-  (an edit: a letter inserted, deleted, replaced, or two neighbours swapped).
+- exactly one vocabulary word is nearest, or the nearest all name the same procedures
+  ("naproxyn": "naproxen", "Naprosyn"): within 1 edit for 5-7 letters, 2 edits from 8 on (an
+  edit: a letter inserted, deleted, replaced, or two neighbours swapped).
 Lookups use a deletion index (every vocabulary word with one or two letters deleted), so a
 correction costs a few dictionary lookups, not a pass over the vocabulary.
 """
@@ -40,9 +41,12 @@ def distance(a: str, b: str) -> int:
 
 
 class Speller:
-    def __init__(self, vocabulary: set[str], keep: set[str]):
+    def __init__(self, vocabulary: set[str], keep: set[str], groups: dict[str, frozenset] | None = None):
         self.vocabulary = {w for w in vocabulary if w.isalpha() and len(w) >= MIN_LENGTH - 1}
         self.keep = {w.lower() for w in keep}
+        # word -> what it names (the procedures of the terms it is in): nearest words naming the
+        # same ("naproxyn": "naproxen" and "Naprosyn") are one answer, not a tie.
+        self.groups = groups or {}
         self._index: dict[str, set[str]] | None = None
         self._memo: dict[str, str | None] = {}
 
@@ -80,7 +84,10 @@ class Speller:
             candidates = {c for k in keys for c in self.index.get(k, ())}
             scored = sorted((distance(word, c), c) for c in candidates)
             scored = [(d, c) for d, c in scored if d <= allowed]
-            if scored and (len(scored) == 1 or scored[0][0] < scored[1][0]):
-                found = scored[0][1]
+            if scored:
+                best = [c for d, c in scored if d == scored[0][0]]
+                named = {self.groups.get(c) for c in best}
+                if len(best) == 1 or (len(named) == 1 and None not in named):
+                    found = best[0]
         self._memo[word] = found
         return found

@@ -12,8 +12,8 @@ a clerk's aliases) is held as its canonical words. A term is found in a text whe
   sessions"); a term of one word has nothing to leave out;
 - any of these after a misspelt word was corrected (procedures.taxonomy.spelling): 0.9 times the
   strength.
-Exact and any-order hits of the words as written are tier 0; partial and corrected ones tier 1
-(the classifier prefers tier 0 and falls back on tier 1).
+Exact and any-order hits (words as written or corrected) are tier 0; partial ones tier 1 (the
+classifier prefers tier 0 and falls back on tier 1).
 
 Abbreviations (MBB, TENS, PT: written in capitals in the data) are compared as whole words,
 never stemmed ("TENS" is not "ten"), with an optional plural "s" ("MBBs"); in requests those
@@ -145,9 +145,9 @@ class TermIndex:
             if hit is None:
                 continue
             if corrected and any(i in corrected for i in range(hit.start, hit.end)):
+                # A corrected word is as good as written (the speller is guarded), a little weaker.
                 hit.strength *= 0.9
-                hit.tier = 1
-                hit.how = "corrected"
+                hit.how = "corrected" if hit.how != "partial" else "partial, corrected"
             hit.char_start = tokens[hit.start].start
             hit.char_end = tokens[hit.end - 1].end
             hits.append(hit)

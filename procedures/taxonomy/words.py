@@ -64,12 +64,19 @@ class Normaliser:
         self.pairs = adjacent_pairs  # (a, b) written next to each other in some term ("x", "ray")
         self.stems = {stem(w) for w in self.words}
         self._splits: dict[str, tuple[str, str] | None] = {}
+        # Set by the loader: a misspelt word is corrected rather than split ("lidocane" is
+        # "lidocaine", not "lido" + "cane").
+        self.speller = None
 
     def split(self, low: str) -> tuple[str, str] | None:
         """A compound the vocabulary knows as two words: "shockwave" -> ("shock", "wave")."""
         if low in self._splits:
             return self._splits[low]
         found = None
+        unknown = low not in self.words
+        if unknown and self.speller is not None and self.speller.correct(low):
+            self._splits[low] = None
+            return None
         if low.isalpha() and len(low) >= 5:
             for i in range(1, len(low) - 2):
                 left, right = low[:i], low[i:]
