@@ -100,9 +100,7 @@ def find_terms(text: str, tax: Taxonomy, capitals_needed: bool = True, index: Te
         return offset + shift
 
     fixed_tokens = index.normaliser.tokens(fixed_text)
-    corrected = {
-        n for n, t in enumerate(fixed_tokens) if any(a <= t.start < b for a, b, _, _ in moved)
-    }
+    corrected = {n for n, t in enumerate(fixed_tokens) if any(a <= t.start < b for a, b, _, _ in moved)}
     for hit in index.find(fixed_tokens, capitals_needed, corrected=corrected):
         if "corrected" in hit.how:
             hit.char_start, hit.char_end = original(hit.char_start, False), original(hit.char_end, True)

@@ -74,7 +74,7 @@ def _filters_hold(item: DisputedItem, filters: dict) -> bool:
             have = {str(det.decision_date.year)} if det.decision_date else set()
         elif facet == "specialty":
             have = {s.strip() for s in det.reviewer_specialty or []}
-        elif facet in ("decision", "procedure", "procedure_category", "body_region"):
+        elif facet in ("decision", "request_category", "procedure", "procedure_category", "body_region"):
             have = {getattr(item, facet)}
         else:
             raise ValueError(f"the oracle does not know facet {facet!r}")
@@ -188,7 +188,7 @@ def facet_counts() -> dict[str, Counter]:
     rows = items().select_related("determination")
     for item in rows:
         det = item.determination
-        for name in ("decision", "procedure", "procedure_category", "body_region"):
+        for name in ("decision", "request_category", "procedure", "procedure_category", "body_region"):
             if getattr(item, name):
                 out[name][getattr(item, name)] += 1
         if det.decision_date:
