@@ -21,7 +21,7 @@ from cases.models import DisputedItem, GuidelineCitation
 from guidelines.models import CitationLink, GuidelineSection
 from procedures.models import ProcedureAlias, SectionProcedure
 from procedures.taxonomy import Cited, Rules, Taxonomy, classify, default_taxonomy
-from procedures.taxonomy.terms import TermIndex
+from procedures.taxonomy.classify import alias_index
 
 FIELDS = [
     "procedure",
@@ -57,11 +57,11 @@ def rules_version() -> tuple:
 
 def load_rules(taxonomy: Optional[Taxonomy] = None, version: tuple = ()) -> Rules:
     tax = taxonomy or default_taxonomy()
-    index = TermIndex(tax.index.normaliser, tax.index.generic, tax.index.ambiguous, tax.index.regions)
     names = {p.name for p in tax.procedures}
-    for phrase, procedure in ProcedureAlias.objects.values_list("phrase", "procedure"):
-        if procedure in names:
-            index.add(phrase, procedure, "alias")
+    index = alias_index(
+        tax,
+        [(phrase, proc) for phrase, proc in ProcedureAlias.objects.values_list("phrase", "procedure") if proc in names],
+    )
     sections = {
         f"{slug}/{anchor}": procedure
         for slug, anchor, procedure in SectionProcedure.objects.values_list(

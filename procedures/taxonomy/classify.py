@@ -28,6 +28,7 @@ from .matching import normalise_space
 from .model import DRUG, FALLBACK, MANUAL, NONE, REQUEST, SECTION, Classification, Procedure, Signal, Taxonomy
 from .sections import Cited
 from .terms import Hit, TermIndex
+from .words import Normaliser, raw_tokens
 
 _LEFT = re.compile(r"\bleft\b|\blt\.?(?=\s)", re.IGNORECASE)
 _RIGHT = re.compile(r"\bright\b|\brt\.?(?=\s)", re.IGNORECASE)
@@ -42,6 +43,24 @@ class Rules:
     aliases: Optional[TermIndex] = None
     sections: dict[str, str] = field(default_factory=dict)
     version: tuple = ()
+
+
+def alias_index(tax: Taxonomy, aliases: Iterable[tuple[str, str]]) -> TermIndex:
+    """A term index of a clerk's aliases ((phrase, procedure) pairs), normalised as the
+    taxonomy's terms are and knowing the aliases' own words (so "Keratek" is "Kera-Tek")."""
+    aliases = [(phrase, procedure) for phrase, procedure in aliases if phrase.strip()]
+    base = tax.index.normaliser
+    words, pairs = set(base.words), set(base.pairs)
+    for phrase, _ in aliases:
+        tokens = [w.lower() for w, _, _ in raw_tokens(phrase)]
+        words.update(tokens)
+        pairs.update(zip(tokens, tokens[1:]))
+    normaliser = Normaliser(base.clipped, words, pairs)
+    normaliser.speller = base.speller
+    index = TermIndex(normaliser, tax.index.generic, tax.index.ambiguous, tax.index.regions)
+    for phrase, procedure in aliases:
+        index.add(phrase, procedure, "alias")
+    return index
 
 
 def request_text(request: str, tax: Taxonomy) -> str:
