@@ -99,7 +99,9 @@ def _cited(citations: list, plan, catalog) -> list:
     linked = {}
     if plan is not None:
         for n, (_values, section_ids) in enumerate(plan.links):
-            sections = [catalog.sections[pk] for pk in section_ids if pk in catalog.sections]
+            # In id order, as classify_items reads them from the database: the same input
+            # whether an item is classified at ingest or by `reclassify`.
+            sections = [catalog.sections[pk] for pk in sorted(set(section_ids)) if pk in catalog.sections]
             linked[n] = [(f"{catalog.docs[s.document_id].slug}/{s.anchor}", s.title) for s in sections]
     return cited_sections(citations, linked)
 
