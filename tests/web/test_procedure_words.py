@@ -37,7 +37,7 @@ def items_where(procedures: list[str], request: str) -> set[int]:
 
 
 @pytest.mark.parametrize(
-    "forms, procedure, request",
+    "forms, procedure, pattern",
     [
         (
             ["shockwave", "Shock-wave", "shock wave", "shockwave therapy", "ESWT"],
@@ -53,8 +53,8 @@ def items_where(procedures: list[str], request: str) -> set[int]:
         (["Norco", "norco", "Vicodin", "Lortab"], "hydrocodone/acetaminophen", r"norco|hydrocodone|vicodin|lortab"),
     ],
 )
-def test_every_form_selects_the_same_decisions(client, forms, procedure, request):
-    expected = items_where([procedure], request)
+def test_every_form_selects_the_same_decisions(client, forms, procedure, pattern):
+    expected = items_where([procedure], pattern)
     assert expected
     for q in forms:
         data = search(client, q)
