@@ -145,4 +145,4 @@ def test_text_queries_say_where_each_decision_matched(client):
             summary_only += entry["matched_in"] == ["summary"]
     assert summary_only > 0
     html = client.get("/search/", {"q": "radiculopathy", "page_size": 100}).content.decode()
-    assert html.count("Matched only in the letter&#x27;s clinical summary") == summary_only
+    assert html.count("Matched only in the letter's clinical summary") == summary_only
