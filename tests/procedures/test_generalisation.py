@@ -74,13 +74,16 @@ def _agreement(requests, tax, reference, sections: bool, hide_words: bool = Fals
         same["dwc category"] += bool(got.dwc) and got.dwc_category == ref.dwc_category
         same["other"] += got.procedure == "other"
         same["no dwc"] += not got.dwc
+        same["signal " + got.signal] += 1
     return {k: v / n for k, v in same.items()} | {"n": n}
 
 
 def _line(name, figures) -> str:
+    signals = ", ".join(f"{k[7:]} {v:.1%}" for k, v in sorted(figures.items()) if k.startswith("signal "))
     return (
         f"{name:38} n={figures['n']:3d}  procedure {figures['procedure']:6.1%}  DWC {figures['dwc']:6.1%}"
         f"  DWC category {figures['dwc category']:6.1%}  other {figures['other']:5.1%}  no DWC {figures['no dwc']:5.1%}"
+        f"  (deciding signal: {signals})"
     )
 
 
