@@ -298,6 +298,20 @@ class DisputedItemAdmin(admin.ModelAdmin):
     raw_id_fields = ("determination",)
     inlines = [GuidelineCitationInline]
     list_per_page = 100
+    # Derived from the request and the citations on every save (pipeline.ingest.rederive): shown,
+    # not edited here (a clerk's choice goes through the classification review queue).
+    readonly_fields = (
+        "procedure",
+        "procedure_category",
+        "request_category",
+        "body_region",
+        "laterality",
+        "taxonomy_version",
+        "classification_confidence",
+        "classification_signal",
+        "classification_evidence",
+        "classification_signals",
+    )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
