@@ -38,8 +38,12 @@ API_PATH = "/api/analytics/"
 # Guideline sections and procedures listed (the most frequent); months, years, categories and
 # specialties are listed whole.
 TOP = 20
-PHARMACEUTICAL_PREFIX = "medications:"
-OPIOIDS = "medications: opioids"
+# The DWC's categories (procedures/data/dwc-request-categories.txt): the facet request_category
+# holds "Category › Sub-category" (or a category alone); the dashboard's pharmaceutical and opioid
+# shares follow the DWC's definitions.
+SEPARATOR = " › "
+PHARMACEUTICALS = "Pharmaceuticals"
+OPIOIDS = "Pharmaceuticals › Opioids"
 
 
 @dataclass
@@ -230,16 +234,35 @@ def _summed(buckets: list[Bucket]) -> tuple[int, dict[str, int]]:
     return sum(b.decisions for b in buckets), outcomes
 
 
-def _pharmaceuticals(links: Links, total: int, categories: list[Bucket]) -> dict:
-    """Decisions on medications (categories "medications: ...") and the opioids among them, the
-    DWC report's pharmaceutical and opioid shares."""
-    pharma = [b for b in categories if b.value.startswith(PHARMACEUTICAL_PREFIX)]
+def category_of(value: str) -> str:
+    """ "Pharmaceuticals" of "Pharmaceuticals › Opioids"."""
+    return value.partition(SEPARATOR)[0]
+
+
+def _dwc_categories(links: Links, total: int, buckets: list[Bucket]) -> list[dict]:
+    """The DWC's categories (Pharmaceuticals, DMEPOS, ...), each the sum of its sub-categories
+    (a decision has one request category, so the sums are exact), most decisions first, each
+    with its sub-categories' rows; a row's URLs list its sub-categories' decisions."""
+    groups: dict[str, list[Bucket]] = {}
+    for b in buckets:
+        groups.setdefault(category_of(b.value), []).append(b)
+    rows = []
+    for category, members in groups.items():
+        n, outcomes = _summed(members)
+        row = _row(links, total, category, n, outcomes, narrow={"request_category": [b.value for b in members]})
+        row["subcategories"] = _by_value(links, total, "request_category", members)
+        rows.append(row)
+    return sorted(rows, key=lambda r: (-r["decisions"], r["value"]))
+
+
+def _pharmaceuticals(links: Links, total: int, request_categories: list[Bucket]) -> dict:
+    """Decisions in the DWC's category Pharmaceuticals and, among them, its sub-category Opioids:
+    the DWC report's pharmaceutical and opioid shares."""
+    pharma = [b for b in request_categories if category_of(b.value) == PHARMACEUTICALS]
     n, outcomes = _summed(pharma)
-    row = _row(links, total, "Pharmaceuticals", n, outcomes, narrow={"procedure_category": [b.value for b in pharma]})
+    row = _row(links, total, PHARMACEUTICALS, n, outcomes, narrow={"request_category": [b.value for b in pharma]})
     opioids = next((b for b in pharma if b.value == OPIOIDS), Bucket(OPIOIDS, 0, {}))
-    opioid_row = _row(
-        links, total, OPIOIDS, opioids.decisions, opioids.outcomes, narrow={"procedure_category": OPIOIDS}
-    )
+    opioid_row = _row(links, total, OPIOIDS, opioids.decisions, opioids.outcomes, narrow={"request_category": OPIOIDS})
     opioid_row["share_of_pharmaceuticals"] = rate(opioids.decisions, n)
     return {**row, "categories": [b.value for b in pharma], "opioids": opioid_row}
 
@@ -281,8 +304,10 @@ def analytics_payload(answer: AnalyticsAnswer) -> dict:
         "by_month": months,
         "undated": total - sum(r["decisions"] for r in months),
         "by_year": _by_year(links, total, breakdowns.get("decision_year", [])),
-        "categories": _by_value(links, total, "procedure_category", breakdowns.get("procedure_category", [])),
-        "pharmaceuticals": _pharmaceuticals(links, total, breakdowns.get("procedure_category", [])),
+        "categories": _dwc_categories(links, total, breakdowns.get("request_category", [])),
+        "request_categories": _by_value(links, total, "request_category", breakdowns.get("request_category", [])),
+        "pharmaceuticals": _pharmaceuticals(links, total, breakdowns.get("request_category", [])),
+        "procedure_categories": _by_value(links, total, "procedure_category", breakdowns.get("procedure_category", [])),
         "procedures": _by_value(links, total, "procedure", breakdowns.get("procedure", [])),
         "guideline_sections": sections,
         "specialties": _by_value(links, total, "specialty", breakdowns.get("specialty", [])),

@@ -62,8 +62,14 @@ class OpioidsSerializer(RowSerializer):
 
 
 class PharmaceuticalsSerializer(RowSerializer):
-    categories = serializers.ListField(child=serializers.CharField(), help_text='The "medications: …" categories')
-    opioids = OpioidsSerializer(help_text='"medications: opioids"')
+    categories = serializers.ListField(
+        child=serializers.CharField(), help_text='The DWC request categories "Pharmaceuticals › …" counted'
+    )
+    opioids = OpioidsSerializer(help_text='The DWC request category "Pharmaceuticals › Opioids"')
+
+
+class CategoryRowSerializer(RowSerializer):
+    subcategories = RowSerializer(many=True, help_text="Its DWC request categories (Category › Sub-category)")
 
 
 class DayCountSerializer(serializers.Serializer):
@@ -94,8 +100,18 @@ class AnalyticsResponseSerializer(serializers.Serializer):
     )
     undated = serializers.IntegerField(help_text="Matching decisions without a decision date")
     by_year = RowSerializer(many=True)
-    categories = RowSerializer(many=True, help_text="Treatment categories, most decisions first")
-    pharmaceuticals = PharmaceuticalsSerializer()
+    categories = CategoryRowSerializer(
+        many=True, help_text="The DWC's request categories (Pharmaceuticals, DMEPOS, ...), most decisions first"
+    )
+    request_categories = RowSerializer(
+        many=True, help_text="The DWC's request categories with their sub-categories (Category › Sub-category)"
+    )
+    pharmaceuticals = PharmaceuticalsSerializer(
+        help_text="The DWC category Pharmaceuticals, and its sub-category Opioids"
+    )
+    procedure_categories = RowSerializer(
+        many=True, help_text="The project's finer categories of procedures (beneath the DWC's)"
+    )
     procedures = RowSerializer(many=True, help_text="The 20 most frequent procedures")
     guideline_sections = SectionRowSerializer(
         many=True,

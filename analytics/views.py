@@ -66,7 +66,7 @@ def analytics_page(request):
                     "days", data["days_to_decision"], "Days from assignment to decision", width=w
                 ),
                 "categories": lambda w: charts.rates(
-                    "categories", data["categories"], "Overturn rate by treatment category", width=w
+                    "categories", data["categories"], "Overturn rate by DWC request category", width=w
                 ),
             }
         )
@@ -95,8 +95,12 @@ def dashboard_page(request):
         )
         pharma = data["pharmaceuticals"]
         context["medications"] = [
-            {**r, "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"]}
-            for r in data["categories"]
+            {
+                **r,
+                "label": r["value"].partition(" › ")[2] or r["value"],
+                "share_of_pharmaceuticals": r["decisions"] / pharma["decisions"],
+            }
+            for r in data["request_categories"]
             if r["value"] in pharma["categories"]
         ]
         context["years"] = [

@@ -138,12 +138,22 @@ class DisputedItem(models.Model):
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True, db_index=True)
     rationale = models.TextField(blank=True)
 
-    # Procedure taxonomy (search app's data file), recomputed when the taxonomy changes.
+    # Procedure taxonomy (procedures app's data files), recomputed when the taxonomy changes.
     procedure = models.CharField(max_length=120, blank=True, db_index=True)
     procedure_category = models.CharField(max_length=80, blank=True, db_index=True)
     body_region = models.CharField(max_length=80, blank=True, db_index=True)
     laterality = models.CharField(max_length=16, blank=True)
     taxonomy_version = models.CharField(max_length=64, blank=True)
+    # The DWC's request category ("Pharmaceuticals › Opioids", or a category alone), and how the
+    # classification was decided: which signal, how sure, on what evidence, and every signal seen
+    # (docs/classification.md).
+    request_category = models.CharField(
+        max_length=120, blank=True, db_index=True, help_text="DWC request category: Category › Sub-category"
+    )
+    classification_confidence = models.FloatField(default=0.0, db_index=True)
+    classification_signal = models.CharField(max_length=16, blank=True, db_index=True)
+    classification_evidence = models.CharField(max_length=200, blank=True)
+    classification_signals = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["determination", "order"]
@@ -153,6 +163,14 @@ class DisputedItem(models.Model):
 
     def __str__(self):
         return f"{self.request[:80]}: {self.decision}"
+
+    @property
+    def dwc_category(self) -> str:
+        return self.request_category.partition(" › ")[0]
+
+    @property
+    def dwc_subcategory(self) -> str:
+        return self.request_category.partition(" › ")[2]
 
 
 class GuidelineCitation(models.Model):

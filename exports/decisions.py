@@ -10,8 +10,10 @@ source of truth, a chunk of ids at a time with a fixed number of SQL queries per
 and queries per row do not grow with the export. The search page's "Download" links, GET
 /api/search/export.csv|.jsonl and `manage.py search --format csv|jsonl` all go through `rows`.
 
-A row is the decision with its letter's fields, its reviewer's (MAXIMUS) guideline citations as
-written and the guideline sections they link to. JSON lines keep lists as arrays and sections as
+A row is the decision with its letter's fields, its DWC request category ("Category ›
+Sub-category" exactly as procedures/data/dwc-request-categories.txt spells it, the first spelling
+where it has two), its reviewer's (MAXIMUS) guideline citations as written and the guideline
+sections they link to. JSON lines keep lists as arrays and sections as
 {label, url}; CSV joins lists with " | " and gives the sections' labels and URLs in two columns
 of the same order. CSV cells starting with = + - @ (or a tab or carriage return) get a leading
 apostrophe: spreadsheets would otherwise run them as formulas (CSV injection); numbers are left
@@ -59,6 +61,7 @@ FIELDS = [
     "request",
     "disputed_portion",
     "decision",
+    "request_category",
     "procedure",
     "procedure_category",
     "body_region",
@@ -109,6 +112,7 @@ ITEM_FIELDS = [
     "disputed_portion",
     "decision",
     "rationale",
+    "request_category",
     "procedure",
     "procedure_category",
     "body_region",
@@ -201,6 +205,8 @@ def _row(
         "request": item["request"],
         "disputed_portion": item["disputed_portion"] or "",
         "decision": item["decision"] or "",
+        # The DWC's "Category › Sub-category", its first spelling (dwc-request-categories.txt).
+        "request_category": item["request_category"] or "",
         "procedure": item["procedure"] or "",
         "procedure_category": item["procedure_category"] or "",
         "body_region": item["body_region"] or "",

@@ -56,7 +56,7 @@ from pipeline import store
 from pipeline.files import UnreadableFile, expand_paths, read_letter, read_upload, too_large_message
 from pipeline.outcomes import FAILED, NEW, UNCHANGED, UPDATED, Outcome, Summary  # noqa: F401 (callers import them here)
 from pipeline.parsing import ParsedFile, parse_many
-from procedures.classify import FIELDS, classify_items
+from procedures.classify import FIELDS, classify_items, current_rules
 from procedures.taxonomy import default_taxonomy
 from search import sync
 
@@ -172,6 +172,7 @@ class Run:
     done: int = 0
     to_index: list[int] = field(default_factory=list)
     to_index_sections: set[int] = field(default_factory=set)
+    refreshed: bool = False  # the catalog and the clerk's choices were checked for this run
 
 
 def run(
@@ -235,10 +236,17 @@ def _prepare(batch: list[Letter], state: Run):
     t = state.timings.add("keep original", t)
     todo = [lt for lt in batch if lt.outcome is None and lt.work is None]
     work = [("bytes", lt.name, lt.data) if lt.data is not None else ("text", lt.name, lt.work_text) for lt in todo]
+    if work and not state.refreshed:
+        # Before the first parse of a run: the catalog (items are classified with the sections
+        # their citations link to, so it must be at hand where they are parsed) and a clerk's
+        # classification choices, as they are now (two queries; the worker processes inherit both).
+        current_catalog()
+        current_rules()
+        state.refreshed = True
     if state.workers > 1 and work and state.parsers is None:
         # Started when there is something to parse (a re-run of unchanged files needs none).
-        default_taxonomy()  # loaded once here, inherited by the worker processes,
-        current_catalog()  # and so is the catalog they plan links with (its version is checked)
+        default_taxonomy()  # loaded once here, inherited by the worker processes (and so are
+        # the catalog and the clerk's choices loaded above)
         # fork: the workers only run pure parsing code, never this process's database connection.
         state.parsers = ProcessPoolExecutor(state.workers, mp_context=multiprocessing.get_context("fork"))
     if state.parsers is not None and work:
@@ -514,10 +522,11 @@ def _apply_index(state: Run, final: bool = False) -> None:
 
 def rederive(determination_ids: Iterable[int]) -> None:
     """Steps 4 and 6-8 again for stored letters whose items or citations a person edited (the
-    admin): classify their items, relink their citations and quotes, and queue them for the index
-    (applied after the caller's transaction commits)."""
+    admin): relink their citations and quotes, classify their items, and queue them for the
+    index (applied after the caller's transaction commits)."""
     ids = sorted({int(i) for i in determination_ids if i is not None})
     items = DisputedItem.objects.filter(determination_id__in=ids)
-    classify_items(items.only("id", "determination_id", "request", *FIELDS))
+    # Links first: classification reads the sections the citations link to.
     relink(items.values_list("pk", flat=True))
+    classify_items(items.only("id", "determination_id", "request", *FIELDS))
     sync.queue_for_index(sync.DETERMINATION, ids)

@@ -18,7 +18,7 @@ from pathlib import PurePath
 from cases.parser import ExtractionError, ParsedLetter, extract_bytes, parse_text
 from guidelines.linking import cached_catalog, plan_item
 from pipeline.store import citation_rows, item_row
-from procedures.classify import classification
+from procedures.classify import cached_rules, cited_sections, classification
 from procedures.taxonomy import default_taxonomy
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class ParsedFile:
     text: str = ""
     parsed: ParsedLetter | None = None
     errors: list[str] = field(default_factory=list)
-    # One dict of DisputedItem taxonomy fields per parsed item.
+    # One dict of DisputedItem classification fields per parsed item.
     classes: list[dict] = field(default_factory=list)
     # One guidelines.linking.ItemPlan per item (links and quotes), when a catalog was at hand.
     plans: list = field(default_factory=list)
@@ -72,19 +72,38 @@ def parse_stored_text(name: str, text: str, seconds: dict | None = None) -> Pars
     out.parsed = parsed
     out.seconds["parse"] = time.process_time() - started
     if not out.errors:
-        started = time.process_time()
-        tax = default_taxonomy()
-        out.classes = [classification(item.request, tax) for item in parsed.items]
-        out.seconds["classify"] = time.process_time() - started
+        tax, rules = default_taxonomy(), cached_rules()
         catalog = cached_catalog()
+        citations = [citation_rows(item) for item in parsed.items]
         if catalog is not None:
+            # Links first: the sections each item's reviewer relies on are a signal of its
+            # classification (the plan needs the item's rationale only, not its class).
             started = time.process_time()
             out.plans = [
-                plan_item(item_row(item, n, values), citation_rows(item), catalog)
-                for n, (item, values) in enumerate(zip(parsed.items, out.classes))
+                plan_item(item_row(item, n, {}), cits, catalog)
+                for n, (item, cits) in enumerate(zip(parsed.items, citations))
             ]
             out.seconds["link and quotes (plan)"] = time.process_time() - started
+        started = time.process_time()
+        out.classes = [
+            classification(item.request, tax, _cited(cits, plan, catalog), rules)
+            for item, cits, plan in zip(parsed.items, citations, out.plans or [None] * len(parsed.items))
+        ]
+        out.seconds["classify"] = time.process_time() - started
     return out
+
+
+def _cited(citations: list, plan, catalog) -> list:
+    """The sections the item's reviewer relies on: the catalog sections its planned links name
+    (the plan's links follow the citations' order), else the sections as cited."""
+    linked = {}
+    if plan is not None:
+        for n, (_values, section_ids) in enumerate(plan.links):
+            # In id order, as classify_items reads them from the database: the same input
+            # whether an item is classified at ingest or by `reclassify`.
+            sections = [catalog.sections[pk] for pk in sorted(set(section_ids)) if pk in catalog.sections]
+            linked[n] = [(f"{catalog.docs[s.document_id].slug}/{s.anchor}", s.title) for s in sections]
+    return cited_sections(citations, linked)
 
 
 def parse_file_bytes(name: str, data: bytes) -> ParsedFile:

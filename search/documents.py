@@ -147,6 +147,8 @@ def decision_document(item: DisputedItem, letter: dict, n_decisions: int) -> dic
         "decision": item.decision or "",
         "procedure": item.procedure or "",
         "procedure_category": item.procedure_category or "",
+        # The DWC's "Category › Sub-category" (procedures/data/dwc-request-categories.txt).
+        "request_category": item.request_category or "",
         "body_region": item.body_region or "",
         "regions": regions(item.request, item.body_region or ""),
         "laterality": item.laterality or "",

@@ -33,6 +33,7 @@ class Facet:
 # Facets over decisions, in the order the page shows them.
 DECISION_FACETS: tuple[Facet, ...] = (
     Facet("decision", "Outcome", searchable=False),
+    Facet("request_category", "DWC request category"),
     Facet("procedure_category", "Procedure category"),
     Facet("procedure", "Procedure"),
     Facet("body_region", "Body region"),

@@ -18,7 +18,7 @@ from guidelines.queries import section_urls_by_label
 from search.backends import get_backend
 from search.backends.base import FACETS, SECTION_HIGHLIGHT_FIELDS, SearchResult
 from search.health import require_healthy
-from search.highlight import snippet
+from search.highlight import snippet, spans
 from search.params import SearchParams, words_of
 from search.spelling import correct, nearest_procedures
 from search.stats import rate, wilson_interval
@@ -134,7 +134,29 @@ def outcome_summary(result: SearchResult, section_urls: dict[str, str]) -> dict:
     }
 
 
-def _decision(hit, query, phrases) -> dict:
+# Where a decision matched a query, in this order (matched_in): its request (or disputed
+# portion), its rationale, the reviewer's quotes of guidelines, only its letter's clinical
+# summary, its classification (the procedure a query names), or its names (category, guideline,
+# specialty labels).
+MATCHED_FIELDS = ("request", "rationale", "quotes", "summary")
+
+
+def matched_in(src: dict, summary: str, query, phrases: list[str]) -> list[str]:
+    """The parts of a matching decision where the query's words or phrases are: a decision found
+    only through its letter's clinical summary reads as such on the page."""
+    texts = {
+        "request": f"{src.get('request') or ''}\n{src.get('disputed_portion') or ''}",
+        "rationale": src.get("rationale") or "",
+        "quotes": src.get("quotes") or "",
+        "summary": summary or "",
+    }
+    out = [name for name in MATCHED_FIELDS if spans(texts[name], query.words, phrases)]
+    if query.procedures and src.get("procedure") in query.procedures:
+        out.append("classification")
+    return out or ["names"]
+
+
+def _decision(hit, query, phrases, summary: str = "") -> dict:
     src = hit.source
     highlights = {}
     if hit.matched:
@@ -150,6 +172,8 @@ def _decision(hit, query, phrases) -> dict:
         "disputed_portion": src.get("disputed_portion") or None,
         "decision": src.get("decision") or "",
         "matched": hit.matched,
+        "matched_in": matched_in(src, summary, query, phrases) if hit.matched else [],
+        "request_category": src.get("request_category") or "",
         "procedure": src.get("procedure") or "",
         "procedure_category": src.get("procedure_category") or "",
         "body_region": src.get("body_region") or "",
@@ -167,7 +191,7 @@ def _letters(answer: Answer) -> list[dict]:
     for hit in answer.result.hits:
         letter = hit.letter
         summary = snippet(letter.get("summary") or "", query.words, phrases if query.widen else [])
-        items = [_decision(d, query, phrases) for d in hit.decisions]
+        items = [_decision(d, query, phrases, letter.get("summary") or "") for d in hit.decisions]
         results.append(
             {
                 "id": hit.id,

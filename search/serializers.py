@@ -87,6 +87,14 @@ class SearchItemSerializer(serializers.Serializer):
         allow_blank=True, help_text="Upheld: the denial stands; Overturned: the treatment is authorized"
     )
     matched = serializers.BooleanField(help_text="Whether this decision matches the query and filters")
+    matched_in = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Where a matching decision matched: request, rationale, quotes, summary (its letter's clinical "
+        "summary only, when alone), classification (its procedure is the one the query names), names",
+    )
+    request_category = serializers.CharField(
+        allow_blank=True, help_text="The DWC request category, Category › Sub-category"
+    )
     procedure = serializers.CharField(allow_blank=True)
     procedure_category = serializers.CharField(allow_blank=True)
     body_region = serializers.CharField(allow_blank=True)

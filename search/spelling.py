@@ -22,7 +22,7 @@ def vocabulary(taxonomy: Taxonomy | None = None) -> frozenset[str]:
     words: set[str] = set()
     phrases = [p.name for p in tax.procedures] + list(tax.categories)
     for p in tax.procedures:
-        phrases += p.terms + p.abbrevs + p.expand
+        phrases += p.terms + p.abbrevs + p.expand + p.drug_names
     for r in tax.regions:
         phrases += [r.name, *r.terms]
     for phrase in phrases:
@@ -56,7 +56,7 @@ def _procedure_names() -> dict[str, str]:
     tax = default_taxonomy()
     names = {}
     for p in tax.procedures:
-        for phrase in [p.name, *p.terms, *p.abbrevs]:
+        for phrase in [p.name, *p.terms, *p.abbrevs, *p.drug_names]:
             names.setdefault(phrase.lower(), p.name)
     return names
 

@@ -117,10 +117,13 @@ class DisputedItemSerializer(serializers.ModelSerializer):
             "disputed_portion",
             "decision",
             "rationale",
+            "request_category",
             "procedure",
             "procedure_category",
             "body_region",
             "laterality",
+            "classification_confidence",
+            "classification_signal",
             "citations",
         ]
 

@@ -119,7 +119,13 @@ class DisputedItemInline(admin.StackedInline):
 def classification_text(item: DisputedItem) -> str:
     if not item.pk:
         return "-"
-    parts = [item.procedure or "unclassified", item.procedure_category, item.body_region, item.laterality]
+    parts = [
+        item.procedure or "unclassified",
+        item.procedure_category,
+        item.request_category,
+        item.body_region,
+        item.laterality,
+    ]
     text = " · ".join(p for p in parts if p)
     return f"{text} (chosen by hand)" if item.taxonomy_version == MANUAL else text
 
@@ -299,14 +305,29 @@ class GuidelineCitationInline(admin.StackedInline):
 @admin.register(DisputedItem)
 class DisputedItemAdmin(admin.ModelAdmin):
     form = DisputedItemForm
-    list_display = ("short_request", "decision", "procedure", "procedure_category", "body_region", "determination")
-    list_filter = ("decision", "procedure_category", "body_region", "procedure")
+    list_display = (
+        "short_request",
+        "decision",
+        "request_category",
+        "procedure",
+        "procedure_category",
+        "body_region",
+        "determination",
+    )
+    list_filter = ("decision", "request_category", "procedure_category", "body_region", "procedure")
     search_fields = ("request", "rationale", "determination__case_number", "procedure")
     list_select_related = ("determination",)
     raw_id_fields = ("determination",)
     inlines = [GuidelineCitationInline]
     list_per_page = 100
-    readonly_fields = ("procedure_category", "classified_by")
+    readonly_fields = (
+        "procedure_category",
+        "request_category",
+        "classified_by",
+        "classification_signal",
+        "classification_confidence",
+        "classification_evidence",
+    )
     fieldsets = (
         (None, {"fields": ("determination", "order", "request", "disputed_portion", "decision", "rationale")}),
         (
@@ -317,7 +338,11 @@ class DisputedItemAdmin(admin.ModelAdmin):
                     "body_region",
                     "laterality",
                     "procedure_category",
+                    "request_category",
                     "classified_by",
+                    "classification_signal",
+                    "classification_confidence",
+                    "classification_evidence",
                     "reclassify",
                 ),
                 "description": "Chosen from the procedure taxonomy: type a few letters and pick from the list. "

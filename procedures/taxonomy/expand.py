@@ -1,5 +1,10 @@
-"""Query expansion: what users type (MBB, ESI, Norco, EMG/NCS) -> the phrases to OR in.
+"""Query expansion: what users type (MBB, ESI, Norco, EMG/NCS, shockwave, chiro) -> the
+procedures it names and the phrases to OR in.
 
+A query is read by the same recogniser as a request (procedures.taxonomy.terms over normalised
+words): any case, inflections, hyphens and compounds, clipped forms, close misspellings, a term's
+distinctive words without its generic ones ("shockwave" for "shock wave therapy"), brands of the
+drug lexicon. Catch-all procedures (generic words such as "surgery") are not recognised.
 Synonyms are expanded here, in our code, rather than by the search engine: the Elasticsearch
 stand-in applies search-time synonyms poorly, and one expansion serves both backends.
 """
@@ -8,6 +13,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .classify import find_terms
 from .loader import default_taxonomy
 from .matching import normalise_space
 from .model import Expansion, Procedure, Taxonomy
@@ -35,13 +41,16 @@ def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
 
     matched: list[Procedure] = []
     procedure_spans: list[tuple[int, int]] = []
-    for proc in tax.procedures:
+    hits = sorted(find_terms(query, tax, capitals_needed=False), key=lambda h: (h.char_start, h.tier))
+    for hit in hits:
+        proc = tax.procedure(hit.term.procedure)
         if not proc.expandable:
             continue
-        spans = [m.span() for rx in proc.query_matchers for m in rx.finditer(query)]
-        if spans:
+        if any(s <= hit.char_start and hit.char_end <= e for s, e in procedure_spans) and hit.tier:
+            continue  # a weaker reading of words another procedure's term already took
+        if proc not in matched:
             matched.append(proc)
-            procedure_spans += spans
+        procedure_spans.append((hit.char_start, hit.char_end))
     # Family members are siblings ("MBB" -> facet joint injections too); a class word
     # ("opioids") stands for its whole category, while a drug name ("Norco") stays itself.
     selected: list[Procedure] = []
@@ -66,7 +75,7 @@ def expand_query(text: str, taxonomy: Optional[Taxonomy] = None) -> Expansion:
             phrases.append(phrase)
 
     for proc in selected:
-        for phrase in proc.terms + proc.abbrevs + proc.expand:
+        for phrase in proc.terms + proc.abbrevs + proc.expand + proc.drug_names:
             add(phrase)
             plural = _plural(phrase)
             if plural:

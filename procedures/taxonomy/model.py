@@ -6,6 +6,35 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+# The signals that can decide a classification (Classification.signal), strongest first.
+MANUAL = "manual"  # a clerk's alias or section choice (procedures.models)
+REQUEST = "request"  # the request's words matched a taxonomy term
+DRUG = "drug"  # the request named a drug of the lexicon (brand -> ingredient -> class)
+SECTION = "section"  # the guideline section the reviewer relies on (sections.yaml)
+FALLBACK = "fallback"  # only the request's form (a surgical suffix, a dose)
+NONE = "none"  # nothing: procedure "other", no DWC category
+SIGNALS = (MANUAL, REQUEST, DRUG, SECTION, FALLBACK, NONE)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What one signal said about a request (kept for the review queue)."""
+
+    signal: str
+    procedure: str
+    dwc: str
+    strength: float
+    evidence: str  # the words, drug or section it read
+
+    def to_dict(self) -> dict:
+        return {
+            "signal": self.signal,
+            "procedure": self.procedure,
+            "dwc": self.dwc,
+            "strength": round(self.strength, 3),
+            "evidence": self.evidence,
+        }
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -13,6 +42,22 @@ class Classification:
     category: str
     body_region: str
     laterality: str  # "left", "right", "bilateral" or "" when the request names no side
+    # The DWC request category, "Category › Sub-category" (or a category alone) as in
+    # dwc-request-categories.txt; "" when nothing says what the request is.
+    dwc: str = ""
+    confidence: float = 0.0  # 0..1: how sure the deciding signal is, with the others' agreement
+    signal: str = NONE  # which signal decided (SIGNALS)
+    evidence: str = ""  # what it read: the words of the request, the drug, the section
+    drug: str = ""  # the lexicon's ingredient, for a medication
+    signals: tuple[Signal, ...] = ()  # every signal that said something
+
+    @property
+    def dwc_category(self) -> str:
+        return self.dwc.partition(" › ")[0]
+
+    @property
+    def dwc_subcategory(self) -> str:
+        return self.dwc.partition(" › ")[2]
 
     def to_dict(self) -> dict:
         return {
@@ -20,6 +65,12 @@ class Classification:
             "category": self.category,
             "body_region": self.body_region,
             "laterality": self.laterality,
+            "dwc": self.dwc,
+            "confidence": round(self.confidence, 3),
+            "signal": self.signal,
+            "evidence": self.evidence,
+            "drug": self.drug,
+            "signals": [s.to_dict() for s in self.signals],
         }
 
 
@@ -66,14 +117,26 @@ class Procedure:
     terms: list[str] = field(default_factory=list)
     abbrevs: list[str] = field(default_factory=list)
     expand: list[str] = field(default_factory=list)
-    # Compiled: classification matchers (terms, abbrevs case-sensitive, patterns).
-    matchers: list[re.Pattern] = field(default_factory=list, repr=False)
-    # Compiled: query matchers (terms and abbrevs, all case-insensitive).
-    query_matchers: list[re.Pattern] = field(default_factory=list, repr=False)
+    # The DWC request category the data file names for it (else its category's; see dwc_for).
+    dwc: Optional[str] = None
+    # Names of the drug lexicon that resolve to it (brands and ingredients), for query expansion.
+    drug_names: list[str] = field(default_factory=list)
+    # Compiled: extra classification patterns (case-insensitive).
+    patterns: list[re.Pattern] = field(default_factory=list, repr=False)
 
     @property
     def is_medication(self) -> bool:
         return self.category.startswith("medications:")
+
+
+@dataclass
+class Drug:
+    """An ingredient of the drug lexicon."""
+
+    name: str
+    dwc: str  # "Pharmaceuticals › <class>"
+    procedure: str
+    topical: Optional[str] = None
 
 
 @dataclass
@@ -100,6 +163,26 @@ class Taxonomy:
     cut_markers: list[re.Pattern] = field(default_factory=list)
     other_category: str = "other"
     other_procedure: str = "other"
+    # The DWC request category of each project category (categories.<name>.dwc).
+    category_dwc: dict[str, str] = field(default_factory=dict)
+    drugs: dict[str, Drug] = field(default_factory=dict)
+    injection_forms: list[re.Pattern] = field(default_factory=list)
+    injection_dwc: str = ""
+    fallbacks: list[tuple[re.Pattern, str]] = field(default_factory=list)
+    # Set by the loader: the vocabulary (dwc.Vocabulary), the term index (terms.TermIndex), the
+    # speller (spelling.Speller) and the section map (sections.SectionMap).
+    vocabulary: object = None
+    index: object = None
+    speller: object = None
+    sections: object = None
+
+    def dwc_for(self, proc: Procedure, drug: Optional[Drug] = None) -> str:
+        """A procedure's DWC request category: its own, else its drug's class, else its category's."""
+        if proc.dwc:
+            return proc.dwc
+        if drug is not None:
+            return drug.dwc
+        return self.category_dwc.get(proc.category, "")
 
     def procedure(self, name: str) -> Procedure:
         for p in self.procedures:

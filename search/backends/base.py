@@ -200,6 +200,7 @@ class SearchResult:
 ANALYTICS_BREAKDOWNS = [
     "decision_month",
     "decision_year",
+    "request_category",
     "procedure_category",
     "procedure",
     "guideline_section",
@@ -243,7 +244,7 @@ class AnalyticsResult:
 
 # Breakdowns returned whole whatever query.facet_size says: a trend needs every month, shares
 # every category and specialty (a few dozen values; sections and procedures number hundreds).
-COMPLETE_BREAKDOWNS = {"decision_month", "decision_year", "procedure_category", "specialty"}
+COMPLETE_BREAKDOWNS = {"decision_month", "decision_year", "request_category", "procedure_category", "specialty"}
 
 
 def sort_buckets(buckets: Iterable[Bucket], name: str, size: int) -> list[Bucket]:
@@ -452,7 +453,8 @@ def group_letters(pairs: Iterable[tuple[int, float]], offset: int, size: int) ->
 #   ("YYYY-MM"), ingested_at (ISO datetime the letter was stored), date_assigned,
 #   days_to_decision (int|None), priority, specialty [str], licensure [str], patient_age,
 #   patient_sex, summary (text; stored on the first decision only, indexed on all),
-#   decision fields: request, disputed_portion, title, decision, procedure, procedure_category,
+#   decision fields: request, disputed_portion, title, decision, request_category (the DWC's
+#   "Category › Sub-category"), procedure, procedure_category,
 #   body_region, regions [str], laterality, guideline_document [label], guideline_section
 #   [label], sections [{label, url}], rationale, quotes (text).
 # section: id, document (title), family ("MTUS", "ACOEM", "ODG", ...), title, text, quotes (text),

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from cases.models import Determination
 from search.stats import wilson_interval
-from tests.support import DWC_TXT, analytics_oracle, oracle
+from tests.support import DWC_TXT, SHARED_DATA, analytics_oracle, oracle
 
 HOSTILE_CASE = "CM99-0000002"
 HOSTILE_SPECIALTY = 'Family <i>zqxss</i> "Practice'
@@ -88,6 +88,8 @@ def rows_of(data: dict) -> list[dict]:
         + data["by_month"]
         + data["by_year"]
         + data["categories"]
+        + data["request_categories"]
+        + data["procedure_categories"]
         + data["procedures"]
         + data["guideline_sections"]
         + data["specialties"]
@@ -112,16 +114,28 @@ def _check_numbers(data: dict, item_ids: set[int]):
     assert {m: r["decisions"] for m, r in months.items()} == {
         m: v.decisions for m, v in want.breakdowns["decision_month"].items()
     }
-    for name, key in (("categories", "procedure_category"), ("specialties", "specialty")):
+    for name, key in (
+        ("request_categories", "request_category"),
+        ("procedure_categories", "procedure_category"),
+        ("specialties", "specialty"),
+    ):
         assert {r["value"]: (r["decisions"], r["overturned"]) for r in data[name]} == {
             v: (row.decisions, row.outcomes["Overturned"]) for v, row in want.breakdowns[key].items()
         }, name
         for r in data[name]:
             assert r["share"] == pytest.approx(r["decisions"] / want.total)
+    # The DWC's categories: the sum of their sub-categories (one request category a decision).
+    categories: dict[str, list[int]] = {}
+    for value, row in want.breakdowns["request_category"].items():
+        sums = categories.setdefault(value.split(" › ")[0], [0, 0])
+        sums[0] += row.decisions
+        sums[1] += row.outcomes["Overturned"]
+    assert {r["value"]: [r["decisions"], r["overturned"]] for r in data["categories"]} == categories
     top = analytics_oracle.ranked(want.breakdowns["guideline_section"])[:20]
     assert [(r["value"], r["decisions"]) for r in data["guideline_sections"]] == top
-    pharma = sum(v.decisions for k, v in want.breakdowns["procedure_category"].items() if k.startswith("medications:"))
-    opioids = want.breakdowns["procedure_category"].get("medications: opioids")
+    # The DWC's definitions: Pharmaceuticals is its category, Opioids its sub-category.
+    pharma = sum(v.decisions for k, v in want.breakdowns["request_category"].items() if k.startswith("Pharmaceuticals"))
+    opioids = want.breakdowns["request_category"].get("Pharmaceuticals › Opioids")
     assert data["pharmaceuticals"]["decisions"] == pharma
     assert data["pharmaceuticals"]["share"] == pytest.approx(pharma / want.total)
     if opioids:
@@ -268,6 +282,16 @@ def _html(client, path, **params) -> str:
     return response.content.decode()
 
 
+def _table(html: str, table: str) -> str:
+    return re.search(rf'<table class="stats[^"]*" id="{table}">(.*?)</table>', html, re.S).group(1)
+
+
+def _vocabulary() -> list[str]:
+    """The DWC's request categories, read from the shared vocabulary (not the project's copy)."""
+    path = SHARED_DATA / "dwc-search-vocabulary" / "request-categories.txt"
+    return [" ".join(line.split()) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _cell(html: str, table: str, value: str, column: str) -> str:
     block = re.search(rf'<table class="stats[^"]*" id="{table}">(.*?)</table>', html, re.S).group(1)
     row = re.search(rf'<tr data-value="{re.escape(value)}">(.*?)</tr>', block, re.S).group(1)
@@ -313,11 +337,24 @@ def test_the_dashboard_recomputes_the_headline_tables(client):
     assert re.search(rf'class="n n-letters" href="[^"]+">{want.letters}<', html)
     letters_feb = len(want.breakdowns["decision_month"]["2017-02"].letters)
     assert _cell(html, "months-table", "2017-02", "letters") == str(letters_feb)
-    imaging = want.breakdowns["procedure_category"]["imaging"]
+    # The categories are the DWC's, each counted from its sub-categories in the database.
+    imaging = want.breakdowns["request_category"]["Diagnostic Testing › Imaging/Radiology"]
     rate = imaging.outcomes["Overturned"] / (imaging.outcomes["Upheld"] + imaging.outcomes["Overturned"])
-    assert _cell(html, "categories-table", "imaging", "rate").startswith(f"{rate * 100:.1f}%")
-    pharma = sum(v.decisions for k, v in want.breakdowns["procedure_category"].items() if k.startswith("medications:"))
-    opioids = want.breakdowns["procedure_category"]["medications: opioids"].decisions
+    assert _cell(html, "request-categories-table", "Diagnostic Testing › Imaging/Radiology", "rate").startswith(
+        f"{rate * 100:.1f}%"
+    )
+    diagnostic = [v for k, v in want.breakdowns["request_category"].items() if k.startswith("Diagnostic Testing")]
+    n = sum(v.decisions for v in diagnostic)
+    over = sum(v.outcomes["Overturned"] for v in diagnostic)
+    rate = over / sum(v.outcomes["Upheld"] + v.outcomes["Overturned"] for v in diagnostic)
+    assert _cell(html, "categories-table", "Diagnostic Testing", "rate").startswith(f"{rate * 100:.1f}%")
+    assert n > 0
+    shown = {unescape(v) for v in re.findall(r'<tr data-value="([^"]+)"', _table(html, "categories-table"))}
+    dwc_categories = {line.split(" › ")[0] for line in _vocabulary()}
+    assert shown and shown <= dwc_categories, shown - dwc_categories
+    assert "imaging" not in shown and not any(v.startswith("medications") for v in shown)
+    pharma = sum(v.decisions for k, v in want.breakdowns["request_category"].items() if k.startswith("Pharmaceuticals"))
+    opioids = want.breakdowns["request_category"]["Pharmaceuticals › Opioids"].decisions
     assert re.search(rf'class="pharma-share"><a class="n" href="[^"]+">{pharma / want.total * 100:.1f}%<', html)
     assert re.search(rf'class="opioid-share"><a class="n" href="[^"]+">{opioids / pharma * 100:.1f}%<', html)
     pain = want.breakdowns["specialty"]["Pain Management"].decisions

@@ -84,7 +84,7 @@ def _check(env, tmp_path, db):
 
 
 def test_the_registry_is_what_the_code_reads():
-    assert [f.name for f in DECISION_FACETS][:2] == ["decision", "procedure_category"]
+    assert [f.name for f in DECISION_FACETS][:3] == ["decision", "request_category", "procedure_category"]
     assert by_name("guideline_section").many and by_name("guideline_section").slots == 4
     assert letter_facet_names() == {"specialty", "decision_year"}
 

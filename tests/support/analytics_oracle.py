@@ -1,6 +1,6 @@
 """What analytics must count, computed from the database with the ORM, never with the search or
 analytics code: for a set of decisions (DisputedItem ids chosen by tests/support/oracle.py),
-their outcomes, letters, breakdown by month, year, category, procedure, guideline section and
+their outcomes, letters, breakdown by month, year, DWC request category, category, procedure, guideline section and
 reviewer specialty, and days from assignment to decision.
 """
 
@@ -58,6 +58,7 @@ def expected(item_ids: set[int]) -> Expected:
         values = {
             "decision_month": [det.decision_date.strftime("%Y-%m")] if det.decision_date else [],
             "decision_year": [str(det.decision_date.year)] if det.decision_date else [],
+            "request_category": [item.request_category] if item.request_category else [],
             "procedure_category": [item.procedure_category] if item.procedure_category else [],
             "procedure": [item.procedure] if item.procedure else [],
             "specialty": sorted({s.strip() for s in det.reviewer_specialty or [] if isinstance(s, str) and s.strip()}),

@@ -74,7 +74,7 @@ def _filters_hold(item: DisputedItem, filters: dict) -> bool:
             have = {str(det.decision_date.year)} if det.decision_date else set()
         elif facet == "specialty":
             have = {s.strip() for s in det.reviewer_specialty or []}
-        elif facet in ("decision", "procedure", "procedure_category", "body_region"):
+        elif facet in ("decision", "request_category", "procedure", "procedure_category", "body_region"):
             have = {getattr(item, facet)}
         else:
             raise ValueError(f"the oracle does not know facet {facet!r}")
@@ -160,6 +160,18 @@ PROCEDURE_CASES = [
     ),
     ProcedureCase("tramadol", ["tramadol"], r"tramadol|ultram", phrases=["tramadol", "Ultram"]),
     ProcedureCase("x-ray", ["X-ray"], r"x-?\s?rays?\b|radiograph", phrases=["x-ray", "xray", "x ray", "radiograph"]),
+    # A word naming a procedure in another of its forms selects that procedure's decisions (not
+    # every decision of a letter mentioning the word): a compound alone, a clipped word, a brand.
+    ProcedureCase(
+        "shockwave",
+        ["extracorporeal shockwave therapy (ESWT)"],
+        r"shock.?wave|\bESWT\b",
+        phrases=["extracorporeal shockwave", "shockwave therapy", "shock wave therapy", "ESWT"],
+    ),
+    ProcedureCase("chiro", ["chiropractic manipulation"], r"chiropract|\bchiro\b", phrases=["chiropractic", "chiro"]),
+    ProcedureCase(
+        "Ultram", ["tramadol"], r"tramadol|ultram|synapryn|ultracet", phrases=["tramadol", "Ultram", "Synapryn"]
+    ),
 ]
 # The same queries narrowed by filters, as users narrow them.
 _FILTERS = {
@@ -174,6 +186,8 @@ _FILTERS = {
     "Flexeril": {"procedure_category": ["medications: muscle relaxants"]},
     "tramadol": {"specialty": ["Pain Management"]},
     "x-ray": {"body_region": ["lumbar spine"], "decision": ["Upheld"]},
+    "Ultram": {"request_category": ["Pharmaceuticals › Opioids"]},
+    "chiro": {"request_category": ["Rehabilitation › Chiropractic"], "decision": ["Upheld"]},
 }
 PROCEDURE_CASES += [
     ProcedureCase(c.q, c.procedures, c.request, c.region, _FILTERS[c.q], c.phrases, c.regions)
@@ -188,7 +202,7 @@ def facet_counts() -> dict[str, Counter]:
     rows = items().select_related("determination")
     for item in rows:
         det = item.determination
-        for name in ("decision", "procedure", "procedure_category", "body_region"):
+        for name in ("decision", "request_category", "procedure", "procedure_category", "body_region"):
             if getattr(item, name):
                 out[name][getattr(item, name)] += 1
         if det.decision_date:

@@ -113,7 +113,7 @@ def test_reclassify_recomputes_items_of_another_version():
         procedure="stale", procedure_category="stale", taxonomy_version="old"
     )
     out = run("reclassify", "--dry-run")
-    assert "1 item(s) to recompute" in out and "1 item(s) would change" in out
+    assert "1 item(s) to recompute" in out and "1 item(s) in 1 letter(s) would change" in out
     assert DisputedItem.objects.get(pk=item.pk).procedure == "stale"
     out = run("reclassify")
     assert "1 changed" in out
@@ -147,8 +147,16 @@ def test_ingest_classifies_a_letter_when_it_is_written(tmp_path):
 
 
 def test_reclassify_report_over_the_real_letters():
+    """The share per deciding signal and the "other" share, over the 150 letters, the seed and the
+    hostile copy: no decision is "other" or without a DWC request category."""
+    import re
+
     out = run("reclassify", "--report")
-    match = __import__("re").search(r"other than 'other': (\d+)/(\d+)", out)
-    covered, total = int(match.group(1)), int(match.group(2))
-    assert total >= 333 and total - covered <= 3
-    assert "other: transportation" in out
+    other = re.search(r"'other' \(no procedure\): (\d+)/(\d+)", out)
+    assert int(other.group(1)) == 0 and int(other.group(2)) >= 334
+    assert re.search(r"without a DWC request category: 0/\d+", out)
+    shares = dict(
+        (name, int(n))
+        for n, name in re.findall(r"^\s+(\d+)\s+[\d.]+%\s+(request|drug|section|manual|fallback|none)$", out, re.M)
+    )
+    assert sum(shares.values()) == int(other.group(2)) and shares["request"] > shares["drug"] > 0

@@ -58,6 +58,29 @@ def _snippets(item) -> str:
     return f'<div class="snippets">{"".join(rows)}</div>' if rows else ""
 
 
+MATCHED_LABELS = {
+    "request": "its request",
+    "rationale": "the rationale",
+    "quotes": "the guideline quotes",
+    "classification": "its classified procedure",
+    "names": "its category or guideline names",
+}
+
+
+def _matched_in(item) -> str:
+    """Where a matching decision matched the query: a decision found only through its letter's
+    clinical summary says so (the summary describes the case, not this request)."""
+    where = item.get("matched_in") or []
+    if not item["matched"] or not where:
+        return ""
+    if where == ["summary"]:
+        return '<div class="matched-in summary-only muted">Matched only in the letter\'s clinical summary</div>'
+    parts = [MATCHED_LABELS[w] for w in where if w in MATCHED_LABELS]
+    if "summary" in where:
+        parts.append("the letter's clinical summary")
+    return f'<div class="matched-in muted">Matched in {_e(", ".join(parts))}</div>'
+
+
 @register.simple_tag
 def decision_item(item):
     """One decision of a listed letter (a dict from search.payload): its short title (the
@@ -75,11 +98,13 @@ def decision_item(item):
     if item["decision"]:
         html.append(f' <span class="badge {_e(item["decision"])}">{_e(item["decision"])}</span>')
     html.append(" ")
+    if item.get("request_category"):
+        html.append(f'<span class="tag dwc" title="DWC request category">{_e(item["request_category"])}</span>')
     if item["procedure"] and item["procedure"] != "other":
         html.append(f'<span class="tag" title="Procedure">{_e(item["procedure"])}</span>')
     if item["body_region"] and item["body_region"] != "unspecified":
         html.append(f'<span class="tag" title="Body region">{_e(item["body_region"])}</span>')
-    html += [_relies_on(item), _snippets(item), "</li>"]
+    html += [_relies_on(item), _matched_in(item), _snippets(item), "</li>"]
     return mark_safe("".join(html))  # noqa: S308 - every value escaped above; snippets by search.highlight
 
 
